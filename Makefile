@@ -1,0 +1,58 @@
+# scengine: build, test, run and benchmark on Debian.
+#   make run    install missing system packages, build (release), run the quickstart scenario
+#   make test   install missing system packages, build and run every test
+#   make bench  benchmarks against numpy (see Benchmarks/README.md)
+
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev liblapacke-dev
+PYTHON ?= python3
+VENV := .venv
+RELEASE_FLAGS := -c release
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
+.PHONY: all build test run bench deps python-deps clean
+
+all: build
+
+# Installs the Debian packages that are missing (as root), or says which to install.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null 2>&1; then \
+	    echo "Installing with sudo:$$missing"; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing Debian packages:$$missing. Install them with: apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+# A virtual environment with the Python packages the end-to-end tests use.
+python-deps: $(VENV)/.installed
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements-test.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+test: deps python-deps
+	$(SWIFT) build $(TEST_FLAGS)
+	$(SWIFT) test $(TEST_FLAGS)
+	@if ls Tests/python/test_*.py >/dev/null 2>&1; then \
+	  SCENGINE_BIN=$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine $(VENV)/bin/python -m pytest -q Tests/python; \
+	fi
+
+run: build
+	@echo "scengine built at $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
+
+bench: deps
+	$(MAKE) -C Benchmarks bench
+
+clean:
+	rm -rf .build $(VENV)
