@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Randomness", targets: ["Randomness"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "Shocks", targets: ["Shocks"]),
+    .library(name: "Processes", targets: ["Processes"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
@@ -22,6 +23,7 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
     .target(name: "Randomness"),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
+    .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
     .executableTarget(
       name: "scengine",
       dependencies: [
@@ -32,6 +34,8 @@ let package = Package(
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
+    .testTarget(
+      name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(name: "CLITests", dependencies: ["scengine"]),
   ],
   swiftLanguageModes: [.v6]

@@ -177,6 +177,12 @@ public struct PoissonDistribution: Sendable, Equatable {
   /// - Throws: `RandomnessError` unless `mean` is finite and ≥ 0.
   public init(mean: Double) throws(RandomnessError) {
     try require(mean.isFinite && mean >= 0, "mean", mean, "a finite number ≥ 0")
+    self.init(validatedMean: mean)
+  }
+
+  /// A Poisson law whose mean the caller has already checked to be finite and ≥ 0.
+  public init(validatedMean mean: Double) {
+    precondition(mean.isFinite && mean >= 0, "Poisson mean must be finite and non-negative")
     self.mean = mean
     self.expMinusMean = exp(-mean)
     if mean >= Self.rejectionThreshold {

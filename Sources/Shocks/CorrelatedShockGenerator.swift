@@ -24,17 +24,20 @@ public struct CorrelatedShockGenerator: Sendable {
     case studentT(degreesOfFreedom: Double)
   }
 
-  /// The validated correlation of the shocks.
-  public let correlation: CorrelationMatrix
+  /// The validated correlation of the shocks (the first of `factors`).
+  public var correlation: CorrelationMatrix { factors[0] }
+  /// The correlation matrices a path can switch between, step by step (regimes, stressed
+  /// windows). Each is factored once, on construction.
+  public let factors: [CorrelationMatrix]
   /// The 64-bit seed: the Philox key.
   public let seed: UInt64
   /// The marginal law.
   public let distribution: Distribution
   /// The number of assets (shocks per step).
-  public var assetCount: Int { correlation.dimension }
+  public let assetCount: Int
 
-  @usableFromInline let lower: [Double]
-  @usableFromInline let identity: Bool
+  @usableFromInline let lowers: [[Double]]
+  @usableFromInline let identities: [Bool]
   @usableFromInline let studentT: StudentTDistribution?
 
   /// Assets up to this many are correlated by a hand-written triangular product; wider ones
@@ -45,16 +48,30 @@ public struct CorrelatedShockGenerator: Sendable {
   public init(
     correlation: CorrelationMatrix, seed: UInt64, distribution: Distribution = .normal
   ) throws(RandomnessError) {
-    self.correlation = correlation
+    try self.init(factors: [correlation], seed: seed, distribution: distribution)
+  }
+
+  /// A generator that can correlate each step by one of several matrices of the same size.
+  ///
+  /// - Precondition: `factors` is not empty and all have the same dimension.
+  public init(
+    factors: [CorrelationMatrix], seed: UInt64, distribution: Distribution = .normal
+  ) throws(RandomnessError) {
+    precondition(!factors.isEmpty, "at least one correlation matrix is needed")
+    let n = factors[0].dimension
+    precondition(factors.allSatisfy { $0.dimension == n }, "correlation matrices differ in size")
+    self.factors = factors
+    self.assetCount = n
     self.seed = seed
     self.distribution = distribution
-    self.lower = correlation.factor.lower.elements
-    self.identity = correlation.isIdentity
+    self.lowers = factors.map { $0.factor.lower.elements }
+    self.identities = factors.map(\.isIdentity)
     switch distribution {
     case .normal: studentT = nil
-    case .studentT(let nu): studentT = try StudentTDistribution(degreesOfFreedom: nu, unitVariance: true)
+    case .studentT(let nu):
+      studentT = try StudentTDistribution(degreesOfFreedom: nu, unitVariance: true)
     }
-    if correlation.dimension > Self.smallDimension { setBLASThreadCount(1) }
+    if n > Self.smallDimension { setBLASThreadCount(1) }
   }
 
   /// Fills `buffer` with the shocks of paths `paths`, laid out `[path][step][asset]`.
@@ -70,19 +87,28 @@ public struct CorrelatedShockGenerator: Sendable {
   }
 
   /// Fills `steps · assetCount` doubles at `out` with the shocks of one path.
-  public func fill(path: Int, steps: Int, into out: UnsafeMutablePointer<Double>) {
+  ///
+  /// - Parameter factorByStep: for each step, the index in `factors` of the correlation to
+  ///   use; `nil` uses the first everywhere. Consecutive steps with the same factor are
+  ///   correlated in one product.
+  public func fill(
+    path: Int, steps: Int, into out: UnsafeMutablePointer<Double>,
+    factorByStep: UnsafePointer<UInt16>? = nil
+  ) {
     let n = assetCount
-    let count = steps * n
     var stream = PathStream(seed: seed, path: path, substream: .diffusion)
-    stream.fillStandardNormal(UnsafeMutableBufferPointer(start: out, count: count))
-    if !identity {
-      lower.withUnsafeBufferPointer { l in
-        if n <= Self.smallDimension {
-          Self.multiplySmall(out, rowCount: steps, lower: l.baseAddress!, n: n)
-        } else {
-          multiplyRowsByTransposedLower(out, rowCount: steps, lower: l.baseAddress!, n: n)
-        }
+    stream.fillStandardNormal(UnsafeMutableBufferPointer(start: out, count: steps * n))
+    if let factorByStep {
+      var start = 0
+      while start < steps {
+        let factor = Int(factorByStep[start])
+        var end = start + 1
+        while end < steps && factorByStep[end] == factorByStep[start] { end += 1 }
+        correlate(out + start * n, rowCount: end - start, factor: factor)
+        start = end
       }
+    } else {
+      correlate(out, rowCount: steps, factor: 0)
     }
     if let studentT {
       var mixing = PathStream(seed: seed, path: path, substream: .mixing)
@@ -90,6 +116,21 @@ public struct CorrelatedShockGenerator: Sendable {
         let scale = studentT.mixingScale(studentT.chiSquared.sample(using: &mixing))
         let row = out + t * n
         for a in 0..<n { row[a] *= scale }
+      }
+    }
+  }
+
+  /// `z ← L z` for each of `rowCount` rows of independent normals, with `L` the factor of
+  /// `factors[factor]`.
+  @inlinable
+  func correlate(_ rows: UnsafeMutablePointer<Double>, rowCount: Int, factor: Int) {
+    if identities[factor] { return }
+    let n = assetCount
+    lowers[factor].withUnsafeBufferPointer { l in
+      if n <= Self.smallDimension {
+        Self.multiplySmall(rows, rowCount: rowCount, lower: l.baseAddress!, n: n)
+      } else {
+        multiplyRowsByTransposedLower(rows, rowCount: rowCount, lower: l.baseAddress!, n: n)
       }
     }
   }

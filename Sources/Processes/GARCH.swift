@@ -1,0 +1,260 @@
+import Randomness
+import Shocks
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// GARCH(1,1)-family log returns with constant conditional correlation (CCC).
+///
+/// Per step (units: per-step log returns, decimal; not annualized):
+///
+///     r_t = μ + ε_t,   ε_t = σ_t z_t,   z_t ~ N(0, 1) or unit-variance Student-t(ν)
+///     GARCH:  σ²_{t+1} = ω + α ε_t² + β σ_t²                         (Bollerslev 1986)
+///     GJR:    σ²_{t+1} = ω + α ε_t² + γ 1[ε_t < 0] ε_t² + β σ_t²      (Glosten, Jagannathan, Runkle 1993)
+///     EGARCH: log σ²_{t+1} = ω + α (|z_t| − E|z|) + γ z_t + β log σ_t²  (Nelson 1991)
+///
+/// Assets are tied by the correlation of `z` across assets (Bollerslev 1990, CCC), drawn by
+/// the shared generator; Student-t innovations are multivariate t with one mixing draw per
+/// step. Prices follow `log S_t = log S_{t−1} + r_t`. Covariance stationarity requires
+/// `α + β < 1` (GARCH), `α + β + γ/2 < 1` (GJR, symmetric innovations) or `|β| < 1` (EGARCH);
+/// other parameters are rejected unless `allowNonstationary`. The unconditional variance is
+/// `ω / (1 − α − β − γ/2)`; for EGARCH the start "unconditional" is `exp(ω / (1 − β))`, the
+/// exponential of the unconditional mean of `log σ²`.
+///
+/// Under a risk-neutral measure the mean becomes `(r − q) dt − σ_t²/2` so that
+/// `E[e^{r_t}] = e^{(r − q) dt}` (Duan 1995); this needs normal innovations, since a
+/// Student-t has no moment generating function.
+///
+/// Stresses: a volatility multiplier `m` scales `σ_t` for the step (the recursion keeps the
+/// unscaled `σ_t²` in its β term, but the larger `ε_t` feeds the next variance); a variance
+/// stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t`; a drift
+/// override `d` (annualized) sets `μ = d · dt`. The latent output is the conditional variance
+/// in force during each step, `m² σ_t²`.
+public struct GARCHProcess: PriceProcess {
+  /// The variance recursion.
+  public enum VolatilityModel: String, Sendable, CaseIterable {
+    case garch, gjr, egarch
+  }
+
+  /// The law of the standardized innovations `z`.
+  public enum Innovations: Sendable, Equatable {
+    case normal
+    /// Student-t with ν > 2 degrees of freedom, scaled to unit variance.
+    case studentT(degreesOfFreedom: Double)
+  }
+
+  /// Where the variance recursion starts.
+  public enum InitialVariance: Sendable, Equatable {
+    /// The unconditional variance (EGARCH: `exp(ω / (1 − β))`).
+    case unconditional
+    /// A given per-step variance per asset (e.g. the fitted current state).
+    case given([Double])
+  }
+
+  public let type: VolatilityModel
+  public let initialPrices: [Double]
+  /// Per-step mean log return μ per asset.
+  public let mean: [Double]
+  public let omega: [Double]
+  public let alpha: [Double]
+  public let beta: [Double]
+  /// The asymmetry γ (GJR, EGARCH); zeros for GARCH.
+  public let gamma: [Double]
+  public let innovations: Innovations
+  public let correlation: CorrelationMatrix
+  public let measure: Measure
+  /// σ²₁ per asset.
+  public let initialVariance: [Double]
+  /// `E|z|` for the innovation law (EGARCH).
+  public let expectedAbsoluteInnovation: Double
+
+  public var assetCount: Int { initialPrices.count }
+  public var correlations: [CorrelationMatrix] { [correlation] }
+  public var latentStates: LatentStates { .variance }
+  public var shockDistribution: CorrelatedShockGenerator.Distribution {
+    switch innovations {
+    case .normal: return .normal
+    case .studentT(let nu): return .studentT(degreesOfFreedom: nu)
+    }
+  }
+
+  /// - Parameters:
+  ///   - gamma: the asymmetry per asset; must be zero (or empty) for `.garch`.
+  /// - Throws: `ProcessError` naming the first invalid parameter.
+  public init(
+    type: VolatilityModel, initialPrices: [Double], mean: [Double], omega: [Double],
+    alpha: [Double], beta: [Double], gamma: [Double] = [], innovations: Innovations = .normal,
+    initialVariance: InitialVariance = .unconditional, correlation: CorrelationMatrix? = nil,
+    measure: Measure = .realWorld, allowNonstationary: Bool = false
+  ) throws(ProcessError) {
+    let model = type.rawValue
+    let n = initialPrices.count
+    guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
+    let gamma = gamma.isEmpty ? Array(repeating: 0, count: n) : gamma
+    try validatePerAsset(initialPrices, model: model, parameter: "initial price", assets: n,
+      expected: "a finite price > 0") { $0.isFinite && $0 > 0 }
+    try validatePerAsset(mean, model: model, parameter: "mean", assets: n,
+      expected: "a finite per-step log return") { $0.isFinite }
+    switch type {
+    case .garch, .gjr:
+      try validatePerAsset(omega, model: model, parameter: "omega", assets: n,
+        expected: "a finite per-step variance > 0") { $0.isFinite && $0 > 0 }
+      try validatePerAsset(alpha, model: model, parameter: "alpha", assets: n,
+        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
+      try validatePerAsset(beta, model: model, parameter: "beta", assets: n,
+        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
+      if type == .garch {
+        try validatePerAsset(gamma, model: model, parameter: "gamma", assets: n,
+          expected: "0 (gamma needs type gjr or egarch)") { $0 == 0 }
+      } else {
+        try validatePerAsset(gamma, model: model, parameter: "gamma", assets: n,
+          expected: "a finite number") { $0.isFinite }
+        for a in 0..<n where alpha[a] + gamma[a] < 0 {
+          throw .invalidParameter(model: model, parameter: "alpha + gamma", asset: a,
+            value: alpha[a] + gamma[a], expected: "≥ 0 (so that negative shocks raise variance)")
+        }
+      }
+    case .egarch:
+      for (name, values) in [("omega", omega), ("alpha", alpha), ("beta", beta), ("gamma", gamma)] {
+        try validatePerAsset(values, model: model, parameter: name, assets: n,
+          expected: "a finite number") { $0.isFinite }
+      }
+    }
+    let persistence = (0..<n).map { a -> Double in
+      switch type {
+      case .garch: return alpha[a] + beta[a]
+      case .gjr: return alpha[a] + beta[a] + 0.5 * gamma[a]
+      case .egarch: return abs(beta[a])
+      }
+    }
+    let condition = type == .garch ? "alpha + beta" : type == .gjr ? "alpha + beta + gamma/2" : "|beta|"
+    if !allowNonstationary {
+      for a in 0..<n where persistence[a] >= 1 {
+        throw .nonStationary(model: model, asset: a, persistence: persistence[a], condition: condition)
+      }
+    }
+    switch innovations {
+    case .normal: break
+    case .studentT(let nu):
+      try validateScalar(nu, model: model, parameter: "student_t degrees of freedom",
+        expected: "a finite number > 2 (unit variance)") { $0.isFinite && $0 > 2 }
+      if case .riskNeutral = measure {
+        throw .unsupported(
+          "\(model): a risk-neutral GARCH needs normal innovations (a Student-t return has no "
+            + "moment generating function, so E[e^r] is infinite); use innovations: normal")
+      }
+    }
+    try measure.validate(assets: n, model: model)
+    if let correlation, correlation.dimension != n {
+      throw .assetCountMismatch(model: model, parameter: "correlation", count: correlation.dimension, expected: n)
+    }
+    switch initialVariance {
+    case .unconditional:
+      for a in 0..<n where persistence[a] >= 1 {
+        throw .unsupported(
+          "\(model): asset \(a) has no unconditional variance (\(condition) = \(persistence[a])); "
+            + "give initial_variance explicitly")
+      }
+      self.initialVariance = (0..<n).map { a in
+        type == .egarch ? exp(omega[a] / (1 - beta[a])) : omega[a] / (1 - persistence[a])
+      }
+    case .given(let v):
+      try validatePerAsset(v, model: model, parameter: "initial_variance", assets: n,
+        expected: "a finite per-step variance > 0") { $0.isFinite && $0 > 0 }
+      self.initialVariance = v
+    }
+    self.type = type
+    self.initialPrices = initialPrices
+    self.mean = mean
+    self.omega = omega
+    self.alpha = alpha
+    self.beta = beta
+    self.gamma = gamma
+    self.innovations = innovations
+    self.correlation = correlation ?? .identity(n)
+    self.measure = measure
+    self.expectedAbsoluteInnovation = Self.expectedAbsolute(innovations)
+  }
+
+  /// `E|z|` for a standard normal, `√(2/π)`, or a unit-variance Student-t,
+  /// `2 √(ν−2) Γ((ν+1)/2) / (√π (ν−1) Γ(ν/2))`.
+  public static func expectedAbsolute(_ innovations: Innovations) -> Double {
+    switch innovations {
+    case .normal: return (2 / Double.pi).squareRoot()
+    case .studentT(let nu):
+      return 2 * (nu - 2).squareRoot() * exp(lgamma((nu + 1) / 2) - lgamma(nu / 2))
+        / (Double.pi.squareRoot() * (nu - 1))
+    }
+  }
+
+  public struct Workspace {
+    var shocks: [Double]
+    var variance: [Double]
+    var logPrice: [Double]
+  }
+
+  public func makeWorkspace(context: SimulationContext) -> Workspace {
+    Workspace(
+      shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
+      variance: Array(repeating: 0, count: assetCount),
+      logPrice: Array(repeating: 0, count: assetCount))
+  }
+
+  public func simulate(
+    path: Int, context: SimulationContext, workspace w: inout Workspace, output: PathOutput
+  ) {
+    let steps = context.grid.steps
+    let n = assetCount
+    let dt = context.grid.timeStep
+    let schedule = context.schedule
+    w.shocks.withUnsafeMutableBufferPointer { shocks in
+      context.shocks.fill(path: path, steps: steps, into: shocks.baseAddress!)
+    }
+    let riskNeutralDrift: [Double]?
+    if case .riskNeutral = measure {
+      riskNeutralDrift = measure.drift(realWorld: mean).map { $0 * dt }
+    } else {
+      riskNeutralDrift = nil
+    }
+    for a in 0..<n {
+      w.variance[a] = initialVariance[a]
+      w.logPrice[a] = log(initialPrices[a])
+      output.prices[a] = initialPrices[a]
+    }
+    for t in 0..<steps {
+      let row = t * n
+      for a in 0..<n {
+        if let v = schedule.variance?[row + a], !v.isNaN { w.variance[a] = v }
+        let h = w.variance[a]
+        let m = schedule.volatilityMultiplier?[row + a] ?? 1
+        let sd = h.squareRoot() * m
+        var mu = mean[a]
+        if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d * dt }
+        if let rn = riskNeutralDrift { mu = rn[a] - 0.5 * sd * sd }
+        var z = w.shocks[row + a]
+        var r = mu + sd * z
+        if let hist = schedule.historicalReturn?[row + a], !hist.isNaN { r = hist }
+        if let shock = schedule.shockReturn?[row + a], shock != 0 { r += log1p(shock) }
+        let eps = r - mu
+        if sd > 0 { z = eps / sd }
+        switch type {
+        case .garch:
+          w.variance[a] = omega[a] + alpha[a] * eps * eps + beta[a] * h
+        case .gjr:
+          w.variance[a] = omega[a] + (alpha[a] + (eps < 0 ? gamma[a] : 0)) * eps * eps + beta[a] * h
+        case .egarch:
+          w.variance[a] = exp(
+            omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
+              + beta[a] * log(h))
+        }
+        w.logPrice[a] += r
+        output.prices[row + n + a] = exp(w.logPrice[a])
+        output.logReturns?[row + a] = r
+        output.variance?[row + a] = sd * sd
+      }
+    }
+  }
+}

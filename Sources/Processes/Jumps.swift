@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Compound-Poisson jumps in the log price.
+///
+/// Jumps arrive at `intensity` λ per year (per asset, or on one clock shared by all assets
+/// when `systemic`); in a step of length `dt` their number is Poisson(λ dt). Each jump adds a
+/// log size `Y` to the log price:
+///
+/// - Merton (1976): `Y ~ N(mean, stdev²)`. The sum of `N` sizes is drawn in one step as
+///   `N · mean + √N · stdev · Z`, exact in law.
+/// - Kou (2002): `Y = +Exp(upMean)` with probability `upProbability`, else `−Exp(downMean)`
+///   (`upMean = 1/η₁`, `downMean = 1/η₂`).
+///
+/// The compensator `κ = E[e^Y] − 1` is `exp(mean + stdev²/2) − 1` (Merton) or
+/// `p/(1 − upMean) + (1 − p)/(1 + downMean) − 1` (Kou, needs `upMean < 1`); the drift is
+/// reduced by `λκ` so that it stays the expected rate of return, `E[S_t] = S_0 e^{μt}`
+/// (Merton 1976, eq. 2). Jump-intensity stresses add jump risk without compensation.
+public struct JumpSpecification: Sendable, Equatable {
+  /// The law of one log jump size, per asset.
+  public enum SizeLaw: Sendable, Equatable {
+    /// Merton: normal log sizes.
+    case normal(mean: [Double], standardDeviation: [Double])
+    /// Kou: double-exponential log sizes.
+    case doubleExponential(upProbability: [Double], upMean: [Double], downMean: [Double])
+  }
+
+  /// Jumps per year, per asset (annualized, ≥ 0).
+  public let intensity: [Double]
+  /// The log jump size law.
+  public let sizes: SizeLaw
+  /// One Poisson clock for all assets (a market-wide event) instead of one per asset.
+  public let systemic: Bool
+
+  public init(intensity: [Double], sizes: SizeLaw, systemic: Bool = false) {
+    self.intensity = intensity
+    self.sizes = sizes
+    self.systemic = systemic
+  }
+
+  /// The name used in messages.
+  var modelName: String {
+    if case .normal = sizes { return "merton" }
+    return "kou"
+  }
+
+  /// Checks every parameter for `assets` assets.
+  func validate(assets: Int) throws(ProcessError) {
+    let model = modelName
+    try validatePerAsset(intensity, model: model, parameter: "jump intensity", assets: assets,
+      expected: "a finite number of jumps per year ≥ 0") { $0.isFinite && $0 >= 0 }
+    if systemic, let first = intensity.first, intensity.contains(where: { $0 != first }) {
+      throw .unsupported("\(model): systemic jumps share one clock, so the jump intensity must be the same for every asset")
+    }
+    switch sizes {
+    case .normal(let mean, let sd):
+      try validatePerAsset(mean, model: model, parameter: "jump mean", assets: assets,
+        expected: "a finite log size") { $0.isFinite }
+      try validatePerAsset(sd, model: model, parameter: "jump stdev", assets: assets,
+        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
+    case .doubleExponential(let p, let up, let down):
+      try validatePerAsset(p, model: model, parameter: "up_probability", assets: assets,
+        expected: "a probability in [0, 1]") { $0 >= 0 && $0 <= 1 }
+      try validatePerAsset(up, model: model, parameter: "up_mean", assets: assets,
+        expected: "a finite number in (0, 1) (so that E[e^Y] is finite)") { $0 > 0 && $0 < 1 }
+      try validatePerAsset(down, model: model, parameter: "down_mean", assets: assets,
+        expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
+    }
+  }
+
+  /// `κ = E[e^Y] − 1` per asset.
+  public var compensator: [Double] {
+    switch sizes {
+    case .normal(let mean, let sd):
+      return zip(mean, sd).map { exp($0 + 0.5 * $1 * $1) - 1 }
+    case .doubleExponential(let p, let up, let down):
+      return (0..<p.count).map { (a: Int) -> Double in
+        let upward: Double = p[a] / (1 - up[a])
+        let downward: Double = (1 - p[a]) / (1 + down[a])
+        return upward + downward - 1
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/// Latent states a process can emit beside prices.
+public struct LatentStates: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// The conditional variance in force during each step (per step, decimal).
+  public static let variance = LatentStates(rawValue: 1)
+  /// The number of jumps in each step, per asset.
+  public static let jumps = LatentStates(rawValue: 2)
+  /// The regime in force during each step.
+  public static let regimes = LatentStates(rawValue: 4)
+}
+
+/// Caller-owned output buffers for one block of consecutive paths, each laid out in C order.
+///
+/// - `prices`: `[paths][steps + 1][assets]`, time index 0 holding the initial prices.
+/// - `logReturns`: `[paths][steps][assets]`, `log(S_k / S_{k−1})`.
+/// - `variance`: `[paths][steps][assets]`, conditional variance per step (GARCH).
+/// - `jumps`: `[paths][steps][assets]`, jump counts.
+/// - `regimes`: `[paths][steps]`, regime indices.
+///
+/// Optional buffers that are `nil` are not written.
+public struct BlockOutput: @unchecked Sendable {
+  public var prices: UnsafeMutablePointer<Double>
+  public var logReturns: UnsafeMutablePointer<Double>?
+  public var variance: UnsafeMutablePointer<Double>?
+  public var jumps: UnsafeMutablePointer<Int32>?
+  public var regimes: UnsafeMutablePointer<UInt8>?
+
+  public init(
+    prices: UnsafeMutablePointer<Double>, logReturns: UnsafeMutablePointer<Double>? = nil,
+    variance: UnsafeMutablePointer<Double>? = nil, jumps: UnsafeMutablePointer<Int32>? = nil,
+    regimes: UnsafeMutablePointer<UInt8>? = nil
+  ) {
+    self.prices = prices
+    self.logReturns = logReturns
+    self.variance = variance
+    self.jumps = jumps
+    self.regimes = regimes
+  }
+
+  /// The views of the path at position `offset` in the block.
+  public func path(_ offset: Int, steps: Int, assets: Int) -> PathOutput {
+    let perStep = steps * assets
+    return PathOutput(
+      prices: prices + offset * (steps + 1) * assets,
+      logReturns: logReturns.map { $0 + offset * perStep },
+      variance: variance.map { $0 + offset * perStep },
+      jumps: jumps.map { $0 + offset * perStep },
+      regimes: regimes.map { $0 + offset * steps })
+  }
+}
+
+/// The output buffers of one path (see `BlockOutput` for the layouts).
+public struct PathOutput {
+  public var prices: UnsafeMutablePointer<Double>
+  public var logReturns: UnsafeMutablePointer<Double>?
+  public var variance: UnsafeMutablePointer<Double>?
+  public var jumps: UnsafeMutablePointer<Int32>?
+  public var regimes: UnsafeMutablePointer<UInt8>?
+}
+
+/// Arrays that own the buffers of a block; convenient for tests and small runs.
+public struct BlockArrays: Sendable {
+  public let paths: Int
+  public let steps: Int
+  public let assets: Int
+  public var prices: [Double]
+  public var logReturns: [Double]
+  public var variance: [Double]
+  public var jumps: [Int32]
+  public var regimes: [UInt8]
+
+  /// Allocates prices and, as asked, log-returns and latent states.
+  public init(paths: Int, steps: Int, assets: Int, returns: Bool = false, latent: LatentStates = []) {
+    self.paths = paths
+    self.steps = steps
+    self.assets = assets
+    prices = Array(repeating: 0, count: paths * (steps + 1) * assets)
+    logReturns = returns ? Array(repeating: 0, count: paths * steps * assets) : []
+    variance = latent.contains(.variance) ? Array(repeating: 0, count: paths * steps * assets) : []
+    jumps = latent.contains(.jumps) ? Array(repeating: 0, count: paths * steps * assets) : []
+    regimes = latent.contains(.regimes) ? Array(repeating: 0, count: paths * steps) : []
+  }
+
+  /// Calls `body` with a `BlockOutput` over these arrays.
+  public mutating func withOutput<R>(_ body: (BlockOutput) throws -> R) rethrows -> R {
+    try prices.withUnsafeMutableBufferPointer { p in
+      try logReturns.withUnsafeMutableBufferPointer { r in
+        try variance.withUnsafeMutableBufferPointer { v in
+          try jumps.withUnsafeMutableBufferPointer { j in
+            try regimes.withUnsafeMutableBufferPointer { g in
+              try body(
+                BlockOutput(
+                  prices: p.baseAddress!, logReturns: r.isEmpty ? nil : r.baseAddress,
+                  variance: v.isEmpty ? nil : v.baseAddress, jumps: j.isEmpty ? nil : j.baseAddress,
+                  regimes: g.isEmpty ? nil : g.baseAddress))
+            }
+          }
+        }
+      }
+    }
+  }
+}

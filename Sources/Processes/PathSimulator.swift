@@ -1,0 +1,114 @@
+import Dispatch
+import Randomness
+import Shocks
+
+/// Simulates blocks of paths of one process on one grid, with one seed and one schedule.
+///
+/// Paths are independent: a block can be split at any point and the pieces run in any order
+/// or on any thread with identical results (invariant 1 of the design).
+public struct PathSimulator<Process: PriceProcess>: Sendable {
+  public let process: Process
+  public let context: SimulationContext
+
+  /// - Throws: `SimulationError` if the schedule does not fit the process or grid, or a
+  ///   blended correlation cannot be factored.
+  public init(
+    process: Process, seed: UInt64, grid: TimeGrid, schedule: StressSchedule? = nil
+  ) throws(SimulationError) {
+    let schedule = schedule ?? StressSchedule(steps: grid.steps, assets: process.assetCount)
+    guard schedule.steps == grid.steps, schedule.assets == process.assetCount else {
+      throw .scheduleMismatch(
+        "schedule is for \(schedule.steps) steps × \(schedule.assets) assets, the run has "
+          + "\(grid.steps) × \(process.assetCount)")
+    }
+    if let problem = process.unsupportedStress(in: schedule) { throw .unsupportedStress(problem) }
+    let factors: [CorrelationMatrix]
+    do { factors = try schedule.correlationFactors(model: process.correlations) } catch {
+      throw .correlation(error)
+    }
+    let generator: CorrelatedShockGenerator
+    do {
+      generator = try CorrelatedShockGenerator(
+        factors: factors, seed: seed, distribution: process.shockDistribution)
+    } catch {
+      throw .shocks(error)
+    }
+    self.process = process
+    self.context = SimulationContext(
+      seed: seed, grid: grid, schedule: schedule, shocks: generator,
+      modelCorrelationCount: process.correlations.count)
+  }
+
+  /// Simulates paths `paths` into `output`, whose first path is `paths.lowerBound`.
+  public func simulate(paths: Range<Int>, into output: BlockOutput) {
+    var workspace = process.makeWorkspace(context: context)
+    simulate(paths: paths, into: output, workspace: &workspace)
+  }
+
+  /// Simulates paths `paths` into `output`, reusing `workspace`.
+  public func simulate(paths: Range<Int>, into output: BlockOutput, workspace: inout Process.Workspace) {
+    let steps = context.grid.steps
+    let n = process.assetCount
+    for (offset, path) in paths.enumerated() {
+      process.simulate(
+        path: path, context: context, workspace: &workspace,
+        output: output.path(offset, steps: steps, assets: n))
+    }
+  }
+
+  /// Simulates paths `paths` on `threads` threads, in sub-blocks of `blockSize` paths.
+  public func simulate(paths: Range<Int>, into output: BlockOutput, threads: Int, blockSize: Int = 256) {
+    let blocks = stride(from: paths.lowerBound, to: paths.upperBound, by: max(1, blockSize)).map {
+      $0..<min($0 + max(1, blockSize), paths.upperBound)
+    }
+    let steps = context.grid.steps
+    let n = process.assetCount
+    let next = BlockCounter()
+    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, blocks.count))) { _ in
+      var workspace = process.makeWorkspace(context: context)
+      while let b = next.take(limit: blocks.count) {
+        let block = blocks[b]
+        let offset = block.lowerBound - paths.lowerBound
+        var out = output
+        let view = output.path(offset, steps: steps, assets: n)
+        out.prices = view.prices
+        out.logReturns = view.logReturns
+        out.variance = view.variance
+        out.jumps = view.jumps
+        out.regimes = view.regimes
+        simulate(paths: block, into: out, workspace: &workspace)
+      }
+    }
+  }
+}
+
+/// Hands out block numbers to worker threads.
+final class BlockCounter: @unchecked Sendable {
+  private var value = 0
+  private let lock = DispatchSemaphore(value: 1)
+
+  func take(limit: Int) -> Int? {
+    lock.wait()
+    defer { lock.signal() }
+    guard value < limit else { return nil }
+    value += 1
+    return value - 1
+  }
+}
+
+/// Why a simulation could not be set up.
+public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible {
+  case scheduleMismatch(String)
+  case unsupportedStress(String)
+  case correlation(CorrelationError)
+  case shocks(RandomnessError)
+
+  public var description: String {
+    switch self {
+    case .scheduleMismatch(let s): return s
+    case .unsupportedStress(let s): return s
+    case .correlation(let e): return "stressed \(e.description)"
+    case .shocks(let e): return "shock distribution: \(e.description)"
+    }
+  }
+}

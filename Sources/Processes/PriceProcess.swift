@@ -1,0 +1,67 @@
+import Shocks
+
+/// A multi-asset price process: the dynamics of one path, step by step, driven by the shocks
+/// of the shared `CorrelatedShockGenerator`.
+///
+/// A process knows only its dynamics (parameters already resolved for the measure); the
+/// `PathSimulator` owns the time grid, the seed, the stress schedule and the loop over paths
+/// (the split of QuantLib's `StochasticProcess` and `PathGenerator`). Every random number a
+/// process uses comes from the path's own streams, so the output of a path depends only on
+/// (process, seed, grid, schedule, path index).
+public protocol PriceProcess: Sendable {
+  /// Per-worker scratch memory, allocated once and reused for every path.
+  associatedtype Workspace
+
+  /// The number of assets.
+  var assetCount: Int { get }
+  /// Prices at time index 0.
+  var initialPrices: [Double] { get }
+  /// The correlation matrices of the shocks: one, or one per regime.
+  var correlations: [CorrelationMatrix] { get }
+  /// The law of the shocks.
+  var shockDistribution: CorrelatedShockGenerator.Distribution { get }
+  /// The latent states the process can emit.
+  var latentStates: LatentStates { get }
+
+  /// Scratch memory for paths of `context.grid.steps` steps.
+  func makeWorkspace(context: SimulationContext) -> Workspace
+
+  /// Simulates path `path` into `output`.
+  func simulate(
+    path: Int, context: SimulationContext, workspace: inout Workspace, output: PathOutput)
+}
+
+extension PriceProcess {
+  /// Checks that a schedule only uses stresses this process can honour.
+  func unsupportedStress(in schedule: StressSchedule) -> String? {
+    if schedule.variance != nil && !latentStates.contains(.variance) {
+      return "a variance stress needs a GARCH model"
+    }
+    if schedule.forcedRegime != nil && !latentStates.contains(.regimes) {
+      return "a regime stress needs a regime-switching model"
+    }
+    if (schedule.jumpIntensityMultiplier != nil || schedule.forcedJump != nil)
+      && !latentStates.contains(.jumps)
+    {
+      return "a jump stress needs a model with jumps (merton, kou, or regimes with jumps)"
+    }
+    return nil
+  }
+}
+
+/// What every path of a run shares: seed, grid, stresses and the shock generator.
+public struct SimulationContext: Sendable {
+  /// The 64-bit seed.
+  public let seed: UInt64
+  /// The time grid.
+  public let grid: TimeGrid
+  /// The compiled stresses.
+  public let schedule: StressSchedule
+  /// The shared shock generator; its factor `b · K + s` is blend `b` of correlation `s`.
+  public let shocks: CorrelatedShockGenerator
+  /// The number of model correlations `K` (regimes), for factor indexing.
+  public let modelCorrelationCount: Int
+
+  /// `√dt`.
+  public var rootTimeStep: Double { grid.timeStep.squareRoot() }
+}

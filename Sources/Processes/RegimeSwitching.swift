@@ -1,0 +1,208 @@
+import LinearAlgebra
+import Randomness
+import Shocks
+
+/// Markov regime-switching geometric Brownian motion with optional jumps per regime.
+///
+/// A hidden Markov chain `s_k ∈ {0, …, K−1}` with per-step transition matrix
+/// `P[i][j] = P(s_{k+1} = j | s_k = i)` picks the regime in force during each step; the regime
+/// of step 1 is drawn from the initial distribution (by default the stationary distribution
+/// `π = π P`). During a step in regime `s` the assets follow GBM (or a jump-diffusion) with
+/// that regime's annualized drift, volatility, correlation (its own Cholesky factor, factored
+/// once) and jumps. The chain is drawn from the path's `regimes` substream, one uniform per
+/// step (also when a stress forces the regime), so it never shifts the diffusion shocks. The
+/// regime of each step is the latent output.
+///
+/// Reference: Hamilton, "A new approach to the economic analysis of nonstationary time series
+/// and the business cycle", Econometrica 57, 1989; Hardy, "A regime-switching model of
+/// long-term stock returns", North American Actuarial Journal 5, 2001. Mean duration of
+/// regime `i` is `1 / (1 − P[i][i])` steps.
+public struct RegimeSwitchingProcess: PriceProcess {
+  /// One regime's dynamics (annualized, decimal).
+  public struct Regime: Sendable, Equatable {
+    public let name: String
+    public let drift: [Double]
+    public let volatility: [Double]
+    /// The regime's correlation; `nil` = independent assets.
+    public let correlation: CorrelationMatrix?
+    public let jumps: JumpSpecification?
+
+    public init(
+      name: String, drift: [Double], volatility: [Double], correlation: CorrelationMatrix? = nil,
+      jumps: JumpSpecification? = nil
+    ) {
+      self.name = name
+      self.drift = drift
+      self.volatility = volatility
+      self.correlation = correlation
+      self.jumps = jumps
+    }
+  }
+
+  /// The largest number of regimes (regime indices are written as `UInt8`).
+  public static let maximumRegimes = 255
+  /// Tolerance on the row sums of the transition matrix and on the initial distribution.
+  public static let stochasticTolerance = 1e-9
+
+  public let initialPrices: [Double]
+  public let regimes: [Regime]
+  /// Per-step transition probabilities, `K × K`, rows summing to 1.
+  public let transition: [[Double]]
+  /// The distribution of the regime of step 1.
+  public let initialDistribution: [Double]
+  public let measure: Measure
+  public let correlations: [CorrelationMatrix]
+  let cumulativeTransition: [[Double]]
+  let cumulativeInitial: [Double]
+
+  public var assetCount: Int { initialPrices.count }
+  public var shockDistribution: CorrelatedShockGenerator.Distribution { .normal }
+  public var latentStates: LatentStates {
+    regimes.contains { $0.jumps != nil } ? [.regimes, .jumps] : .regimes
+  }
+
+  /// - Parameter initialDistribution: `nil` for the stationary distribution of `transition`.
+  /// - Throws: `ProcessError` naming the first invalid parameter.
+  public init(
+    initialPrices: [Double], regimes: [Regime], transition: [[Double]],
+    initialDistribution: [Double]? = nil, measure: Measure = .realWorld
+  ) throws(ProcessError) {
+    let k = regimes.count
+    guard k >= 1 && k <= Self.maximumRegimes else {
+      throw .invalidTransitionMatrix("\(k) regimes given, expected 1 to \(Self.maximumRegimes)")
+    }
+    for regime in regimes {
+      let model = "regime \(regime.name)"
+      try validateDiffusion(
+        model: model, initialPrices: initialPrices, drift: regime.drift,
+        volatility: regime.volatility, correlation: regime.correlation, measure: measure)
+      try regime.jumps?.validate(assets: initialPrices.count)
+    }
+    try Self.validateStochastic(transition, regimes: k)
+    let initial: [Double]
+    if let initialDistribution {
+      initial = initialDistribution
+    } else {
+      initial = try Self.stationaryDistribution(transition)
+    }
+    guard initial.count == k else {
+      throw .invalidTransitionMatrix("initial distribution has \(initial.count) entries, expected \(k)")
+    }
+    for (i, p) in initial.enumerated() where !(p >= 0 && p <= 1) {
+      throw .invalidTransitionMatrix("initial probability \(i) is \(p), expected a value in [0, 1]")
+    }
+    let total = initial.reduce(0, +)
+    guard abs(total - 1) <= Self.stochasticTolerance else {
+      throw .invalidTransitionMatrix("initial distribution sums to \(total), expected 1")
+    }
+    let n = initialPrices.count
+    self.initialPrices = initialPrices
+    self.regimes = regimes.map {
+      Regime(
+        name: $0.name, drift: measure.drift(realWorld: $0.drift), volatility: $0.volatility,
+        correlation: $0.correlation, jumps: $0.jumps)
+    }
+    self.transition = transition
+    self.initialDistribution = initial
+    self.measure = measure
+    self.correlations = regimes.map { $0.correlation ?? .identity(n) }
+    self.cumulativeTransition = transition.map(Self.cumulative)
+    self.cumulativeInitial = Self.cumulative(initial)
+  }
+
+  public func makeWorkspace(context: SimulationContext) -> DiffusionWorkspace {
+    let resolved = regimes.map {
+      DiffusionRegime(
+        drift: $0.drift, volatility: $0.volatility, jumps: $0.jumps, timeStep: context.grid.timeStep)
+    }
+    return DiffusionWorkspace(regimes: resolved, steps: context.grid.steps, assets: assetCount)
+  }
+
+  public func simulate(
+    path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
+  ) {
+    drawRegimes(path: path, context: context, into: &workspace.regime)
+    DiffusionKernel.simulate(
+      path: path, initialPrices: initialPrices, hasRegimes: true, context: context,
+      workspace: &workspace, output: output)
+  }
+
+  /// The regime of each step of `path`: one uniform per step from the `regimes` substream.
+  func drawRegimes(path: Int, context: SimulationContext, into regime: inout [Int]) {
+    var stream = PathStream(seed: context.seed, path: path, substream: .regimes)
+    let forced = context.schedule.forcedRegime
+    var current = 0
+    for t in 0..<context.grid.steps {
+      let u = stream.nextOpenUnit()
+      current = Self.inverse(t == 0 ? cumulativeInitial : cumulativeTransition[current], u)
+      if let f = forced?[t], f >= 0 { current = Int(f) }
+      regime[t] = current
+    }
+  }
+
+  /// The smallest `j` with `u < cdf[j]` (the last state if rounding leaves `u` above all).
+  @inline(__always)
+  static func inverse(_ cdf: [Double], _ u: Double) -> Int {
+    for j in 0..<cdf.count where u < cdf[j] { return j }
+    return cdf.count - 1
+  }
+
+  static func cumulative(_ p: [Double]) -> [Double] {
+    var sum = 0.0
+    return p.map {
+      sum += $0
+      return sum
+    }
+  }
+
+  static func validateStochastic(_ p: [[Double]], regimes k: Int) throws(ProcessError) {
+    guard p.count == k else {
+      throw .invalidTransitionMatrix("transition matrix has \(p.count) rows, expected \(k) (one per regime)")
+    }
+    for (i, row) in p.enumerated() {
+      guard row.count == k else {
+        throw .invalidTransitionMatrix("transition row \(i) has \(row.count) entries, expected \(k)")
+      }
+      for (j, v) in row.enumerated() where !(v >= 0 && v <= 1) {
+        throw .invalidTransitionMatrix("transition entry [\(i)][\(j)] is \(v), expected a probability in [0, 1]")
+      }
+      let sum = row.reduce(0, +)
+      if abs(sum - 1) > stochasticTolerance {
+        throw .invalidTransitionMatrix("transition row \(i) sums to \(sum), expected 1 (within 1e-9)")
+      }
+    }
+  }
+
+  /// The stationary distribution `π = π P`, `Σ π = 1`, by Gaussian elimination with partial
+  /// pivoting on `(Pᵀ − I)` with its last equation replaced by the normalisation.
+  ///
+  /// - Throws: when the chain has no unique stationary distribution (it is reducible).
+  public static func stationaryDistribution(_ p: [[Double]]) throws(ProcessError) -> [Double] {
+    let k = p.count
+    try validateStochastic(p, regimes: k)
+    var a = (0..<k).map { i in (0..<k).map { j in p[j][i] - (i == j ? 1 : 0) } }
+    var b = [Double](repeating: 0, count: k)
+    a[k - 1] = [Double](repeating: 1, count: k)
+    b[k - 1] = 1
+    for col in 0..<k {
+      var pivot = col
+      for r in col..<k where abs(a[r][col]) > abs(a[pivot][col]) { pivot = r }
+      guard abs(a[pivot][col]) > 1e-12 else {
+        throw .invalidTransitionMatrix(
+          "the chain has no unique stationary distribution (it is reducible); give `initial` explicitly")
+      }
+      a.swapAt(col, pivot)
+      b.swapAt(col, pivot)
+      for r in 0..<k where r != col {
+        let f = a[r][col] / a[col][col]
+        if f == 0 { continue }
+        for c in col..<k { a[r][c] -= f * a[col][c] }
+        b[r] -= f * b[col]
+      }
+    }
+    var pi = (0..<k).map { max(0, b[$0] / a[$0][$0]) }
+    let total = pi.reduce(0, +)
+    pi = pi.map { $0 / total }
+    return pi
+  }
+}

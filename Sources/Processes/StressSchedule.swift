@@ -1,0 +1,98 @@
+import LinearAlgebra
+import Shocks
+
+/// A scenario's stresses compiled into per-step arrays that the simulation loops read directly.
+///
+/// Arrays are `steps × assets` (row = step index 0…steps−1, i.e. step `k` at row `k − 1`) or
+/// `steps` long; `nil` means the stress kind is absent, so an unstressed run does no work for
+/// it. Values:
+///
+/// - `volatilityMultiplier`: multiplies the diffusion volatility (GARCH: the conditional
+///   standard deviation) of the step; 1 = unchanged.
+/// - `driftOverride`: replaces the annualized drift for the step; NaN = unchanged.
+/// - `shockReturn`: an instant simple return `r`, the price at the end of the step is
+///   multiplied by `1 + r` on top of the step's own move; 0 = none.
+/// - `jumpIntensityMultiplier`: multiplies the jump intensity of the step; 1 = unchanged.
+/// - `forcedJump`: a log jump added at the step (counted as one jump); NaN = none.
+/// - `forcedRegime`: the regime in force during the step; −1 = the chain decides.
+/// - `variance`: the GARCH conditional variance (per step, decimal) at the start of the
+///   step; NaN = unchanged.
+/// - `historicalReturn`: a log return that replaces the step's return on every path; NaN =
+///   the model's own.
+/// - `correlationBlend`: per step, 0 for the model's correlation or `j` for the blend
+///   `correlationBlends[j − 1]`.
+public struct StressSchedule: Sendable, Equatable {
+  /// A blend `(1 − weight) · C + weight · target` of the model's correlation `C`.
+  public struct CorrelationBlend: Sendable, Equatable {
+    /// The target correlation matrix (valid on its own, so every blend is valid too).
+    public let target: Matrix
+    /// The weight of the target, in [0, 1].
+    public let weight: Double
+
+    public init(target: Matrix, weight: Double) {
+      self.target = target
+      self.weight = weight
+    }
+  }
+
+  public let steps: Int
+  public let assets: Int
+  public var volatilityMultiplier: [Double]?
+  public var driftOverride: [Double]?
+  public var shockReturn: [Double]?
+  public var jumpIntensityMultiplier: [Double]?
+  public var forcedJump: [Double]?
+  public var forcedRegime: [Int16]?
+  public var variance: [Double]?
+  public var historicalReturn: [Double]?
+  public var correlationBlend: [UInt16]?
+  public var correlationBlends: [CorrelationBlend] = []
+
+  /// A schedule with no stress.
+  public init(steps: Int, assets: Int) {
+    self.steps = steps
+    self.assets = assets
+  }
+
+  /// Whether no stress acts anywhere.
+  public var isEmpty: Bool {
+    volatilityMultiplier == nil && driftOverride == nil && shockReturn == nil
+      && jumpIntensityMultiplier == nil && forcedJump == nil && forcedRegime == nil
+      && variance == nil && historicalReturn == nil && correlationBlend == nil
+  }
+
+  /// The first step (1-based) at which any stress acts, or `nil` for none.
+  public var firstStressedStep: Int? {
+    var first = Int.max
+    func scan(_ a: [Double]?, neutral: (Double) -> Bool) {
+      guard let a else { return }
+      if let i = a.firstIndex(where: { !neutral($0) }) { first = min(first, i / assets + 1) }
+    }
+    scan(volatilityMultiplier) { $0 == 1 }
+    scan(driftOverride) { $0.isNaN }
+    scan(shockReturn) { $0 == 0 }
+    scan(jumpIntensityMultiplier) { $0 == 1 }
+    scan(forcedJump) { $0.isNaN }
+    scan(variance) { $0.isNaN }
+    scan(historicalReturn) { $0.isNaN }
+    if let r = forcedRegime, let i = r.firstIndex(where: { $0 >= 0 }) { first = min(first, i + 1) }
+    if let c = correlationBlend, let i = c.firstIndex(where: { $0 != 0 }) { first = min(first, i + 1) }
+    return first == Int.max ? nil : first
+  }
+
+  /// The correlation matrices a path can use: for each blend `b` (0 = none) and each model
+  /// correlation `s` (one per regime), entry `b · K + s`.
+  func correlationFactors(model: [CorrelationMatrix]) throws(CorrelationError) -> [CorrelationMatrix] {
+    var out = model
+    for blend in correlationBlends {
+      for base in model {
+        var m = base.matrix
+        for i in m.elements.indices {
+          m.elements[i] = (1 - blend.weight) * base.matrix.elements[i] + blend.weight * blend.target.elements[i]
+        }
+        out.append(try CorrelationMatrix(m))
+      }
+    }
+    return out
+  }
+}
