@@ -10,9 +10,14 @@ let package = Package(
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "Shocks", targets: ["Shocks"]),
     .library(name: "Processes", targets: ["Processes"]),
+    .library(name: "PathFiles", targets: ["PathFiles"]),
+    .library(name: "Risk", targets: ["Risk"]),
+    .library(name: "Planner", targets: ["Planner"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
   ],
   targets: [
     // OpenBLAS (CBLAS) and LAPACKE, from Debian's libopenblas-dev and liblapacke-dev.
@@ -24,10 +29,19 @@ let package = Package(
     .target(name: "Randomness"),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
     .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
+    .target(
+      name: "PathFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "Risk"),
+    .target(
+      name: "Planner",
+      dependencies: [
+        "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk",
+        .product(name: "Yams", package: "Yams"),
+      ]),
     .executableTarget(
       name: "scengine",
       dependencies: [
-        "Randomness", "Shocks",
+        "Randomness", "Shocks", "Planner", "PathFiles",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -36,6 +50,9 @@ let package = Package(
     .testTarget(name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(
       name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
+    .testTarget(name: "PathFilesTests", dependencies: ["PathFiles"]),
+    .testTarget(name: "RiskTests", dependencies: ["Risk"]),
+    .testTarget(name: "PlannerTests", dependencies: ["Planner", "Processes", "Shocks", "PathFiles"]),
     .testTarget(name: "CLITests", dependencies: ["scengine"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Planner
 
 /// The scengine command line.
 @main
@@ -6,12 +7,7 @@ struct Scengine: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scengine",
     abstract: "Financial market scenario engine: synthetic price paths for stress tests.",
-    version: EngineVersion.string,
-    subcommands: [RandomCommand.self]
+    version: EngineInfo.version,
+    subcommands: [RunCommand.self, CheckCommand.self, RandomCommand.self]
   )
-}
-
-/// The engine's version, recorded in every manifest.
-enum EngineVersion {
-  static let string = "0.1.0"
 }

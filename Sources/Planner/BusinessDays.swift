@@ -1,0 +1,135 @@
+import Foundation
+
+/// Calendar dates as ISO 8601 strings and Monday-to-Friday business days (no holiday
+/// calendar): time index 0 is the start date, each step is the next business day.
+enum BusinessDays {
+  /// A parsed date: year, month, day.
+  struct Day: Comparable, CustomStringConvertible, Sendable {
+    let year: Int, month: Int, day: Int
+    static func < (a: Day, b: Day) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    var description: String {
+      String(format: "%04d-%02d-%02d", year, month, day)
+    }
+  }
+
+  static func parse(_ text: String, field: YAMLField) throws(ScenarioError) -> Day {
+    guard let d = parse(text) else {
+      throw field.error("'\(text)' is not a date; expected YYYY-MM-DD")
+    }
+    return d
+  }
+
+  static func parse(_ text: String) -> Day? {
+    let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-")
+    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+      let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+      m >= 1 && m <= 12, d >= 1 && d <= daysInMonth(y, m)
+    else { return nil }
+    return Day(year: y, month: m, day: d)
+  }
+
+  static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+    switch m {
+    case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: return 30
+    default: return 31
+    }
+  }
+
+  /// Days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's `days_from_civil`.
+  static func ordinal(_ d: Day) -> Int {
+    let y = d.month <= 2 ? d.year - 1 : d.year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = (d.month + 9) % 12
+    let doy = (153 * mp + 2) / 5 + d.day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+  }
+
+  static func day(fromOrdinal z0: Int) -> Day {
+    let z = z0 + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return Day(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+  }
+
+  /// 0 = Monday … 6 = Sunday.
+  static func weekday(_ d: Day) -> Int { ((ordinal(d) % 7) + 7 + 3) % 7 }
+
+  /// `count` business days from `start`, which must itself be a business day.
+  static func dates(start: String, count: Int, field: YAMLField) throws(ScenarioError) -> [String] {
+    let d = try parse(start, field: field)
+    let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    guard weekday(d) < 5 else {
+      throw field.error("\(d) is a \(names[weekday(d)]); the start must be a business day (Monday to Friday)")
+    }
+    var out: [String] = []
+    out.reserveCapacity(count)
+    var o = ordinal(d)
+    while out.count < count {
+      let day = day(fromOrdinal: o)
+      if weekday(day) < 5 { out.append(day.description) }
+      o += 1
+    }
+    return out
+  }
+}
+
+/// A CSV of dated prices: a `date` column (YYYY-MM-DD) and numeric price columns.
+struct PriceTable {
+  let file: String
+  let header: [String]
+  let rows: [(BusinessDays.Day, [Substring])]
+
+  static func read(path: String, field: YAMLField) throws(ScenarioError) -> PriceTable {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw field.error("cannot read price file \(path)")
+    }
+    var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty }
+    guard !lines.isEmpty else { throw field.error("price file \(path) is empty") }
+    let header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" }) else {
+      throw field.error("price file \(path) has no 'date' column; columns are \(header.joined(separator: ", "))")
+    }
+    var rows: [(BusinessDays.Day, [Substring])] = []
+    for (i, line) in lines.enumerated() {
+      let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+      guard cells.count == header.count else {
+        throw ScenarioError(file: path, field: "", line: i + 2, message: "\(cells.count) cells, the header has \(header.count)")
+      }
+      guard let d = BusinessDays.parse(String(cells[dateColumn])) else {
+        throw ScenarioError(file: path, field: "date", line: i + 2, message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
+      }
+      rows.append((d, cells))
+    }
+    rows.sort { $0.0 < $1.0 }
+    return PriceTable(file: path, header: header, rows: rows)
+  }
+
+  /// Log-returns between consecutive prices dated within [from, to].
+  func logReturns(column: String, from: BusinessDays.Day, to: BusinessDays.Day, field: YAMLField)
+    throws(ScenarioError) -> [Double]
+  {
+    guard let c = header.firstIndex(of: column) else {
+      throw field.error("price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))")
+    }
+    var prices: [Double] = []
+    for (i, row) in rows.enumerated() where row.0 >= from && row.0 <= to {
+      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isFinite else {
+        throw ScenarioError(file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
+      }
+      prices.append(p)
+    }
+    guard prices.count >= 2 else {
+      throw field.error("price file \(file) has \(prices.count) prices between \(from) and \(to); at least 2 are needed")
+    }
+    return (1..<prices.count).map { Foundation.log(prices[$0] / prices[$0 - 1]) }
+  }
+}

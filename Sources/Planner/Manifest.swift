@@ -1,0 +1,181 @@
+import PathFiles
+import Processes
+import Shocks
+
+/// A JSON value, for the free-form parts of the manifest (model parameters).
+public enum JSONValue: Codable, Sendable, Equatable {
+  case number(Double)
+  case string(String)
+  case bool(Bool)
+  case array([JSONValue])
+  case object([String: JSONValue])
+  case null
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    switch self {
+    case .number(let v): if v.isFinite { try c.encode(v) } else { try c.encodeNil() }
+    case .string(let v): try c.encode(v)
+    case .bool(let v): try c.encode(v)
+    case .array(let v): try c.encode(v)
+    case .object(let v): try c.encode(v)
+    case .null: try c.encodeNil()
+    }
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() { self = .null }
+    else if let v = try? c.decode(Bool.self) { self = .bool(v) }
+    else if let v = try? c.decode(Double.self) { self = .number(v) }
+    else if let v = try? c.decode(String.self) { self = .string(v) }
+    else if let v = try? c.decode([JSONValue].self) { self = .array(v) }
+    else { self = .object(try c.decode([String: JSONValue].self)) }
+  }
+
+  static func numbers(_ v: [Double]) -> JSONValue { .array(v.map { .number($0) }) }
+}
+
+/// `manifest.json`: what a run wrote and how to reproduce it. Written last.
+public struct Manifest: Codable, Sendable {
+  public struct Scenario: Codable, Sendable {
+    public var file: String
+    public var name: String
+    public var description: String
+    public var sha256: String
+  }
+  public struct Correlation: Codable, Sendable {
+    public var matrix: [[Double]]
+    public var smallestEigenvalue: Double
+    public var rank: Int
+    public var repair: Repair?
+    enum CodingKeys: String, CodingKey {
+      case matrix, rank, repair
+      case smallestEigenvalue = "smallest_eigenvalue"
+    }
+  }
+  public struct Repair: Codable, Sendable {
+    public var method: String
+    public var frobeniusDistance: Double
+    public var eigenvaluesClipped: Int
+    public var smallestInputEigenvalue: Double
+    enum CodingKeys: String, CodingKey {
+      case method
+      case frobeniusDistance = "frobenius_distance"
+      case eigenvaluesClipped = "eigenvalues_clipped"
+      case smallestInputEigenvalue = "smallest_input_eigenvalue"
+    }
+  }
+  public struct Variant: Codable, Sendable {
+    public var name: String
+    public var stresses: [String]
+    public var seconds: Double
+  }
+  public struct Output: Codable, Sendable {
+    public var format: String
+    public var precision: String
+    public var emit: [String]
+  }
+
+  public var engine = "scengine"
+  public var version: String
+  public var formatVersion = 1
+  public var scenario: Scenario
+  public var seed: UInt64
+  public var paths: Int
+  public var steps: Int
+  public var dt: Double
+  public var assets: [String]
+  public var initial: [Double]
+  public var dates: [String]?
+  public var measure: JSONValue
+  public var correlation: Correlation
+  public var model: [String: JSONValue]
+  public var portfolio: [Double]?
+  public var output: Output
+  public var variants: [Variant]
+  public var files: [FileRecord]
+  public var threads: Int
+  public var blockSize: Int
+  public var seconds: Double
+  public var command: String
+
+  enum CodingKeys: String, CodingKey {
+    case engine, version, scenario, seed, paths, steps, dt, assets, initial, dates, measure
+    case correlation, model, portfolio, output, variants, files, threads, seconds, command
+    case formatVersion = "format_version"
+    case blockSize = "block_size"
+  }
+}
+
+extension ScenarioSpec {
+  /// The model's resolved parameters, for the manifest and `scengine check`.
+  public var modelParameters: [String: JSONValue] {
+    func jumps(_ j: JumpSpecification) -> JSONValue {
+      var o: [String: JSONValue] = ["intensity": .numbers(j.intensity), "systemic": .bool(j.systemic)]
+      switch j.sizes {
+      case .normal(let m, let s):
+        o["mean"] = .numbers(m)
+        o["stdev"] = .numbers(s)
+      case .doubleExponential(let p, let u, let d):
+        o["up_probability"] = .numbers(p)
+        o["up_mean"] = .numbers(u)
+        o["down_mean"] = .numbers(d)
+      }
+      return .object(o)
+    }
+    switch model {
+    case .gbm(let m):
+      return ["type": .string("gbm"), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility)]
+    case .jumpDiffusion(let m):
+      return [
+        "type": .string(model.key), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility),
+        "jumps": jumps(m.jumps),
+      ]
+    case .garch(let m):
+      var o: [String: JSONValue] = [
+        "type": .string(m.type.rawValue), "mean": .numbers(m.mean), "omega": .numbers(m.omega),
+        "alpha": .numbers(m.alpha), "beta": .numbers(m.beta), "gamma": .numbers(m.gamma),
+        "initial_variance": .numbers(m.initialVariance),
+      ]
+      switch m.innovations {
+      case .normal: o["innovations"] = .string("normal")
+      case .studentT(let nu): o["innovations"] = .object(["student_t": .number(nu)])
+      }
+      return o
+    case .regime(let m):
+      var regimes: [String: JSONValue] = [:]
+      for r in m.regimes {
+        var o: [String: JSONValue] = ["drift": .numbers(r.drift), "volatility": .numbers(r.volatility)]
+        if let c = r.correlation { o["correlation"] = .array(c.matrix.rowArrays.map { .numbers($0) }) }
+        if let j = r.jumps { o["jumps"] = jumps(j) }
+        regimes[r.name] = .object(o)
+      }
+      return [
+        "type": .string("regime"), "regimes": .object(regimes),
+        "regime_order": .array(m.regimes.map { .string($0.name) }),
+        "transition": .array(m.transition.map { .numbers($0) }),
+        "initial": .numbers(m.initialDistribution),
+      ]
+    }
+  }
+
+  var measureJSON: JSONValue {
+    switch measure {
+    case .realWorld: return .string("real_world")
+    case .riskNeutral(let r, let q):
+      return .object(["risk_neutral": .object(["rate": .number(r), "dividend": .numbers(q)])])
+    }
+  }
+
+  var correlationRecord: Manifest.Correlation {
+    Manifest.Correlation(
+      matrix: correlation.matrix.rowArrays, smallestEigenvalue: correlation.smallestEigenvalue,
+      rank: correlation.factor.rank,
+      repair: correlation.repair.map {
+        Manifest.Repair(
+          method: "higham2002", frobeniusDistance: $0.frobeniusDistance,
+          eigenvaluesClipped: $0.eigenvaluesClipped, smallestInputEigenvalue: $0.smallestInputEigenvalue)
+      })
+  }
+}

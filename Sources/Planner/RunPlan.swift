@@ -1,0 +1,64 @@
+import Processes
+
+/// How a run is split: block size and worker count, and what it will write.
+public struct RunPlan: Sendable {
+  public let spec: ScenarioSpec
+  /// Paths per block.
+  public let blockSize: Int
+  /// Worker threads.
+  public let threads: Int
+
+  /// The memory each worker's block buffers may use, by default.
+  public static let blockBudgetBytes = 4 << 20
+
+  public init(spec: ScenarioSpec, threads: Int, blockSize: Int? = nil) {
+    self.spec = spec
+    self.threads = max(1, threads)
+    if let blockSize {
+      self.blockSize = max(1, blockSize)
+    } else {
+      self.blockSize = max(1, min(1024, Self.blockBudgetBytes / max(1, spec.bytesPerPathInMemory)))
+    }
+  }
+
+  /// The blocks of `paths` paths, in order.
+  public var blocks: [Range<Int>] {
+    stride(from: 0, to: spec.paths, by: blockSize).map { $0..<min($0 + blockSize, spec.paths) }
+  }
+}
+
+extension ScenarioSpec {
+  /// Bytes of the in-memory buffers of one path (float64 prices and every emitted series).
+  var bytesPerPathInMemory: Int {
+    let s = grid.steps
+    let n = assets.count
+    var bytes = (s + 1) * n * 8
+    for series in output.emit {
+      switch series {
+      case .prices: break
+      case .returns, .variance: bytes += s * n * 8
+      case .jumps: bytes += s * n * 4
+      case .regimes: bytes += s
+      }
+    }
+    return bytes
+  }
+
+  /// Bytes written per variant (NPY data, without headers), for estimates.
+  public var outputBytesPerVariant: Int {
+    let s = grid.steps
+    let n = assets.count
+    let item = output.precision == .float32 ? 4 : 8
+    var bytes = 0
+    for series in output.emit {
+      switch series {
+      case .prices: bytes += paths * (s + 1) * n * item
+      case .returns, .variance: bytes += paths * s * n * item
+      case .jumps: bytes += paths * s * n * 4
+      case .regimes: bytes += paths * s
+      }
+    }
+    if output.format == .csv { bytes = paths * (s + 1) * n * 48 }
+    return bytes
+  }
+}

@@ -1,0 +1,276 @@
+import Dispatch
+import Foundation
+import PathFiles
+import Processes
+import Risk
+
+/// Why a run failed.
+public struct RunError: Error, Sendable, CustomStringConvertible {
+  public let message: String
+  /// The process exit status the CLI should use.
+  public let exitCode: Int32
+  public init(_ message: String, exitCode: Int32 = 1) {
+    self.message = message
+    self.exitCode = exitCode
+  }
+  public var description: String { message }
+}
+
+/// What a finished run wrote.
+public struct RunResult: Sendable {
+  public let manifest: Manifest
+  public let summaries: [(variant: String, summary: RiskSummary)]
+  public let outputDirectory: String
+}
+
+/// Runs every variant of a scenario: blocks of paths on all workers, each block streamed into
+/// the path files at its offset, risk figures accumulated, then `summary.json` per variant and
+/// `manifest.json` last. Files are written as `NAME.partial` and renamed when complete; on
+/// cancellation or error every partial file is removed and no manifest is written.
+public struct Runner: Sendable {
+  public let plan: RunPlan
+  public let outputDirectory: String
+  public let scenarioSHA256: String
+  public let command: String
+
+  public init(plan: RunPlan, outputDirectory: String, scenarioSHA256: String, command: String) {
+    self.plan = plan
+    self.outputDirectory = outputDirectory
+    self.scenarioSHA256 = scenarioSHA256
+    self.command = command
+  }
+
+  public func run(cancel: CancellationFlag, progress: ProgressCounter) throws(RunError) -> RunResult {
+    let spec = plan.spec
+    let fm = FileManager.default
+    let manifestPath = "\(outputDirectory)/manifest.json"
+    do {
+      try fm.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+      // An earlier run's manifest must not vouch for files this run replaces.
+      if fm.fileExists(atPath: manifestPath) { try fm.removeItem(atPath: manifestPath) }
+      for v in spec.variants {
+        try fm.createDirectory(atPath: "\(outputDirectory)/\(v.name)", withIntermediateDirectories: true)
+      }
+    } catch {
+      throw RunError("cannot create output directory \(outputDirectory): \(error.localizedDescription)")
+    }
+    let start = DispatchTime.now()
+    var files: [FileRecord] = []
+    var variants: [Manifest.Variant] = []
+    var summaries: [(String, RiskSummary)] = []
+    for variant in spec.variants {
+      let t0 = DispatchTime.now()
+      let (records, summary) = try runVariant(variant, cancel: cancel, progress: progress)
+      files += records
+      summaries.append((variant.name, summary))
+      variants.append(.init(name: variant.name, stresses: variant.stresses.map(\.description), seconds: seconds(since: t0)))
+    }
+    let manifest = Manifest(
+      version: EngineInfo.version,
+      scenario: .init(file: spec.file, name: spec.name, description: spec.description, sha256: scenarioSHA256),
+      seed: spec.seed, paths: spec.paths, steps: spec.grid.steps, dt: spec.grid.timeStep,
+      assets: spec.assets, initial: spec.initialPrices, dates: spec.dates, measure: spec.measureJSON,
+      correlation: spec.correlationRecord, model: spec.modelParameters, portfolio: spec.portfolio,
+      output: .init(format: spec.output.format.rawValue, precision: spec.output.precision.rawValue,
+        emit: spec.output.emit.map(\.rawValue)),
+      variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
+      seconds: seconds(since: start), command: command)
+    do {
+      let bytes = try encodeJSON(manifest)
+      _ = try writeFileAtomically(bytes, path: manifestPath, relativePath: "manifest.json")
+    } catch {
+      throw RunError(error.description)
+    }
+    return RunResult(manifest: manifest, summaries: summaries, outputDirectory: outputDirectory)
+  }
+
+  private func seconds(since t: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
+  }
+
+  private func runVariant(_ variant: VariantSpec, cancel: CancellationFlag, progress: ProgressCounter)
+    throws(RunError) -> ([FileRecord], RiskSummary)
+  {
+    switch plan.spec.model {
+    case .gbm(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .jumpDiffusion(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .garch(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .regime(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    }
+  }
+
+  private func runVariant<P: PriceProcess>(
+    _ variant: VariantSpec, process: P, cancel: CancellationFlag, progress: ProgressCounter
+  ) throws(RunError) -> ([FileRecord], RiskSummary) {
+    let spec = plan.spec
+    let simulator: PathSimulator<P>
+    do {
+      simulator = try PathSimulator(process: process, seed: spec.seed, grid: spec.grid, schedule: variant.schedule)
+    } catch {
+      throw RunError("\(spec.file): variants.\(variant.name): \(error.description)")
+    }
+    let sinks: VariantSinks
+    do {
+      sinks = try VariantSinks(spec: spec, variant: variant.name, directory: outputDirectory)
+    } catch {
+      throw RunError(error.description)
+    }
+    let risk = RiskAccumulator(assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)
+    let blocks = plan.blocks
+    let next = WorkQueue(count: blocks.count)
+    let failure = CancellationFlag()
+    let steps = spec.grid.steps
+    let n = spec.assets.count
+    let emit = Set(spec.output.emit)
+    DispatchQueue.concurrentPerform(iterations: min(plan.threads, max(1, blocks.count))) { _ in
+      var latent: LatentStates = []
+      if emit.contains(.variance) { latent.insert(.variance) }
+      if emit.contains(.jumps) { latent.insert(.jumps) }
+      if emit.contains(.regimes) { latent.insert(.regimes) }
+      var arrays = BlockArrays(
+        paths: plan.blockSize, steps: steps, assets: n, returns: emit.contains(.returns), latent: latent)
+      var workspace = process.makeWorkspace(context: simulator.context)
+      while !cancel.isCancelled && !failure.isCancelled, let b = next.take() {
+        let block = blocks[b]
+        arrays.withOutput { out in
+          simulator.simulate(paths: block, into: out, workspace: &workspace)
+        }
+        do {
+          try sinks.write(arrays, block: block)
+        } catch {
+          failure.cancel(reason: "\(error)")
+          return
+        }
+        arrays.prices.withUnsafeBufferPointer { p in
+          risk.add(prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
+            firstPath: block.lowerBound, pathCount: block.count, steps: steps)
+        }
+        progress.add(block.count)
+      }
+    }
+    if let reason = failure.cancellationReason ?? cancel.cancellationReason {
+      sinks.abandon()
+      throw RunError(reason, exitCode: cancel.isCancelled ? 130 : 1)
+    }
+    let summary = risk.summary()
+    var records: [FileRecord]
+    do {
+      records = try sinks.finish()
+      let bytes = try encodeJSON(summary)
+      records.append(try writeFileAtomically(
+        bytes, path: "\(outputDirectory)/\(variant.name)/summary.json",
+        relativePath: "\(variant.name)/summary.json"))
+    } catch {
+      sinks.abandon()
+      throw RunError(error.description)
+    }
+    return (records, summary)
+  }
+}
+
+/// Hands out block numbers to worker threads, in order.
+final class WorkQueue: @unchecked Sendable {
+  private var next = 0
+  private let count: Int
+  private let lock = DispatchSemaphore(value: 1)
+  init(count: Int) { self.count = count }
+  func take() -> Int? {
+    lock.wait()
+    defer { lock.signal() }
+    guard next < count else { return nil }
+    next += 1
+    return next - 1
+  }
+}
+
+/// The files of one variant.
+final class VariantSinks: @unchecked Sendable {
+  let steps: Int
+  let assets: Int
+  var npy: [(OutputSpec.Series, NPYFileWriter)] = []
+  var csv: CSVPathWriter?
+
+  init(spec: ScenarioSpec, variant: String, directory: String) throws(PathFilesError) {
+    steps = spec.grid.steps
+    assets = spec.assets.count
+    let p = spec.paths
+    let s = steps
+    let n = assets
+    do {
+      if spec.output.format == .csv {
+        csv = try CSVPathWriter(
+          path: "\(directory)/\(variant)/prices.csv", relativePath: "\(variant)/prices.csv",
+          variant: variant, assets: spec.assets, dates: spec.dates, steps: s)
+        return
+      }
+      let real: NPYDType = spec.output.precision == .float32 ? .float32 : .float64
+      for series in spec.output.emit {
+        let (dtype, shape): (NPYDType, [Int])
+        switch series {
+        case .prices: (dtype, shape) = (real, [p, s + 1, n])
+        case .returns, .variance: (dtype, shape) = (real, [p, s, n])
+        case .jumps: (dtype, shape) = (.int32, [p, s, n])
+        case .regimes: (dtype, shape) = (.uint8, [p, s])
+        }
+        let name = "\(variant)/\(series.rawValue).npy"
+        npy.append((series, try NPYFileWriter(path: "\(directory)/\(name)", relativePath: name, dtype: dtype, shape: shape)))
+      }
+    } catch {
+      abandon()
+      throw error
+    }
+  }
+
+  func write(_ a: BlockArrays, block: Range<Int>) throws(PathFilesError) {
+    let s = steps
+    let n = assets
+    let c = block.count
+    if let csv {
+      try a.prices.withUnsafeBufferPointer { p throws(PathFilesError) in
+        try csv.write(prices: UnsafeBufferPointer(rebasing: p[..<(c * (s + 1) * n)]), firstPath: block.lowerBound, pathCount: c)
+      }
+      return
+    }
+    for (series, writer) in npy {
+      switch series {
+      case .prices:
+        try write(a.prices, count: c * (s + 1) * n, at: block.lowerBound * (s + 1) * n, to: writer)
+      case .returns:
+        try write(a.logReturns, count: c * s * n, at: block.lowerBound * s * n, to: writer)
+      case .variance:
+        try write(a.variance, count: c * s * n, at: block.lowerBound * s * n, to: writer)
+      case .jumps:
+        try a.jumps.withUnsafeBufferPointer { p throws(PathFilesError) in
+          try writer.write(UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: block.lowerBound * s * n)
+        }
+      case .regimes:
+        try a.regimes.withUnsafeBufferPointer { p throws(PathFilesError) in
+          try writer.write(UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: block.lowerBound * s)
+        }
+      }
+    }
+  }
+
+  private func write(_ values: [Double], count: Int, at offset: Int, to writer: NPYFileWriter) throws(PathFilesError) {
+    try values.withUnsafeBufferPointer { p throws(PathFilesError) in
+      try writer.write(UnsafeBufferPointer(rebasing: p[..<count]), atElement: offset)
+    }
+  }
+
+  func finish() throws(PathFilesError) -> [FileRecord] {
+    if let csv { return [try csv.finish()] }
+    var out: [FileRecord] = []
+    for (_, w) in npy { out.append(try w.finish()) }
+    return out
+  }
+
+  func abandon() {
+    csv?.abandon()
+    for (_, w) in npy { w.abandon() }
+  }
+}
+
+/// The engine's name and version, recorded in every manifest.
+public enum EngineInfo {
+  public static let version = "0.1.0"
+}

@@ -1,0 +1,253 @@
+import Foundation
+import LinearAlgebra
+import Processes
+import Shocks
+
+extension ScenarioParser {
+  func parseVariants(
+    _ f: YAMLField?, model: ModelSpec, measure: Measure, correlation: CorrelationMatrix, grid: TimeGrid
+  ) throws(ScenarioError) -> [VariantSpec] {
+    guard let f else {
+      return [VariantSpec(name: "base", stresses: [], schedule: StressSchedule(steps: steps, assets: assets.count))]
+    }
+    var m = try f.mapping()
+    var out: [VariantSpec] = []
+    for (name, body) in m.entries() {
+      guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
+        name != ".", name != ".."
+      else {
+        throw body.error("'\(name)' is not a valid variant name: use letters, digits, '-', '_' and '.'")
+      }
+      var schedule = StressSchedule(steps: steps, assets: assets.count)
+      var stresses: [StressSpec] = []
+      if case .scalar(let s) = body.node, s.string.isEmpty || s.string == "~" || s.string == "null" {
+        // `baseline:` with no value: no stresses.
+      } else {
+        var v = try body.mapping()
+        if let sf = v.optional("stresses") {
+          for item in try sf.sequence() {
+            stresses.append(try compileStress(item, into: &schedule, model: model))
+          }
+        }
+        try v.finish(allowed: ["stresses"])
+      }
+      out.append(VariantSpec(name: name, stresses: stresses, schedule: schedule))
+    }
+    try m.finish()
+    guard !out.isEmpty else { throw f.error("no variants given; omit the key for one variant named base") }
+    return out
+  }
+
+  /// Compiles one stress into the schedule. Overlapping stresses combine: multipliers
+  /// multiply, shocks compound, and for overrides (drift, regime, variance, historical,
+  /// correlation) the later stress in the list wins.
+  func compileStress(_ f: YAMLField, into s: inout StressSchedule, model: ModelSpec) throws(ScenarioError)
+    -> StressSpec
+  {
+    var m = try f.mapping()
+    let kinds = ["shock", "volatility", "correlation", "drift", "jumps", "regime", "variance", "historical"]
+    guard m.keys.count == 1, let kind = m.keys.first else {
+      throw f.error("each stress is a mapping with exactly one of \(kinds.joined(separator: ", ")), got \(m.keys.isEmpty ? "none" : m.keys.joined(separator: ", "))")
+    }
+    guard kinds.contains(kind) else {
+      var message = "unknown stress '\(kind)'"
+      if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
+      throw f.error(message + "; expected one of \(kinds.joined(separator: ", "))")
+    }
+    let body = m.optional(kind)!
+    try m.finish()
+    var b = try body.mapping()
+    let n = assets.count
+    let latent = model.latentStates
+    switch kind {
+    case "shock":
+      let at = try step(b.required("at", "the step of the shock"))
+      let rf = try b.required("returns", "simple return per asset, e.g. {EQ: -0.2}")
+      let returns = try stressValues(rf)
+      for (a, r) in returns where !(r > -1) {
+        throw rf.error("return of \(assets[a]) is \(r), expected a simple return > -1")
+      }
+      try b.finish(allowed: ["at", "returns"])
+      var arr = s.shockReturn ?? Array(repeating: 0, count: steps * n)
+      for (a, r) in returns { arr[(at - 1) * n + a] = (1 + arr[(at - 1) * n + a]) * (1 + r) - 1 }
+      s.shockReturn = arr
+      return StressSpec(kind: kind, from: at, to: at, detail: describe(returns, unit: "return"))
+    case "volatility":
+      let (from, to) = try window(&b, body)
+      let mf = try b.required("multiplier", "volatility multiplier per asset, e.g. {EQ: 2.5}")
+      let mult = try stressValues(mf)
+      for (a, v) in mult where !(v >= 0) {
+        throw mf.error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+      }
+      try b.finish(allowed: ["from", "to", "multiplier"])
+      var arr = s.volatilityMultiplier ?? Array(repeating: 1, count: steps * n)
+      for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
+      s.volatilityMultiplier = arr
+      return StressSpec(kind: kind, from: from, to: to, detail: describe(mult, unit: "×"))
+    case "drift":
+      let (from, to) = try window(&b, body)
+      let drift = try stressValues(b.required("drift", "annualized drift per asset"))
+      try b.finish(allowed: ["from", "to", "drift"])
+      var arr = s.driftOverride ?? Array(repeating: .nan, count: steps * n)
+      for t in from...to { for (a, v) in drift { arr[(t - 1) * n + a] = v } }
+      s.driftOverride = arr
+      return StressSpec(kind: kind, from: from, to: to, detail: describe(drift, unit: "drift"))
+    case "correlation":
+      if case .regime = model {}
+      let (from, to) = try window(&b, body)
+      let tf = try b.required("toward", "the target: {constant: ρ}, {matrix: …} or {one_factor: …}")
+      var tm = try tf.mapping()
+      let (target, targetField) = try parseMatrixSpec(&tm, field: tf, dimension: n)
+      try tm.finish(allowed: ["matrix", "constant", "one_factor", "repair"])
+      let wf = try b.required("weight", "blend weight in [0, 1]")
+      let weight = try wf.double()
+      guard weight >= 0 && weight <= 1 else { throw wf.error("\(weight), expected a weight in [0, 1]") }
+      let repairText = try b.optional("repair")?.string() ?? "error"
+      guard let policy = CorrelationMatrix.RepairPolicy(rawValue: repairText) else {
+        throw body.error("'\(repairText)' is not a repair policy; expected error or nearest")
+      }
+      try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
+      let valid = try validatedCorrelation(target, field: targetField, policy: policy)
+      s.correlationBlends.append(.init(target: valid.matrix, weight: weight))
+      var arr = s.correlationBlend ?? Array(repeating: 0, count: steps)
+      for t in from...to { arr[t - 1] = UInt16(s.correlationBlends.count) }
+      s.correlationBlend = arr
+      return StressSpec(kind: kind, from: from, to: to, detail: "blend \(weight) toward the target")
+    case "jumps":
+      guard latent.contains(.jumps) else {
+        throw body.error("a jumps stress needs a model with jumps (merton, kou, or regimes with jumps), this is \(model.key)")
+      }
+      if let af = b.optional("at") {
+        let at = try step(af)
+        let sizes = try stressValues(b.required("size", "log jump size per asset, e.g. {EQ: -0.15}"))
+        try b.finish(allowed: ["at", "size"])
+        var arr = s.forcedJump ?? Array(repeating: .nan, count: steps * n)
+        for (a, v) in sizes {
+          let i = (at - 1) * n + a
+          arr[i] = arr[i].isNaN ? v : arr[i] + v
+        }
+        s.forcedJump = arr
+        return StressSpec(kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
+      }
+      let (from, to) = try window(&b, body)
+      let mf = try b.required("intensity_multiplier", "multiplier of the jump intensity")
+      let mult = try stressValues(mf)
+      for (a, v) in mult where !(v >= 0) {
+        throw mf.error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+      }
+      try b.finish(allowed: ["from", "to", "intensity_multiplier"])
+      var arr = s.jumpIntensityMultiplier ?? Array(repeating: 1, count: steps * n)
+      for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
+      s.jumpIntensityMultiplier = arr
+      return StressSpec(kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
+    case "regime":
+      guard case .regime(let process) = model else {
+        throw body.error("a regime stress needs a regime model, this is \(model.key)")
+      }
+      let (from, to) = try window(&b, body)
+      let ff = try b.required("force", "the regime's name")
+      let name = try ff.string()
+      guard let index = process.regimes.firstIndex(where: { $0.name == name }) else {
+        throw ff.error("unknown regime '\(name)'; regimes are \(process.regimes.map(\.name).joined(separator: ", "))")
+      }
+      try b.finish(allowed: ["from", "to", "force"])
+      var arr = s.forcedRegime ?? Array(repeating: -1, count: steps)
+      for t in from...to { arr[t - 1] = Int16(index) }
+      s.forcedRegime = arr
+      return StressSpec(kind: kind, from: from, to: to, detail: "force \(name)")
+    case "variance":
+      guard latent.contains(.variance) else {
+        throw body.error("a variance stress needs a garch model, this is \(model.key)")
+      }
+      let at = try step(b.required("at", "the step"))
+      let vf = try b.required("variance", "per-step conditional variance per asset")
+      let values = try stressValues(vf)
+      for (a, v) in values where !(v > 0) {
+        throw vf.error("variance of \(assets[a]) is \(v), expected a per-step variance > 0")
+      }
+      try b.finish(allowed: ["at", "variance"])
+      var arr = s.variance ?? Array(repeating: .nan, count: steps * n)
+      for (a, v) in values { arr[(at - 1) * n + a] = v }
+      s.variance = arr
+      return StressSpec(kind: kind, from: at, to: at, detail: describe(values, unit: "variance"))
+    default:
+      return try compileHistorical(&b, body, into: &s)
+    }
+  }
+
+  /// `historical: {at, file, column | columns, assets, from, to}`: the log-returns of the
+  /// price column between two dates (inclusive) replayed from step `at`, on every path.
+  func compileHistorical(_ b: inout MappingReader, _ body: YAMLField, into s: inout StressSchedule)
+    throws(ScenarioError) -> StressSpec
+  {
+    let n = assets.count
+    let at = try step(b.required("at", "the first step of the replay"))
+    let ff = try b.required("file", "a CSV of dated prices, relative to the scenario file")
+    let name = try ff.string()
+    let path = name.hasPrefix("/") ? name : "\(baseDirectory)/\(name)"
+    var columns: [Int: String] = [:]
+    if let cf = b.optional("columns") {
+      var cm = try cf.mapping()
+      for (asset, col) in cm.entries() {
+        guard let i = assets.firstIndex(of: asset) else {
+          throw col.error("unknown asset '\(asset)'; assets are \(assets.joined(separator: ", "))")
+        }
+        columns[i] = try col.string()
+      }
+      try cm.finish()
+    } else {
+      let column = try b.required("column", "the price column (or columns: {ASSET: column})").string()
+      var targets = Array(0..<n)
+      if let af = b.optional("assets") {
+        targets = try af.sequence().map { x throws(ScenarioError) in
+          let a = try x.string()
+          guard let i = assets.firstIndex(of: a) else {
+            throw x.error("unknown asset '\(a)'; assets are \(assets.joined(separator: ", "))")
+          }
+          return i
+        }
+      }
+      for i in targets { columns[i] = column }
+    }
+    let fromField = try b.required("from", "first date, YYYY-MM-DD")
+    let toField = try b.required("to", "last date, YYYY-MM-DD")
+    let from = try BusinessDays.parse(try fromField.string(), field: fromField)
+    let to = try BusinessDays.parse(try toField.string(), field: toField)
+    guard from < to else { throw toField.error("\(to) is not after \(from)") }
+    try b.finish(allowed: ["at", "file", "column", "columns", "assets", "from", "to"])
+    let table = try PriceTable.read(path: path, field: ff)
+    var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
+    var count = 0
+    for (a, column) in columns {
+      let returns = try table.logReturns(column: column, from: from, to: to, field: ff)
+      count = returns.count
+      guard at + returns.count - 1 <= steps else {
+        throw body.error("the replay of \(returns.count) returns from step \(at) ends at step \(at + returns.count - 1), after the last step \(steps)")
+      }
+      for (j, r) in returns.enumerated() { arr[(at - 1 + j) * n + a] = r }
+    }
+    s.historicalReturn = arr
+    return StressSpec(kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)")
+  }
+
+  /// A step number in 1…steps.
+  func step(_ f: YAMLField) throws(ScenarioError) -> Int {
+    let k = try f.int()
+    guard k >= 1 && k <= steps else { throw f.error("step \(k) is outside the horizon 1…\(steps)") }
+    return k
+  }
+
+  /// `from` and `to`, 1 ≤ from ≤ to ≤ steps.
+  func window(_ b: inout MappingReader, _ body: YAMLField) throws(ScenarioError) -> (Int, Int) {
+    let ff = try b.required("from", "first step of the window")
+    let tf = try b.required("to", "last step of the window (inclusive)")
+    let from = try step(ff)
+    let to = try step(tf)
+    guard from <= to else { throw tf.error("window ends at step \(to), before it starts at \(from)") }
+    return (from, to)
+  }
+
+  func describe(_ values: [Int: Double], unit: String) -> String {
+    values.sorted { $0.key < $1.key }.map { "\(assets[$0.key]) \(unit) \($0.value)" }.joined(separator: ", ")
+  }
+}

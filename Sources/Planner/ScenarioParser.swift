@@ -1,0 +1,430 @@
+import Foundation
+import LinearAlgebra
+import Processes
+import Shocks
+import Yams
+
+/// Command-line values that replace the file's.
+public struct ScenarioOverrides: Sendable, Equatable {
+  public var paths: Int?
+  public var seed: UInt64?
+  public var format: OutputSpec.Format?
+  public var precision: OutputSpec.Precision?
+  public var emit: [OutputSpec.Series]?
+  /// Only these variants, in this order.
+  public var variants: [String]?
+
+  public init(
+    paths: Int? = nil, seed: UInt64? = nil, format: OutputSpec.Format? = nil,
+    precision: OutputSpec.Precision? = nil, emit: [OutputSpec.Series]? = nil, variants: [String]? = nil
+  ) {
+    self.paths = paths
+    self.seed = seed
+    self.format = format
+    self.precision = precision
+    self.emit = emit
+    self.variants = variants
+  }
+}
+
+/// Reads scenario files.
+public enum ScenarioLoader {
+  /// The largest number of paths a scenario may ask for (one Philox path index each).
+  public static let maximumPaths = PathStreamLimits.maximumPaths
+
+  /// Reads, parses and validates the scenario file at `path`.
+  public static func load(path: String, overrides: ScenarioOverrides = .init()) throws(ScenarioError)
+    -> ScenarioSpec
+  {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      var isDirectory: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+      let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "cannot read it as UTF-8 text"
+      throw ScenarioError(file: path, field: "", message: "cannot read scenario file: \(why)")
+    }
+    let base = (path as NSString).deletingLastPathComponent
+    return try parse(yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
+  }
+
+  /// Parses and validates scenario text.
+  public static func parse(
+    yaml: String, file: String, baseDirectory: String = ".", overrides: ScenarioOverrides = .init()
+  ) throws(ScenarioError) -> ScenarioSpec {
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: yaml)
+    } catch let error as YamlError {
+      throw ScenarioError(file: file, field: "", line: yamlErrorLine(error), message: "invalid YAML: \(yamlErrorProblem(error))")
+    } catch {
+      throw ScenarioError(file: file, field: "", message: "invalid YAML: \(error)")
+    }
+    guard let root else {
+      throw ScenarioError(file: file, field: "", message: "the file is empty; expected a scenario mapping")
+    }
+    var parser = ScenarioParser(file: file, baseDirectory: baseDirectory, overrides: overrides)
+    return try parser.parse(YAMLField(node: root, path: "", file: file))
+  }
+
+  static func yamlErrorLine(_ error: YamlError) -> Int? {
+    switch error {
+    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+      return mark.line
+    default: return nil
+    }
+  }
+
+  static func yamlErrorProblem(_ error: YamlError) -> String {
+    switch error {
+    case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+      .composer(let context, let problem, _, _):
+      if let context { return "\(problem) \(context.text)".trimmingCharacters(in: .whitespaces) }
+      return problem
+    case .duplicatedKeysInMapping(let duplicates, _):
+      return "duplicated keys \(duplicates.joined(separator: ", "))"
+    default:
+      return "\(error)"
+    }
+  }
+}
+
+/// Limits shared with the random streams.
+public enum PathStreamLimits {
+  /// Path indices are 32-bit in the Philox counter.
+  public static let maximumPaths = Int(UInt32.max) + 1
+}
+
+struct ScenarioParser {
+  let file: String
+  let baseDirectory: String
+  let overrides: ScenarioOverrides
+  var assets: [String] = []
+  var steps = 0
+
+  init(file: String, baseDirectory: String, overrides: ScenarioOverrides) {
+    self.file = file
+    self.baseDirectory = baseDirectory
+    self.overrides = overrides
+  }
+
+  mutating func parse(_ root: YAMLField) throws(ScenarioError) -> ScenarioSpec {
+    var top = try root.mapping()
+    let nameField = try top.required("name", "the scenario's name, used in file names")
+    let name = try nameField.string()
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+      throw nameField.error("'\(name)' is not a valid name: use letters, digits, '-', '_' and '.'")
+    }
+    let description = try top.optional("description")?.string() ?? ""
+    var seed = try top.optional("seed")?.uint64() ?? 0
+    if let s = overrides.seed { seed = s }
+    let pathsField = top.optional("paths")
+    var paths = try pathsField?.int() ?? 1000
+    if let p = overrides.paths { paths = p }
+    guard paths >= 1 && paths <= ScenarioLoader.maximumPaths else {
+      let message = "\(paths) paths asked for, expected 1 to \(ScenarioLoader.maximumPaths)"
+      if let pathsField, overrides.paths == nil { throw pathsField.error(message) }
+      throw ScenarioError(file: file, field: "paths", message: message + " (--paths)")
+    }
+
+    // time
+    var time = try top.required("time", "{steps: N, dt: 1/252, start: YYYY-MM-DD}").mapping()
+    let stepsField = try time.required("steps", "number of steps")
+    steps = try stepsField.int()
+    guard steps >= 1 && steps <= 1_000_000 else {
+      throw stepsField.error("\(steps) steps, expected 1 to 1000000")
+    }
+    let dtField = try time.required("dt", "step length in years, e.g. 1/252")
+    let dt = try dtField.double()
+    guard dt > 0 else { throw dtField.error("\(dt) years, expected a step length > 0") }
+    var dates: [String]? = nil
+    if let startField = time.optional("start") {
+      dates = try BusinessDays.dates(start: try startField.string(), count: steps + 1, field: startField)
+    }
+    try time.finish(allowed: ["steps", "dt", "start"])
+    let grid: TimeGrid
+    do { grid = try TimeGrid(steps: steps, timeStep: dt) } catch {
+      throw dtField.error(error.description)
+    }
+
+    // assets
+    let assetsField = try top.required("assets", "a list of asset names")
+    assets = try assetsField.sequence().map { f throws(ScenarioError) in try f.string() }
+    guard !assets.isEmpty else { throw assetsField.error("the list is empty; expected at least one asset") }
+    for (i, a) in assets.enumerated() {
+      guard !a.isEmpty, a.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+        throw assetsField.error("asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
+      }
+      if assets[..<i].contains(a) { throw assetsField.error("asset '\(a)' is listed twice") }
+    }
+
+    let initialField = try top.required("initial", "initial prices: one number or a map by asset")
+    let initial = try perAsset(initialField, what: "initial price")
+    for (i, p) in initial.enumerated() where !(p > 0) {
+      throw initialField.error("initial price of \(assets[i]) is \(p), expected a price > 0")
+    }
+
+    let correlation = try parseCorrelation(top.optional("correlation"))
+    let measure = try parseMeasure(top.optional("measure"))
+    let model = try parseModel(
+      try top.required("model", "exactly one of gbm, merton, kou, garch, regime"),
+      initial: initial, correlation: correlation, measure: measure)
+
+    var portfolio: [Double]? = nil
+    if let pf = top.optional("portfolio") {
+      let w = try perAsset(pf, what: "portfolio weight", defaultValue: 0)
+      let total = w.reduce(0, +)
+      guard abs(total - 1) <= 1e-9 else {
+        throw pf.error("weights sum to \(total), expected 1 (fractions of the initial portfolio value)")
+      }
+      portfolio = w
+    }
+
+    var output = try parseOutput(top.optional("output"), model: model)
+    if let f = overrides.format { output.format = f }
+    if let p = overrides.precision { output.precision = p }
+    if let e = overrides.emit {
+      output.emit = e
+      try checkEmit(output.emit, model: model, field: YAMLField(node: Node(""), path: "--emit", file: file))
+    }
+    if output.format == .csv && output.emit != [.prices] {
+      throw ScenarioError(file: file, field: "output.emit", message: "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    var variants = try parseVariants(
+      top.optional("variants"), model: model, measure: measure, correlation: correlation, grid: grid)
+    if let chosen = overrides.variants {
+      var picked: [VariantSpec] = []
+      for name in chosen {
+        guard let v = variants.first(where: { $0.name == name }) else {
+          throw ScenarioError(
+            file: file, field: "variants", message: "no variant named '\(name)' (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))")
+        }
+        if !picked.contains(where: { $0.name == name }) { picked.append(v) }
+      }
+      variants = picked
+    }
+    try top.finish(allowed: [
+      "name", "description", "seed", "paths", "time", "assets", "initial", "correlation", "model",
+      "measure", "portfolio", "output", "variants", "version",
+    ])
+    return ScenarioSpec(
+      name: name, description: description, seed: seed, paths: paths, grid: grid, dates: dates,
+      assets: assets, initialPrices: initial, correlation: correlation, model: model,
+      measure: measure, portfolio: portfolio, output: output, variants: variants, file: file)
+  }
+
+  // MARK: - Per-asset values
+
+  /// One number for every asset, a list in asset order, or a map by asset name. A map must
+  /// name every asset unless `defaultValue` is given.
+  func perAsset(_ f: YAMLField, what: String, defaultValue: Double? = nil) throws(ScenarioError) -> [Double] {
+    switch f.node {
+    case .scalar:
+      return Array(repeating: try f.double(), count: assets.count)
+    case .sequence:
+      let items = try f.sequence()
+      guard items.count == assets.count else {
+        throw f.error("\(items.count) values for \(assets.count) assets (\(assets.joined(separator: ", "))); give one per asset, one number for all, or a map by asset name")
+      }
+      return try items.map { item throws(ScenarioError) in try item.double() }
+    case .mapping:
+      let map = try assetMap(f)
+      return try assets.indices.map { i throws(ScenarioError) in
+        if let v = map[i] { return v }
+        if let d = defaultValue { return d }
+        throw f.error("no \(what) for asset '\(assets[i])'; give every asset or one number for all")
+      }
+    case .alias:
+      throw f.error("aliases are not supported here")
+    }
+  }
+
+  /// A map from asset names to numbers; unknown assets are errors.
+  func assetMap(_ f: YAMLField) throws(ScenarioError) -> [Int: Double] {
+    var reader = try f.mapping()
+    var out: [Int: Double] = [:]
+    for (key, value) in reader.entries() {
+      guard let i = assets.firstIndex(of: key) else {
+        var message = "unknown asset '\(key)'"
+        if let near = nearest(key, in: assets) { message += " (did you mean '\(near)'?)" }
+        throw value.error(message + "; assets are \(assets.joined(separator: ", "))")
+      }
+      out[i] = try value.double()
+    }
+    try reader.finish()
+    return out
+  }
+
+  /// A stress value: one number for every asset or a map by asset name (others unchanged).
+  func stressValues(_ f: YAMLField) throws(ScenarioError) -> [Int: Double] {
+    if f.isScalar {
+      let v = try f.double()
+      return Dictionary(uniqueKeysWithValues: assets.indices.map { ($0, v) })
+    }
+    return try assetMap(f)
+  }
+
+  // MARK: - Correlation
+
+  func parseCorrelation(_ f: YAMLField?) throws(ScenarioError) -> CorrelationMatrix {
+    guard let f else { return .identity(assets.count) }
+    var m = try f.mapping()
+    var policy = CorrelationMatrix.RepairPolicy.error
+    if let r = m.optional("repair") {
+      let text = try r.string()
+      guard let p = CorrelationMatrix.RepairPolicy(rawValue: text) else {
+        throw r.error("'\(text)' is not a repair policy; expected error or nearest")
+      }
+      policy = p
+    }
+    let matrix = try parseMatrixSpec(&m, field: f, dimension: assets.count)
+    try m.finish(allowed: ["matrix", "constant", "one_factor", "repair"])
+    return try validatedCorrelation(matrix.0, field: matrix.1, policy: policy)
+  }
+
+  /// `matrix: [[…]]`, `constant: ρ` or `one_factor: {loadings}` (C_ij = b_i b_j off the diagonal).
+  func parseMatrixSpec(_ m: inout MappingReader, field f: YAMLField, dimension n: Int) throws(ScenarioError)
+    -> (Matrix, YAMLField)
+  {
+    let given = ["matrix", "constant", "one_factor"].filter { m.keys.contains($0) }
+    guard given.count == 1 else {
+      throw f.error(given.isEmpty
+        ? "expected one of matrix, constant or one_factor"
+        : "give only one of \(given.joined(separator: ", "))")
+    }
+    if let mf = m.optional("matrix") {
+      let rows = try mf.sequence()
+      guard rows.count == n else {
+        throw mf.error("\(rows.count) rows for \(n) assets; the matrix must be \(n) × \(n) in the order \(assets.joined(separator: ", "))")
+      }
+      var out = Matrix(rows: n, columns: n)
+      for (i, row) in rows.enumerated() {
+        let entries = try row.sequence()
+        guard entries.count == n else {
+          throw row.error("\(entries.count) entries, expected \(n) (one per asset)")
+        }
+        for (j, e) in entries.enumerated() { out[i, j] = try e.double() }
+      }
+      return (out, mf)
+    }
+    if let cf = m.optional("constant") {
+      let rho = try cf.double()
+      var out = Matrix(rows: n, columns: n, repeating: rho)
+      for i in 0..<n { out[i, i] = 1 }
+      return (out, cf)
+    }
+    let ff = m.optional("one_factor")!
+    var fm = try ff.mapping()
+    let lf = try fm.required("loadings", "factor loading per asset, |b| ≤ 1")
+    let b = try perAsset(lf, what: "loading")
+    for (i, v) in b.enumerated() where abs(v) > 1 {
+      throw lf.error("loading of \(assets[i]) is \(v), expected a value in [-1, 1]")
+    }
+    try fm.finish(allowed: ["loadings"])
+    var out = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      for j in 0..<n { out[i, j] = i == j ? 1 : b[i] * b[j] }
+    }
+    return (out, ff)
+  }
+
+  func validatedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
+    throws(ScenarioError) -> CorrelationMatrix
+  {
+    do {
+      return try CorrelationMatrix(m, expectedDimension: assets.count, repair: policy)
+    } catch {
+      throw field.error(describe(error))
+    }
+  }
+
+  /// A correlation error with asset names instead of indices.
+  func describe(_ error: CorrelationError) -> String {
+    func name(_ i: Int) -> String { i < assets.count ? assets[i] : "\(i)" }
+    switch error {
+    case .asymmetric(let r, let c, let v, let mirror):
+      return "not symmetric: entry [\(r)][\(c)] (\(name(r)), \(name(c))) is \(v) but [\(c)][\(r)] is \(mirror)"
+    case .diagonalNotOne(let i, let v):
+      return "diagonal entry [\(i)][\(i)] (\(name(i))) is \(v), expected 1"
+    case .outOfRange(let r, let c, let v):
+      return "entry [\(r)][\(c)] (\(name(r)), \(name(c))) is \(v), expected a value in [-1, 1]"
+    case .nonFinite(let r, let c, let v):
+      return "entry [\(r)][\(c)] is \(v), expected a finite number"
+    default:
+      return error.description
+    }
+  }
+
+  // MARK: - Measure
+
+  func parseMeasure(_ f: YAMLField?) throws(ScenarioError) -> Measure {
+    guard let f else { return .realWorld }
+    if f.isScalar {
+      let text = try f.string()
+      if text == "real_world" { return .realWorld }
+      throw f.error("'\(text)' is not a measure; expected real_world or {risk_neutral: {rate: r, dividend: q}}")
+    }
+    var m = try f.mapping()
+    let rn = try m.required("risk_neutral", "{rate: r, dividend: q}")
+    try m.finish(allowed: ["risk_neutral"])
+    var r = try rn.mapping()
+    let rate = try r.required("rate", "annualized continuously compounded rate").double()
+    let dividend = try r.optional("dividend").map { d throws(ScenarioError) in try perAsset(d, what: "dividend", defaultValue: 0) }
+      ?? Array(repeating: 0, count: assets.count)
+    try r.finish(allowed: ["rate", "dividend"])
+    return .riskNeutral(rate: rate, dividendYield: dividend)
+  }
+
+  // MARK: - Output
+
+  func parseOutput(_ f: YAMLField?, model: ModelSpec) throws(ScenarioError) -> OutputSpec {
+    var out = OutputSpec()
+    guard let f else { return out }
+    var m = try f.mapping()
+    if let ff = m.optional("format") {
+      let t = try ff.string()
+      guard let v = OutputSpec.Format(rawValue: t) else { throw ff.error("'\(t)' is not a format; expected npy or csv") }
+      out.format = v
+    }
+    if let pf = m.optional("precision") {
+      let t = try pf.string()
+      guard let v = OutputSpec.Precision(rawValue: t) else {
+        throw pf.error("'\(t)' is not a precision; expected float64 or float32")
+      }
+      out.precision = v
+    }
+    if let ef = m.optional("emit") {
+      var series: [OutputSpec.Series] = []
+      for item in try ef.sequence() {
+        let t = try item.string()
+        guard let s = OutputSpec.Series(rawValue: t) else {
+          throw item.error("'\(t)' cannot be emitted; expected prices, returns, regimes, variance or jumps")
+        }
+        if !series.contains(s) { series.append(s) }
+      }
+      if !series.contains(.prices) { series.insert(.prices, at: 0) }
+      try checkEmit(series, model: model, field: ef)
+      out.emit = series.sorted()
+    }
+    try m.finish(allowed: ["format", "precision", "emit"])
+    return out
+  }
+
+  func checkEmit(_ series: [OutputSpec.Series], model: ModelSpec, field: YAMLField) throws(ScenarioError) {
+    let latent = model.latentStates
+    for s in series {
+      let ok: Bool
+      switch s {
+      case .prices, .returns: ok = true
+      case .regimes: ok = latent.contains(.regimes)
+      case .variance: ok = latent.contains(.variance)
+      case .jumps: ok = latent.contains(.jumps)
+      }
+      if !ok {
+        throw field.error("'\(s.rawValue)' cannot be emitted by a \(model.key) model")
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import PathFiles
+import Planner
+import Risk
+
+/// `scengine run`: simulate every variant of a scenario and write the path files.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a scenario: write path files, summaries and a manifest.",
+    discussion: """
+      Writes OUT/<variant>/prices.npy (and the other emitted series), OUT/<variant>/summary.json \
+      and, last, OUT/manifest.json with each file's SHA-256. Results are identical for any \
+      --threads and --block-size. On SIGINT or SIGTERM the run stops, removes its partial files \
+      and exits non-zero.
+      """)
+
+  enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, bar, json, none
+  }
+
+  @OptionGroup var options: ScenarioOptions
+
+  @Option(name: .shortAndLong, help: "Output directory (default: out/<scenario name>).")
+  var out: String?
+
+  @Option(help: "Worker threads (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Paths per block (default: sized to about 4 MB of buffers per worker).")
+  var blockSize: Int?
+
+  @Option(help: "Progress on stderr: auto (a bar on a terminal), bar, json (a line a second) or none.")
+  var progress: ProgressMode = .auto
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+    if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1, got \(blockSize).") }
+  }
+
+  func run() throws {
+    let spec = try options.load()
+    let scenarioHash: String
+    do { scenarioHash = try sha256Hex(ofFileAt: options.scenario) } catch {
+      printError("error: \(error.description)")
+      throw ExitCode(2)
+    }
+    let plan = RunPlan(
+      spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, blockSize: blockSize)
+    let directory = out ?? "out/\(spec.name)"
+    let runner = Runner(
+      plan: plan, outputDirectory: directory, scenarioSHA256: scenarioHash,
+      command: CommandLine.arguments.joined(separator: " "))
+    let cancel = CancellationFlag()
+    let signals = SignalWatcher(cancel: cancel)
+    let counter = ProgressCounter(total: spec.paths * spec.variants.count)
+    let mode: ProgressMode = progress == .auto ? (standardErrorIsTerminal ? .bar : .none) : progress
+    let reporter = ProgressReporter(counter: counter, mode: mode)
+    reporter.start()
+    let result: RunResult
+    do {
+      result = try runner.run(cancel: cancel, progress: counter)
+    } catch {
+      reporter.stop()
+      signals.stop()
+      if cancel.isCancelled {
+        printError("error: run interrupted by \(cancel.cancellationReason ?? "a signal"); partial files removed, no manifest written")
+        throw ExitCode(error.exitCode)
+      }
+      printError("error: \(error.description)")
+      throw ExitCode(error.exitCode)
+    }
+    reporter.stop()
+    signals.stop()
+    print(SummaryTable(result: result, spec: spec).text)
+  }
+}
+
+/// Turns SIGINT and SIGTERM into a cancellation of the run.
+final class SignalWatcher: @unchecked Sendable {
+  private var sources: [DispatchSourceSignal] = []
+
+  init(cancel: CancellationFlag) {
+    for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { cancel.cancel(reason: name) }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
+  func stop() {
+    for s in sources { s.cancel() }
+  }
+}
+
+/// Progress on standard error: a bar with paths/s and ETA, or one JSON line a second.
+final class ProgressReporter: @unchecked Sendable {
+  let counter: ProgressCounter
+  let mode: RunCommand.ProgressMode
+  private var timer: DispatchSourceTimer?
+  private let started = DispatchTime.now()
+
+  init(counter: ProgressCounter, mode: RunCommand.ProgressMode) {
+    self.counter = counter
+    self.mode = mode
+  }
+
+  func start() {
+    guard mode == .bar || mode == .json else { return }
+    let t = DispatchSource.makeTimerSource(queue: .global())
+    let interval: DispatchTimeInterval = mode == .bar ? .milliseconds(250) : .seconds(1)
+    t.schedule(deadline: .now() + interval, repeating: interval)
+    t.setEventHandler { [weak self] in self?.report(final: false) }
+    t.resume()
+    timer = t
+  }
+
+  func stop() {
+    timer?.cancel()
+    timer = nil
+    if mode == .bar || mode == .json { report(final: true) }
+  }
+
+  private func report(final: Bool) {
+    let done = counter.completed
+    let total = max(counter.total, 1)
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    let eta = rate > 0 ? Double(total - done) / rate : 0
+    if mode == .json {
+      printError(
+        "{\"paths_done\":\(done),\"paths_total\":\(total),\"paths_per_second\":\(Int(rate)),\"elapsed_seconds\":\(String(format: "%.1f", elapsed)),\"eta_seconds\":\(String(format: "%.1f", eta))}")
+      return
+    }
+    let width = 30
+    let filled = Int(Double(width) * Double(done) / Double(total))
+    let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+    let line = "\r[\(bar)] \(done)/\(total) paths  \(Int(rate)) paths/s  ETA \(String(format: "%.0f", eta)) s"
+    writeStandardError(final ? line + "\n" : line)
+  }
+}
+
+/// The one-screen summary printed at the end of a run.
+struct SummaryTable {
+  let result: RunResult
+  let spec: ScenarioSpec
+
+  var text: String {
+    var lines = ["wrote \(result.outputDirectory)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"]
+    let subject = spec.portfolio != nil ? "portfolio" : spec.assets[0]
+    lines.append("terminal return and maximum drawdown of the \(subject) over \(spec.paths) paths:")
+    let header = ["variant", "mean", "VaR95", "ES95", "VaR99", "ES99", "maxDD p50", "maxDD p95"]
+    var rows: [[String]] = [header]
+    for (name, summary) in result.summaries {
+      guard let risk = spec.portfolio != nil ? summary.portfolio : summary.assets[spec.assets[0]] else { continue }
+      let r = risk.terminalReturn
+      let d = risk.maxDrawdown
+      rows.append([
+        name, pct(r.mean), pct(r.valueAtRisk95), pct(r.expectedShortfall95), pct(r.valueAtRisk99),
+        pct(r.expectedShortfall99), pct(d.quantiles["0.5"] ?? .nan), pct(d.quantiles["0.95"] ?? .nan),
+      ])
+    }
+    let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    for row in rows {
+      lines.append(row.enumerated().map { c, cell in
+        c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[c] - cell.count) + cell
+      }.joined(separator: "  "))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.2f%%", 100 * x) : "n/a" }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Planner
+
+extension OutputSpec.Format: ExpressibleByArgument {}
+extension OutputSpec.Precision: ExpressibleByArgument {}
+
+/// Options shared by `run` and `check`: the scenario and the values that override it.
+struct ScenarioOptions: ParsableArguments {
+  @Argument(help: "The scenario file (YAML).")
+  var scenario: String
+
+  @Option(help: "Number of paths (overrides the file).")
+  var paths: Int?
+
+  @Option(help: "64-bit seed (overrides the file).")
+  var seed: UInt64?
+
+  @Option(name: .customLong("variant"), help: "Run only this variant (repeatable).")
+  var variants: [String] = []
+
+  @Option(help: "Output format: npy or csv (overrides the file).")
+  var format: OutputSpec.Format?
+
+  @Option(help: "Output precision: float64 or float32 (overrides the file).")
+  var precision: OutputSpec.Precision?
+
+  @Option(help: "Series to write, comma-separated: prices,returns,regimes,variance,jumps.")
+  var emit: String?
+
+  func overrides() throws -> ScenarioOverrides {
+    var emitted: [OutputSpec.Series]? = nil
+    if let emit {
+      var list: [OutputSpec.Series] = [.prices]
+      for item in emit.split(separator: ",") {
+        let name = item.trimmingCharacters(in: .whitespaces)
+        guard let s = OutputSpec.Series(rawValue: name) else {
+          throw ValidationError("--emit: '\(name)' is not a series; expected prices, returns, regimes, variance or jumps.")
+        }
+        if !list.contains(s) { list.append(s) }
+      }
+      emitted = list.sorted()
+    }
+    return ScenarioOverrides(
+      paths: paths, seed: seed, format: format, precision: precision, emit: emitted,
+      variants: variants.isEmpty ? nil : variants)
+  }
+
+  func validate() throws {
+    if let paths, paths < 1 { throw ValidationError("--paths must be at least 1, got \(paths).") }
+  }
+
+  /// Loads the scenario, or prints its error and exits with status 2.
+  func load() throws -> ScenarioSpec {
+    do {
+      return try ScenarioLoader.load(path: scenario, overrides: try overrides())
+    } catch let error as ScenarioError {
+      printError("error: \(error.description)")
+      throw ExitCode(2)
+    }
+  }
+}
