@@ -34,6 +34,9 @@ deps:
 # A virtual environment with the Python packages the end-to-end tests use.
 python-deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  else echo "Python's venv module is missing: apt-get install python3-venv" >&2; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements-test.txt
 	touch $@
@@ -49,10 +52,11 @@ test: deps python-deps
 	fi
 
 run: build
-	@echo "scengine built at $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine run Scenarios/quickstart.yaml --out out/quickstart
+	@echo "Path files in out/quickstart/ (manifest.json lists them); the binary is $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
 
 bench: deps
 	$(MAKE) -C Benchmarks bench
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) out
