@@ -99,14 +99,8 @@ public struct CorrelatedShockGenerator: Sendable {
     var stream = PathStream(seed: seed, path: path, substream: .diffusion)
     stream.fillStandardNormal(UnsafeMutableBufferPointer(start: out, count: steps * n))
     if let factorByStep {
-      var start = 0
-      while start < steps {
-        let factor = Int(factorByStep[start])
-        var end = start + 1
-        while end < steps && factorByStep[end] == factorByStep[start] { end += 1 }
-        correlate(out + start * n, rowCount: end - start, factor: factor)
-        start = end
-      }
+      let schedule = UnsafeBufferPointer(start: factorByStep, count: steps)
+      correlate(out, steps: steps, schedule: schedule)
     } else {
       correlate(out, rowCount: steps, factor: 0)
     }
@@ -117,6 +111,40 @@ public struct CorrelatedShockGenerator: Sendable {
         let row = out + t * n
         for a in 0..<n { row[a] *= scale }
       }
+    }
+  }
+
+  /// Correlates step `t` of a path by `factors[schedule[t]]`.
+  ///
+  /// BLAS `dtrmm` may round a row differently depending on how many rows it is given at once,
+  /// so the steps that use the first factor are correlated in one product over all the path's
+  /// steps, exactly as without a schedule: the steps a correlation stress leaves alone keep
+  /// the baseline's bits (common random numbers). The other steps are then correlated run by
+  /// run from a copy of their independent normals. The hand-written product for small
+  /// dimensions treats each row on its own, so it needs no copy.
+  func correlate(
+    _ out: UnsafeMutablePointer<Double>, steps: Int, schedule: UnsafeBufferPointer<UInt16>
+  ) {
+    let n = assetCount
+    let matchBaseline =
+      n > Self.smallDimension && schedule.contains(0) && schedule.contains { $0 != 0 }
+    let normals = matchBaseline ? Array(UnsafeBufferPointer(start: out, count: steps * n)) : []
+    if matchBaseline { correlate(out, rowCount: steps, factor: 0) }
+    var start = 0
+    while start < steps {
+      let factor = schedule[start]
+      var end = start + 1
+      while end < steps && schedule[end] == factor { end += 1 }
+      if !matchBaseline || factor != 0 {
+        let rows = out + start * n
+        if matchBaseline {
+          normals.withUnsafeBufferPointer {
+            rows.update(from: $0.baseAddress! + start * n, count: (end - start) * n)
+          }
+        }
+        correlate(rows, rowCount: end - start, factor: Int(factor))
+      }
+      start = end
     }
   }
 

@@ -22,16 +22,23 @@ struct RandomCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "The 64-bit seed (the Philox key).")
+  // Numeric options take the next argument even when it starts with a dash, so that
+  // `--path -1` is reported as out of range (by `validate`) rather than as a missing value.
+  @Option(parsing: .unconditional, help: "The 64-bit seed (the Philox key).")
   var seed: UInt64
 
-  @Option(help: "The path index whose stream is printed (0 to 4294967295).")
+  @Option(
+    parsing: .unconditional, help: "The path index whose stream is printed (0 to 4294967295).")
   var path: Int = 0
 
-  @Option(help: "The substream: 0 diffusion, 1 mixing, 2 jumps, 3 regimes, 4 innovations.")
+  @Option(
+    parsing: .unconditional,
+    help: "The substream: 0 diffusion, 1 mixing, 2 jumps, 3 regimes, 4 innovations.")
   var substream: UInt32 = 0
 
-  @Option(help: "How many 32-bit words to print (default: 16 as text; unbounded with --raw).")
+  @Option(
+    parsing: .unconditional,
+    help: "How many 32-bit words to print (default: 16 as text; unbounded with --raw).")
   var count: UInt64?
 
   @Flag(help: "Write binary words to standard output instead of hexadecimal text.")

@@ -1,0 +1,113 @@
+import Randomness
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A generator that always returns the same 64 bits.
+struct ConstantGenerator: RandomNumberGenerator {
+  let value: UInt64
+  mutating func next() -> UInt64 { value }
+}
+
+@Suite("PathStream")
+struct PathStreamTests {
+  static func firstDraws(_ stream: PathStream, count: Int = 8) -> [UInt64] {
+    var s = stream
+    return (0..<count).map { _ in s.next() }
+  }
+
+  @Test("Streams of different seeds, paths and substreams differ")
+  func streamsDiffer() {
+    let streams = [
+      PathStream(seed: 42, path: 0),
+      PathStream(seed: 42, path: 1),
+      PathStream(seed: 42, path: 0, substream: 1),
+      PathStream(seed: 42, path: 1, substream: 1),
+      PathStream(seed: 43, path: 0),
+      PathStream(seed: 42 | 1 << 32, path: 0),
+      PathStream(seed: 42, path: PathStream.maximumPathIndex),
+    ]
+    let draws = streams.map { Self.firstDraws($0) }
+    #expect(Set(draws.flatMap { $0 }).count == draws.count * 8)
+  }
+
+  @Test("A stream is a pure function of (seed, path, substream)")
+  func deterministic() {
+    let a = Self.firstDraws(PathStream(seed: 2026, path: 17, substream: .jumps), count: 1000)
+    let b = Self.firstDraws(PathStream(seed: 2026, path: 17, substream: 2), count: 1000)
+    #expect(a == b)
+  }
+
+  @Test("Substream numbers are a file-format contract")
+  func substreamValues() {
+    #expect(PathStream.Substream.allCases.map(\.rawValue) == [0, 1, 2, 3, 4])
+    #expect(PathStream.Substream.diffusion.rawValue == 0)
+    #expect(PathStream.Substream.mixing.rawValue == 1)
+    #expect(PathStream.Substream.jumps.rawValue == 2)
+    #expect(PathStream.Substream.regimes.rawValue == 3)
+    #expect(PathStream.Substream.innovations.rawValue == 4)
+  }
+
+  @Test(
+    "Block b of path p, substream s is Philox at counter (b low, b high, p, s)",
+    arguments: [UInt64(0), 0xffff_fffe, 0x1_2345_6789])
+  func counterLayout(startBlock: UInt64) {
+    let seed: UInt64 = 0x0123_4567_89ab_cdef
+    let path = 123_456
+    let substream: UInt32 = 3
+    var stream = PathStream(seed: seed, path: path, substream: substream, startBlock: startBlock)
+    for offset in UInt64(0)..<4 {
+      let b = startBlock + offset
+      let counter = (
+        UInt32(truncatingIfNeeded: b), UInt32(truncatingIfNeeded: b >> 32), UInt32(path), substream
+      )
+      #expect(words(stream.counter(ofBlock: b)) == words(counter))
+      let expected = words(Philox4x32.block(counter: counter, key: (0x89ab_cdef, 0x0123_4567)))
+      #expect(words(stream.nextBlock()) == expected, "block \(b)")
+    }
+  }
+
+  @Test("next() takes words 0|1 then 2|3 of each block, as Philox4x32 does")
+  func nextMatchesPhilox() {
+    let seed: UInt64 = 99
+    var stream = PathStream(seed: seed, path: 5, substream: 4)
+    var philox = Philox4x32(seed: seed, counter: (0, 0, 5, 4))
+    for _ in 0..<64 { #expect(stream.next() == philox.next()) }
+  }
+
+  @Test("nextOpenUnit() is strictly inside (0, 1), even for raw 0 and UInt64.max")
+  func openUnitExtremes() {
+    var zero = ConstantGenerator(value: 0)
+    var ones = ConstantGenerator(value: .max)
+    let low = zero.nextOpenUnit()
+    let high = ones.nextOpenUnit()
+    #expect(low > 0 && low < 1, "raw 0 gave \(low)")
+    #expect(high > 0 && high < 1, "raw UInt64.max gave \(high)")
+    #expect(log(low).isFinite && log(1 - high).isFinite)
+    #expect(low == 1 - high, "the grid is symmetric: \(low) and \(high)")
+  }
+
+  @Test("nextOpenUnit() is symmetric: raw bits k and ~k give u and 1 − u")
+  func openUnitSymmetry() {
+    var stream = PathStream(seed: 7, path: 0)
+    for _ in 0..<10_000 {
+      let k = stream.next()
+      var a = ConstantGenerator(value: k)
+      var b = ConstantGenerator(value: ~k)
+      let u = a.nextOpenUnit()
+      #expect(u + b.nextOpenUnit() == 1)
+    }
+  }
+
+  @Test("nextOpenUnit() has mean 1/2 and variance 1/12")
+  func openUnitMoments() {
+    var stream = PathStream(seed: 11, path: 0)
+    let u = sample(1_000_000, using: &stream) { $0.nextOpenUnit() }
+    // A uniform has excess kurtosis −6/5.
+    expectMeanAndVariance("uniform", of: u, mean: 0.5, variance: 1.0 / 12, excessKurtosis: -1.2)
+  }
+}

@@ -1,0 +1,157 @@
+import LinearAlgebra
+import Randomness
+import Shocks
+import Testing
+
+/// A matrix `CorrelationMatrix` must reject, the error case it must give, and words its
+/// message must contain.
+struct RejectedMatrix: Sendable, CustomTestStringConvertible {
+  let label: String
+  let rows: [[Double]]
+  var expectedDimension: Int? = nil
+  /// The `CorrelationError` case name.
+  let kind: String
+  let mentions: [String]
+  var testDescription: String { label }
+
+  static let all: [RejectedMatrix] = [
+    .init(
+      label: "asymmetric", rows: [[1, 0.5, 0], [0.3, 1, 0], [0, 0, 1]], kind: "asymmetric",
+      mentions: ["not symmetric", "[1][0] is 0.3", "[0][1] is 0.5"]),
+    .init(
+      label: "diagonal ≠ 1", rows: [[1, 0.2], [0.2, 0.9]], kind: "diagonalNotOne",
+      mentions: ["diagonal entry [1][1] is 0.9", "expected 1"]),
+    .init(
+      label: "entry > 1", rows: [[1, 1.2], [1.2, 1]], kind: "outOfRange",
+      mentions: ["[0][1] is 1.2", "[-1, 1]"]),
+    .init(
+      label: "negative eigenvalue", rows: [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]],
+      kind: "notPositiveSemiDefinite",
+      mentions: ["not positive semi-definite", "smallest eigenvalue -0.", "repair: nearest"]),
+    .init(
+      label: "NaN", rows: [[1, .nan], [.nan, 1]], kind: "nonFinite",
+      mentions: ["[0][1] is nan", "finite"]),
+    .init(
+      label: "infinite", rows: [[1, 0], [0, .infinity]], kind: "nonFinite",
+      mentions: ["[1][1] is inf"]),
+    .init(
+      label: "wrong size", rows: [[1, 0], [0, 1]], expectedDimension: 3, kind: "wrongSize",
+      mentions: ["2 × 2", "expected 3 × 3"]),
+    .init(
+      label: "ragged row", rows: [[1, 0.5, 0], [0.5, 1], [0, 0, 1]], kind: "raggedRow",
+      mentions: ["row 1 has 2 entries, expected 3"]),
+  ]
+}
+
+/// The name of an error's case, so that tests can say which case without comparing payloads
+/// (NaN payloads never compare equal).
+func caseName(_ error: CorrelationError) -> String {
+  switch error {
+  case .raggedRow: "raggedRow"
+  case .wrongSize: "wrongSize"
+  case .nonFinite: "nonFinite"
+  case .diagonalNotOne: "diagonalNotOne"
+  case .outOfRange: "outOfRange"
+  case .asymmetric: "asymmetric"
+  case .notPositiveSemiDefinite: "notPositiveSemiDefinite"
+  case .numerical: "numerical"
+  }
+}
+
+@Suite("CorrelationMatrix validation")
+struct CorrelationMatrixTests {
+  @Test("Each bad matrix gives its own error and a clear message", arguments: RejectedMatrix.all)
+  func rejected(_ bad: RejectedMatrix) {
+    let error = #expect(throws: CorrelationError.self) {
+      try CorrelationMatrix(rows: bad.rows, expectedDimension: bad.expectedDimension)
+    }
+    guard let error else { return }
+    #expect(caseName(error) == bad.kind, "\(error)")
+    for phrase in bad.mentions {
+      #expect(error.description.contains(phrase), "message \"\(error)\" lacks \"\(phrase)\"")
+    }
+  }
+
+  @Test("Error payloads name the offending entry")
+  func payloads() throws {
+    #expect(throws: CorrelationError.asymmetric(row: 1, column: 0, value: 0.3, mirror: 0.5)) {
+      try CorrelationMatrix(rows: [[1, 0.5], [0.3, 1]])
+    }
+    #expect(throws: CorrelationError.diagonalNotOne(index: 1, value: 0.9)) {
+      try CorrelationMatrix(rows: [[1, 0.2], [0.2, 0.9]])
+    }
+    #expect(throws: CorrelationError.outOfRange(row: 0, column: 1, value: 1.2)) {
+      try CorrelationMatrix(rows: [[1, 1.2], [1.2, 1]])
+    }
+    #expect(throws: CorrelationError.wrongSize(size: 2, expected: 3)) {
+      try CorrelationMatrix(rows: [[1, 0], [0, 1]], expectedDimension: 3)
+    }
+    #expect(throws: CorrelationError.raggedRow(row: 1, count: 2, expected: 3)) {
+      try CorrelationMatrix(rows: [[1, 0.5, 0], [0.5, 1], [0, 0, 1]])
+    }
+    let indefinite = try Matrix([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]])
+    let smallest = try SymmetricEigen(indefinite, vectors: false).values[0]
+    #expect(throws: CorrelationError.notPositiveSemiDefinite(smallestEigenvalue: smallest)) {
+      try CorrelationMatrix(indefinite)
+    }
+  }
+
+  @Test("repair: .nearest gives a PSD unit-diagonal matrix and reports the change")
+  func nearestRepair() throws {
+    let input = try Matrix([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]])
+    let c = try CorrelationMatrix(input, repair: .nearest)
+    let report = try #require(c.repair)
+    let m = c.matrix
+    #expect((0..<3).allSatisfy { m[$0, $0] == 1 })
+    #expect(m == m.transposed)
+    let smallest = try SymmetricEigen(m, vectors: false).values[0]
+    #expect(smallest >= -1e-12, "smallest eigenvalue \(smallest)")
+    #expect(c.smallestEigenvalue >= -1e-12)
+    #expect(report.eigenvaluesClipped == 1)
+    #expect(report.frobeniusDistance > 0)
+    #expect(abs(report.frobeniusDistance - (m - input).frobeniusNorm) < 1e-12)
+    #expect(report.matrix == m)
+    let lower = c.factor.lower
+    let product = Matrix.product(lower, lower.transposed)
+    #expect(product.maximumDifference(from: m) < 1e-12)
+  }
+
+  @Test("A valid matrix is never changed, even with repair: .nearest")
+  func validUnchanged() throws {
+    let rows: [[Double]] = [[1, 0.3, -0.2], [0.3, 1, 0.5], [-0.2, 0.5, 1]]
+    for policy in CorrelationMatrix.RepairPolicy.allCases {
+      let c = try CorrelationMatrix(rows: rows, expectedDimension: 3, repair: policy)
+      #expect(c.repair == nil)
+      #expect(c.matrix.rowArrays == rows)
+      #expect(c.factor.isPositiveDefinite)
+    }
+  }
+
+  @Test("Two perfectly correlated (or anti-correlated) assets are valid", arguments: [1.0, -1.0])
+  func perfectlyCorrelated(rho: Double) throws {
+    let c = try CorrelationMatrix(rows: [[1, rho], [rho, 1]])
+    #expect(c.factor.rank == 1)
+    #expect(abs(c.smallestEigenvalue) < 1e-12)
+    let generator = try CorrelatedShockGenerator(correlation: c, seed: 3)
+    let shocks = generator.shocks(paths: 0..<10, steps: 50)
+    for r in stride(from: 0, to: shocks.count, by: 2) {
+      #expect(shocks[r + 1] == rho * shocks[r], "row \(r / 2): \(shocks[r]), \(shocks[r + 1])")
+    }
+  }
+
+  @Test("Factories: identity and constant correlation")
+  func factories() throws {
+    let identity = CorrelationMatrix.identity(4)
+    #expect(identity.isIdentity && identity.dimension == 4)
+    let constant = try CorrelationMatrix.constant(0.3, dimension: 4)
+    #expect(constant.matrix[2, 1] == 0.3 && !constant.isIdentity)
+    // Below −1/(n − 1) a constant correlation is not PSD.
+    let error = #expect(throws: CorrelationError.self) {
+      try CorrelationMatrix.constant(-0.5, dimension: 4)
+    }
+    #expect(error.map(caseName) == "notPositiveSemiDefinite")
+    let repaired = try CorrelationMatrix.constant(-0.5, dimension: 4, repair: .nearest)
+    #expect(repaired.repair != nil)
+    #expect(abs(repaired.matrix[1, 0] + 1.0 / 3) < 1e-6, "\(repaired.matrix)")
+  }
+}
