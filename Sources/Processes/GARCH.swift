@@ -31,8 +31,9 @@ import Shocks
 /// Stresses: a volatility multiplier `m` scales `σ_t` for the step (the recursion keeps the
 /// unscaled `σ_t²` in its β term, but the larger `ε_t` feeds the next variance); a variance
 /// stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t`; a drift
-/// override `d` (annualized) sets `μ = d · dt`. The latent output is the conditional variance
-/// in force during each step, `m² σ_t²`.
+/// override `d` (annualized) sets `μ = d · dt` (risk-neutral: it replaces `r − q`, so
+/// `μ = d · dt − m² σ_t²/2`); a correlation stress blends the CCC correlation of `z` over its
+/// window. The latent output is the conditional variance in force during each step, `m² σ_t²`.
 public struct GARCHProcess: PriceProcess {
   /// The variance recursion.
   public enum VolatilityModel: String, Sendable, CaseIterable {
@@ -194,13 +195,16 @@ public struct GARCHProcess: PriceProcess {
     var shocks: [Double]
     var variance: [Double]
     var logPrice: [Double]
+    /// The correlation factor of each step, used when a correlation stress acts.
+    var factorByStep: [UInt16]
   }
 
   public func makeWorkspace(context: SimulationContext) -> Workspace {
     Workspace(
       shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
       variance: Array(repeating: 0, count: assetCount),
-      logPrice: Array(repeating: 0, count: assetCount))
+      logPrice: Array(repeating: 0, count: assetCount),
+      factorByStep: Array(repeating: 0, count: context.grid.steps))
   }
 
   public func simulate(
@@ -210,8 +214,18 @@ public struct GARCHProcess: PriceProcess {
     let n = assetCount
     let dt = context.grid.timeStep
     let schedule = context.schedule
+    // A correlation stress picks blend b of the one model correlation: factor b · K + 0.
+    if let blend = schedule.correlationBlend {
+      for t in 0..<steps {
+        w.factorByStep[t] = UInt16(Int(blend[t]) * context.modelCorrelationCount)
+      }
+    }
     w.shocks.withUnsafeMutableBufferPointer { shocks in
-      context.shocks.fill(path: path, steps: steps, into: shocks.baseAddress!)
+      w.factorByStep.withUnsafeBufferPointer { factors in
+        context.shocks.fill(
+          path: path, steps: steps, into: shocks.baseAddress!,
+          factorByStep: schedule.correlationBlend == nil ? nil : factors.baseAddress)
+      }
     }
     let riskNeutralDrift: [Double]?
     if case .riskNeutral = measure {
@@ -232,8 +246,14 @@ public struct GARCHProcess: PriceProcess {
         let m = schedule.volatilityMultiplier?[row + a] ?? 1
         let sd = h.squareRoot() * m
         var mu = mean[a]
-        if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d * dt }
-        if let rn = riskNeutralDrift { mu = rn[a] - 0.5 * sd * sd }
+        let override = schedule.driftOverride?[row + a]
+        if let rn = riskNeutralDrift {
+          // The override takes the place of r − q, keeping the convexity term.
+          let rate = override.flatMap { $0.isNaN ? nil : $0 * dt } ?? rn[a]
+          mu = rate - 0.5 * sd * sd
+        } else if let d = override, !d.isNaN {
+          mu = d * dt
+        }
         var z = w.shocks[row + a]
         var r = mu + sd * z
         if let hist = schedule.historicalReturn?[row + a], !hist.isNaN { r = hist }

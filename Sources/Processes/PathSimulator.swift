@@ -22,6 +22,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
           + "\(grid.steps) × \(process.assetCount)")
     }
     if let problem = process.unsupportedStress(in: schedule) { throw .unsupportedStress(problem) }
+    if let problem = schedule.inconsistency(regimes: process.correlations.count) {
+      throw .scheduleMismatch(problem)
+    }
     let factors: [CorrelationMatrix]
     do { factors = try schedule.correlationFactors(model: process.correlations) } catch {
       throw .correlation(error)

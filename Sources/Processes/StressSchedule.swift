@@ -80,6 +80,37 @@ public struct StressSchedule: Sendable, Equatable {
     return first == Int.max ? nil : first
   }
 
+  /// Why this schedule cannot drive a run whose model has `regimes` correlations (one per
+  /// regime), or `nil`: an array of the wrong length, a forced regime the model does not have,
+  /// or a blend index without a blend. The kernels index these arrays without checks.
+  func inconsistency(regimes k: Int) -> String? {
+    let perStepAndAsset: [(String, Int?)] = [
+      ("volatilityMultiplier", volatilityMultiplier?.count),
+      ("driftOverride", driftOverride?.count), ("shockReturn", shockReturn?.count),
+      ("jumpIntensityMultiplier", jumpIntensityMultiplier?.count),
+      ("forcedJump", forcedJump?.count), ("variance", variance?.count),
+      ("historicalReturn", historicalReturn?.count),
+    ]
+    for case (let name, let count?) in perStepAndAsset where count != steps * assets {
+      return "stress schedule: \(name) has \(count) entries, expected \(steps) steps × \(assets) "
+        + "assets"
+    }
+    let perStep = [
+      ("forcedRegime", forcedRegime?.count), ("correlationBlend", correlationBlend?.count),
+    ]
+    for case (let name, let count?) in perStep where count != steps {
+      return "stress schedule: \(name) has \(count) entries, expected \(steps) (one per step)"
+    }
+    if let bad = forcedRegime?.first(where: { $0 < -1 || Int($0) >= k }) {
+      return "a regime stress forces regime \(bad), but the model has regimes 0…\(k - 1)"
+    }
+    if let bad = correlationBlend?.first(where: { Int($0) > correlationBlends.count }) {
+      return "a correlation stress uses blend \(bad), but \(correlationBlends.count) blend(s) "
+        + "are given"
+    }
+    return nil
+  }
+
   /// The correlation matrices a path can use: for each blend `b` (0 = none) and each model
   /// correlation `s` (one per regime), entry `b · K + s`.
   func correlationFactors(model: [CorrelationMatrix]) throws(CorrelationError) -> [CorrelationMatrix] {
