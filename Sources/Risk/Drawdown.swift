@@ -1,0 +1,37 @@
+/// The maximum drawdown of a price or value series: the largest fall from a running peak, as a
+/// fraction of that peak,
+///
+///     MDD = max_t ( 1 − S_t / max_{u ≤ t} S_u )
+///
+/// a number in [0, 1] for positive prices (0.5 is a 50 % fall; 0 for a series that never falls
+/// below its running peak, and for an empty one). A NaN anywhere makes the result NaN.
+///
+/// Example: 100, 120, 90, 130, 65 falls from 130 to 65, so MDD = 1 − 65/130 = 0.5.
+///
+/// Reference: M. Magdon-Ismail and A. F. Atiya, "Maximum drawdown", Risk 17(10), 2004,
+/// pp. 99–102.
+///
+/// - Complexity: O(n), one pass.
+public func maximumDrawdown(_ values: some Sequence<Double>) -> Double {
+  var tracker = DrawdownTracker()
+  for value in values { tracker.observe(value) }
+  return tracker.maximum
+}
+
+/// The running state of `maximumDrawdown`: the peak so far and the largest drawdown from it.
+struct DrawdownTracker {
+  /// max_{u ≤ t} S_u.
+  private(set) var peak = -Double.infinity
+  /// max_{u ≤ t} (1 − S_u / peak_u), NaN once a NaN has been seen.
+  private(set) var maximum = 0.0
+
+  /// Takes the next value of the series.
+  mutating func observe(_ value: Double) {
+    if value > peak {
+      peak = value
+      return
+    }
+    let drawdown = 1 - value / peak
+    if !maximum.isNaN && (drawdown.isNaN || drawdown > maximum) { maximum = drawdown }
+  }
+}
