@@ -116,35 +116,44 @@ public struct CorrelatedShockGenerator: Sendable {
 
   /// Correlates step `t` of a path by `factors[schedule[t]]`.
   ///
-  /// BLAS `dtrmm` may round a row differently depending on how many rows it is given at once,
-  /// so the steps that use the first factor are correlated in one product over all the path's
-  /// steps, exactly as without a schedule: the steps a correlation stress leaves alone keep
-  /// the baseline's bits (common random numbers). The other steps are then correlated run by
-  /// run from a copy of their independent normals. The hand-written product for small
-  /// dimensions treats each row on its own, so it needs no copy.
+  /// The hand-written product for small dimensions treats each row on its own, so runs of
+  /// steps with the same factor are correlated in place. BLAS `dtrmm`, used for wider
+  /// matrices, may round a row differently depending on how many rows it is given at once;
+  /// so every factor the path uses is applied to all of its steps in one product (always
+  /// `steps` rows, as without a schedule), and each step keeps the row of its own factor. A
+  /// step's shocks therefore depend only on its normals and its factor, never on how the
+  /// schedule groups the other steps: a stress leaves the bits of the steps it does not touch
+  /// as they are in the baseline (common random numbers), for any model and regime path.
   func correlate(
     _ out: UnsafeMutablePointer<Double>, steps: Int, schedule: UnsafeBufferPointer<UInt16>
   ) {
     let n = assetCount
-    let matchBaseline =
-      n > Self.smallDimension && schedule.contains(0) && schedule.contains { $0 != 0 }
-    let normals = matchBaseline ? Array(UnsafeBufferPointer(start: out, count: steps * n)) : []
-    if matchBaseline { correlate(out, rowCount: steps, factor: 0) }
-    var start = 0
-    while start < steps {
-      let factor = schedule[start]
-      var end = start + 1
-      while end < steps && schedule[end] == factor { end += 1 }
-      if !matchBaseline || factor != 0 {
-        let rows = out + start * n
-        if matchBaseline {
-          normals.withUnsafeBufferPointer {
-            rows.update(from: $0.baseAddress! + start * n, count: (end - start) * n)
-          }
-        }
-        correlate(rows, rowCount: end - start, factor: Int(factor))
+    if n <= Self.smallDimension {
+      var start = 0
+      while start < steps {
+        let factor = schedule[start]
+        var end = start + 1
+        while end < steps && schedule[end] == factor { end += 1 }
+        correlate(out + start * n, rowCount: end - start, factor: Int(factor))
+        start = end
       }
-      start = end
+      return
+    }
+    let used = Set(schedule).sorted()
+    if used.count == 1 {
+      correlate(out, rowCount: steps, factor: Int(used[0]))
+      return
+    }
+    let normals = Array(UnsafeBufferPointer(start: out, count: steps * n))
+    var product = normals
+    for factor in used {
+      product.withUnsafeMutableBufferPointer { p in
+        _ = p.update(fromContentsOf: normals)
+        correlate(p.baseAddress!, rowCount: steps, factor: Int(factor))
+        for t in 0..<steps where schedule[t] == factor {
+          (out + t * n).update(from: p.baseAddress! + t * n, count: n)
+        }
+      }
     }
   }
 

@@ -234,19 +234,7 @@ struct StressScheduleTests {
       steps: 9...15, toward: constantCorrelation(0.9, dimension: n).matrix, weight: 0.7)
     let (base, stressed) = try Self.pair(model, schedule)
     // The first asset's shock is z₀ whatever the correlation; every other asset's changes.
-    guard model == .regime12 else {
-      Self.expectChangesOnly(base, stressed, steps: 8..<15, carriesOn: model.isGARCH, "\(model)")
-      return
-    }
-    // With more than 8 assets the shocks are correlated by BLAS dtrmm, whose rounding of a row
-    // depends on how many rows one call gets. The generator keeps the first factor's rows
-    // bit-identical by always correlating all steps with it, but a later regime's factor is
-    // applied run by run, and the window splits those runs: the crisis steps next to the
-    // window change in their last bits. Tracked in Sources/Shocks; remove this when fixed.
-    withKnownIssue("dtrmm run lengths break common random numbers for regimes ≥ 1 with > 8 assets")
-    {
-      Self.expectChangesOnly(base, stressed, steps: 8..<15, carriesOn: false, "\(model)")
-    }
+    Self.expectChangesOnly(base, stressed, steps: 8..<15, carriesOn: model.isGARCH, "\(model)")
   }
 
   @Test("A drift override shifts the step's log-return by (d − μ)dt")
