@@ -54,30 +54,72 @@ struct DiffusionRegime: Sendable {
 }
 
 /// Per-worker scratch of the diffusion kernel.
-public struct DiffusionWorkspace {
+///
+/// A class holding raw buffers allocated once per worker: the path loop reads and writes
+/// them through pointers, with no copy-on-write, bounds or exclusivity checks and no
+/// reference counting per step.
+public final class DiffusionWorkspace {
   /// The regimes' parameters resolved for the grid (one for models without regimes).
   let regimes: [DiffusionRegime]
-  var shocks: [Double]
-  var logPrice: [Double]
+  let assets: Int
+  let steps: Int
+  /// Whether any regime has jumps.
+  let hasJumps: Bool
+  /// Per regime `s`, asset `a` at `s · n + a`: the unstressed log drift and volatility of a
+  /// step, and the annualized drift, volatility and jump compensator.
+  let stepLogDrift: UnsafeMutablePointer<Double>
+  let stepVolatility: UnsafeMutablePointer<Double>
+  let drift: UnsafeMutablePointer<Double>
+  let volatility: UnsafeMutablePointer<Double>
+  let compensation: UnsafeMutablePointer<Double>
+  let shocks: UnsafeMutablePointer<Double>
+  let logPrice: UnsafeMutablePointer<Double>
+  let jumpSum: UnsafeMutablePointer<Double>
+  let jumpCount: UnsafeMutablePointer<Int32>
   var regime: [Int]
   var factorByStep: [UInt16]
-  var jumpSum: [Double]
-  var jumpCount: [Int32]
 
   init(regimes: [DiffusionRegime], steps: Int, assets: Int) {
     self.regimes = regimes
-    shocks = Array(repeating: 0, count: steps * assets)
-    logPrice = Array(repeating: 0, count: assets)
+    self.assets = assets
+    self.steps = steps
+    hasJumps = regimes.contains { $0.jumps != nil }
+    let k = regimes.count
+    func table(_ values: (DiffusionRegime) -> [Double]) -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, k * assets))
+      for (s, r) in regimes.enumerated() {
+        for (a, v) in values(r).enumerated() { p[s * assets + a] = v }
+      }
+      return p
+    }
+    stepLogDrift = table(\.stepLogDrift)
+    stepVolatility = table(\.stepVolatility)
+    drift = table(\.drift)
+    volatility = table(\.volatility)
+    compensation = table(\.compensation)
+    shocks = .allocate(capacity: max(1, steps * assets))
+    shocks.initialize(repeating: 0, count: max(1, steps * assets))
+    logPrice = .allocate(capacity: max(1, assets))
+    logPrice.initialize(repeating: 0, count: max(1, assets))
+    jumpSum = .allocate(capacity: max(1, assets))
+    jumpSum.initialize(repeating: 0, count: max(1, assets))
+    jumpCount = .allocate(capacity: max(1, assets))
+    jumpCount.initialize(repeating: 0, count: max(1, assets))
     regime = Array(repeating: 0, count: steps)
     factorByStep = Array(repeating: 0, count: steps)
-    jumpSum = Array(repeating: 0, count: assets)
-    jumpCount = Array(repeating: 0, count: assets)
+  }
+
+  deinit {
+    for p in [stepLogDrift, stepVolatility, drift, volatility, compensation, shocks, logPrice, jumpSum] {
+      p.deallocate()
+    }
+    jumpCount.deallocate()
   }
 }
 
 /// The one path loop shared by GBM, Merton, Kou and regime switching.
 ///
-/// `regimeOfStep` fills `workspace.regime` (0…K−1) for the path when the model has regimes.
+/// `workspace.regime` holds the regime (0…K−1) of each step when the model has regimes.
 struct DiffusionKernel {
   /// The stream offset of step `t`'s jump draws: each step reads its own blocks, so a stress
   /// that changes the draws of one step leaves every other step's draws unchanged.
@@ -90,7 +132,7 @@ struct DiffusionKernel {
 
   static func simulate(
     path: Int, initialPrices: [Double], hasRegimes: Bool,
-    context: SimulationContext, workspace w: inout DiffusionWorkspace, output: PathOutput
+    context: SimulationContext, workspace w: DiffusionWorkspace, output: PathOutput
   ) {
     let steps = context.grid.steps
     let n = initialPrices.count
@@ -107,24 +149,44 @@ struct DiffusionKernel {
         w.factorByStep[t] = UInt16(blend * k + (hasRegimes ? w.regime[t] : 0))
       }
     }
-    w.shocks.withUnsafeMutableBufferPointer { shocks in
-      w.factorByStep.withUnsafeBufferPointer { factors in
-        context.shocks.fill(
-          path: path, steps: steps, into: shocks.baseAddress!,
-          factorByStep: needsFactors ? factors.baseAddress : nil)
-      }
+    w.factorByStep.withUnsafeBufferPointer { factors in
+      context.shocks.fill(
+        path: path, steps: steps, into: w.shocks,
+        factorByStep: needsFactors ? factors.baseAddress : nil)
     }
 
+    let prices = output.prices
+    let logPrice = w.logPrice
     for a in 0..<n {
-      w.logPrice[a] = log(initialPrices[a])
-      output.prices[a] = initialPrices[a]
+      logPrice[a] = log(initialPrices[a])
+      prices[a] = initialPrices[a]
+    }
+    let jumps = w.hasJumps || schedule.forcedJump != nil
+    let plain = schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
+      && schedule.historicalReturn == nil && schedule.shockReturn == nil
+    if plain && !jumps && !hasRegimes {
+      // The unstressed diffusion: one multiply-add and one exp per value.
+      let logDrift = w.stepLogDrift
+      let volatility = w.stepVolatility
+      let shocks = w.shocks
+      let logReturns = output.logReturns
+      for t in 0..<steps {
+        let row = t * n
+        for a in 0..<n {
+          let logReturn = logDrift[a] + volatility[a] * shocks[row + a]
+          logPrice[a] += logReturn
+          prices[row + n + a] = exp(logPrice[a])
+          logReturns?[row + a] = logReturn
+        }
+      }
+      return
     }
     for t in 0..<steps {
       let s = hasRegimes ? w.regime[t] : 0
-      let regime = w.regimes[s]
       if let regimesOut = output.regimes { regimesOut[t] = UInt8(truncatingIfNeeded: s) }
       let row = t * n
-      drawJumps(path: path, step: t, regime: regime, context: context, workspace: &w)
+      let p = s * n
+      if jumps { drawJumps(path: path, step: t, regime: s, context: context, workspace: w) }
       for a in 0..<n {
         var logReturn: Double
         if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
@@ -132,20 +194,20 @@ struct DiffusionKernel {
         } else {
           let e = w.shocks[row + a]
           if schedule.volatilityMultiplier == nil && schedule.driftOverride == nil {
-            logReturn = regime.stepLogDrift[a] + regime.stepVolatility[a] * e
+            logReturn = w.stepLogDrift[p + a] + w.stepVolatility[p + a] * e
           } else {
-            let sigma = regime.volatility[a] * (schedule.volatilityMultiplier?[row + a] ?? 1)
-            var mu = regime.drift[a]
+            let sigma = w.volatility[p + a] * (schedule.volatilityMultiplier?[row + a] ?? 1)
+            var mu = w.drift[p + a]
             if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d }
-            logReturn = (mu - regime.compensation[a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
+            logReturn = (mu - w.compensation[p + a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
           }
-          logReturn += w.jumpSum[a]
+          if jumps { logReturn += w.jumpSum[a] }
         }
         if let shock = schedule.shockReturn?[row + a], shock != 0 { logReturn += log1p(shock) }
-        w.logPrice[a] += logReturn
-        output.prices[row + n + a] = exp(w.logPrice[a])
+        logPrice[a] += logReturn
+        prices[row + n + a] = exp(logPrice[a])
         output.logReturns?[row + a] = logReturn
-        output.jumps?[row + a] = w.jumpCount[a]
+        output.jumps?[row + a] = jumps ? w.jumpCount[a] : 0
       }
     }
   }
@@ -153,10 +215,11 @@ struct DiffusionKernel {
   /// Fills `jumpSum` and `jumpCount` for step `t` (zeros when no jumps act).
   @inline(__always)
   static func drawJumps(
-    path: Int, step t: Int, regime: DiffusionRegime, context: SimulationContext,
-    workspace w: inout DiffusionWorkspace
+    path: Int, step t: Int, regime s: Int, context: SimulationContext,
+    workspace w: DiffusionWorkspace
   ) {
-    let n = w.jumpSum.count
+    let n = w.assets
+    let regime = w.regimes[s]
     let schedule = context.schedule
     for a in 0..<n {
       w.jumpSum[a] = 0

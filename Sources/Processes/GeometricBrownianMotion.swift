@@ -52,7 +52,7 @@ public struct GeometricBrownianMotion: PriceProcess {
   ) {
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: false,
-      context: context, workspace: &workspace, output: output)
+      context: context, workspace: workspace, output: output)
   }
 }
 

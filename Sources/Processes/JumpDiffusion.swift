@@ -56,6 +56,6 @@ public struct JumpDiffusion: PriceProcess {
   ) {
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: false,
-      context: context, workspace: &workspace, output: output)
+      context: context, workspace: workspace, output: output)
   }
 }

@@ -124,7 +124,7 @@ public struct RegimeSwitchingProcess: PriceProcess {
     drawRegimes(path: path, context: context, into: &workspace.regime)
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: true, context: context,
-      workspace: &workspace, output: output)
+      workspace: workspace, output: output)
   }
 
   /// The regime of each step of `path`: one uniform per step from the `regimes` substream.
