@@ -26,7 +26,8 @@ public struct RunResult: Sendable {
 /// Runs every variant of a scenario: blocks of paths on all workers, each block streamed into
 /// the path files at its offset, risk figures accumulated, then `summary.json` per variant and
 /// `manifest.json` last. Files are written as `NAME.partial` and renamed when complete; on
-/// cancellation or error every partial file is removed and no manifest is written.
+/// cancellation or error every partial file, and every file of a variant already finished, is
+/// removed and no manifest is written.
 public struct Runner: Sendable {
   public let plan: RunPlan
   public let outputDirectory: String
@@ -60,7 +61,15 @@ public struct Runner: Sendable {
     var summaries: [(String, RiskSummary)] = []
     for variant in spec.variants {
       let t0 = DispatchTime.now()
-      let (records, summary) = try runVariant(variant, cancel: cancel, progress: progress)
+      let records: [FileRecord]
+      let summary: RiskSummary
+      do {
+        (records, summary) = try runVariant(variant, cancel: cancel, progress: progress)
+      } catch {
+        // The variants finished before the failure must not stand as the run's output either.
+        removeFinished(files)
+        throw error
+      }
       files += records
       summaries.append((variant.name, summary))
       variants.append(.init(name: variant.name, stresses: variant.stresses.map(\.description), seconds: seconds(since: t0)))
@@ -79,9 +88,16 @@ public struct Runner: Sendable {
       let bytes = try encodeJSON(manifest)
       _ = try writeFileAtomically(bytes, path: manifestPath, relativePath: "manifest.json")
     } catch {
+      removeFinished(files)
       throw RunError(error.description)
     }
     return RunResult(manifest: manifest, summaries: summaries, outputDirectory: outputDirectory)
+  }
+
+  /// Removes the files this run finished, when the run as a whole fails (no manifest vouches
+  /// for them, and a reader globbing `*/prices.npy` must not take them for a finished run).
+  private func removeFinished(_ files: [FileRecord]) {
+    for record in files { try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(record.path)") }
   }
 
   private func seconds(since t: DispatchTime) -> Double {

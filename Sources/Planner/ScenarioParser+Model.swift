@@ -14,42 +14,69 @@ extension ScenarioParser {
       throw f.error(given.isEmpty ? "expected exactly one of \(kinds.joined(separator: ", "))"
         : "give exactly one model, got \(given.joined(separator: ", "))")
     }
+    // The key's value node carries the line of the unknown model.
+    let body = m.optional(kind)!
     guard kinds.contains(kind) else {
       var message = "unknown model '\(kind)'"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
-      throw f.child(Node(""), kind).error(message + "; expected one of \(kinds.joined(separator: ", "))")
+      throw body.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
-    let body = m.optional(kind)!
     try m.finish()
-    do {
-      switch kind {
-      case "gbm":
-        var p = try body.mapping()
-        let drift = try perAsset(p.required("drift", "annualized drift"), what: "drift")
-        let vol = try perAsset(p.required("volatility", "annualized volatility"), what: "volatility")
-        try p.finish(allowed: ["drift", "volatility"])
+    switch kind {
+    case "gbm":
+      var p = try body.mapping()
+      var fields = ParameterFields()
+      let (drift, vol) = try diffusion(&p, fields: &fields)
+      try p.finish(allowed: ["drift", "volatility"])
+      do {
         return .gbm(try GeometricBrownianMotion(
           initialPrices: initial, drift: drift, volatility: vol, correlation: correlation, measure: measure))
-      case "merton", "kou":
-        var p = try body.mapping()
-        let drift = try perAsset(p.required("drift", "annualized drift"), what: "drift")
-        let vol = try perAsset(p.required("volatility", "annualized volatility"), what: "volatility")
-        let jumps = try parseJumps(p.required("jumps", "the jump parameters"), kou: kind == "kou")
-        try p.finish(allowed: ["drift", "volatility", "jumps"])
+      } catch {
+        throw locate(error, in: fields, otherwise: body)
+      }
+    case "merton", "kou":
+      var p = try body.mapping()
+      var fields = ParameterFields()
+      let (drift, vol) = try diffusion(&p, fields: &fields)
+      let jumps = try parseJumps(p.required("jumps", "the jump parameters"), kou: kind == "kou", fields: &fields)
+      try p.finish(allowed: ["drift", "volatility", "jumps"])
+      do {
         return .jumpDiffusion(try JumpDiffusion(
           initialPrices: initial, drift: drift, volatility: vol, jumps: jumps,
           correlation: correlation, measure: measure))
-      case "garch":
-        return .garch(try parseGARCH(body, initial: initial, correlation: correlation, measure: measure))
-      default:
-        return .regime(try parseRegime(body, initial: initial, measure: measure))
+      } catch {
+        throw locate(error, in: fields, otherwise: body)
       }
-    } catch let error as ScenarioError {
-      throw error
-    } catch let error as ProcessError {
-      throw body.error(describe(error))
-    } catch {
-      throw body.error("\(error)")
+    case "garch":
+      return .garch(try parseGARCH(body, initial: initial, correlation: correlation, measure: measure))
+    default:
+      return .regime(try parseRegime(body, initial: initial, measure: measure))
+    }
+  }
+
+  /// The annualized `drift` and `volatility` per asset that every diffusion model has.
+  func diffusion(_ p: inout MappingReader, fields: inout ParameterFields) throws(ScenarioError)
+    -> (drift: [Double], volatility: [Double])
+  {
+    let drift = try perAsset(fields.record("drift", p.required("drift", "annualized drift")), what: "drift")
+    let volatility = try perAsset(
+      fields.record("volatility", p.required("volatility", "annualized volatility")), what: "volatility")
+    return (drift, volatility)
+  }
+
+  /// A model's error reported at the field of the parameter it names (and, for a per-asset
+  /// value, at the asset's entry), or at `fallback` when no single field is to blame.
+  func locate(_ error: ProcessError, in fields: ParameterFields, otherwise fallback: YAMLField)
+    -> ScenarioError
+  {
+    switch error {
+    case .invalidParameter(_, let parameter, let asset, _, _):
+      guard let f = fields[parameter] else { return fallback.error(describe(error)) }
+      return (asset.map { assetField(f, $0) } ?? f).error(describe(error))
+    case .assetCountMismatch(_, let parameter, _, _):
+      return (fields[parameter] ?? fallback).error(describe(error))
+    default:
+      return fallback.error(describe(error))
     }
   }
 
@@ -68,21 +95,28 @@ extension ScenarioParser {
     }
   }
 
-  func parseJumps(_ f: YAMLField, kou: Bool) throws(ScenarioError) -> JumpSpecification {
+  /// The jump parameters; `fields` learns where each was read, by the names the model's errors use.
+  func parseJumps(_ f: YAMLField, kou: Bool, fields: inout ParameterFields) throws(ScenarioError)
+    -> JumpSpecification
+  {
     var j = try f.mapping()
-    let intensity = try perAsset(j.required("intensity", "jumps per year"), what: "jump intensity")
+    let intensityField = fields.record("jump intensity", try j.required("intensity", "jumps per year"))
+    let intensity = try perAsset(intensityField, what: "jump intensity")
     let systemic = try j.optional("systemic")?.bool() ?? false
     let sizes: JumpSpecification.SizeLaw
     if kou {
+      let pf = fields.record("up_probability", try j.required("up_probability", "probability that a jump is up"))
+      let uf = fields.record("up_mean", try j.required("up_mean", "mean up log jump, 1/eta1"))
+      let df = fields.record("down_mean", try j.required("down_mean", "mean down log jump size, 1/eta2"))
       sizes = .doubleExponential(
-        upProbability: try perAsset(j.required("up_probability", "probability that a jump is up"), what: "up_probability"),
-        upMean: try perAsset(j.required("up_mean", "mean up log jump, 1/eta1"), what: "up_mean"),
-        downMean: try perAsset(j.required("down_mean", "mean down log jump size, 1/eta2"), what: "down_mean"))
+        upProbability: try perAsset(pf, what: "up_probability"), upMean: try perAsset(uf, what: "up_mean"),
+        downMean: try perAsset(df, what: "down_mean"))
       try j.finish(allowed: ["intensity", "up_probability", "up_mean", "down_mean", "systemic"])
     } else {
+      let mf = fields.record("jump mean", try j.required("mean", "mean log jump size"))
+      let sf = fields.record("jump stdev", try j.required("stdev", "standard deviation of the log jump size"))
       sizes = .normal(
-        mean: try perAsset(j.required("mean", "mean log jump size"), what: "jump mean"),
-        standardDeviation: try perAsset(j.required("stdev", "standard deviation of the log jump size"), what: "jump stdev"))
+        mean: try perAsset(mf, what: "jump mean"), standardDeviation: try perAsset(sf, what: "jump stdev"))
       try j.finish(allowed: ["intensity", "mean", "stdev", "systemic"])
     }
     return JumpSpecification(intensity: intensity, sizes: sizes, systemic: systemic)
@@ -101,18 +135,26 @@ extension ScenarioParser {
       type = v
     }
     let zeros = Array(repeating: 0.0, count: assets.count)
-    let mean = try p.optional("mean").map { m throws(ScenarioError) in try perAsset(m, what: "mean") } ?? zeros
-    let omega = try perAsset(p.required("omega", "per-step variance constant"), what: "omega")
-    let alpha = try perAsset(p.required("alpha", "ARCH coefficient"), what: "alpha")
-    let beta = try perAsset(p.required("beta", "GARCH coefficient"), what: "beta")
-    let gamma = try p.optional("gamma").map { g throws(ScenarioError) in try perAsset(g, what: "gamma") } ?? zeros
+    var fields = ParameterFields()
+    func values(_ key: String, _ field: YAMLField?) throws(ScenarioError) -> [Double]? {
+      guard let field else { return nil }
+      return try perAsset(fields.record(key, field), what: key)
+    }
+    let mean = try values("mean", p.optional("mean")) ?? zeros
+    let omega = try values("omega", p.required("omega", "per-step variance constant"))!
+    let alpha = try values("alpha", p.required("alpha", "ARCH coefficient"))!
+    let beta = try values("beta", p.required("beta", "GARCH coefficient"))!
+    let gamma = try values("gamma", p.optional("gamma")) ?? zeros
+    if let gf = fields["gamma"] { fields.record("alpha + gamma", gf) }
     var innovations = GARCHProcess.Innovations.normal
     if let inf = p.optional("innovations") {
       if inf.isString("normal") {
         innovations = .normal
       } else if inf.isMapping {
         var im = try inf.mapping()
-        let nu = try im.required("student_t", "degrees of freedom").double()
+        let nf = try im.required("student_t", "degrees of freedom")
+        fields.record("student_t degrees of freedom", nf)
+        let nu = try nf.double()
         try im.finish(allowed: ["student_t"])
         innovations = .studentT(degreesOfFreedom: nu)
       } else {
@@ -121,7 +163,7 @@ extension ScenarioParser {
     }
     var start = GARCHProcess.InitialVariance.unconditional
     if let vf = p.optional("initial_variance"), !vf.isString("unconditional") {
-      start = .given(try perAsset(vf, what: "initial_variance"))
+      start = .given(try values("initial_variance", vf)!)
     }
     let allow = try p.optional("allow_nonstationary")?.bool() ?? false
     try p.finish(allowed: [
@@ -134,7 +176,7 @@ extension ScenarioParser {
         gamma: gamma, innovations: innovations, initialVariance: start, correlation: correlation,
         measure: measure, allowNonstationary: allow)
     } catch {
-      throw f.error(describe(error))
+      throw locate(error, in: fields, otherwise: f)
     }
   }
 
@@ -147,13 +189,23 @@ extension ScenarioParser {
     var regimes: [RegimeSwitchingProcess.Regime] = []
     for (name, body) in rm.entries() {
       var b = try body.mapping()
-      let drift = try perAsset(b.required("drift", "annualized drift"), what: "drift")
-      let vol = try perAsset(b.required("volatility", "annualized volatility"), what: "volatility")
+      var fields = ParameterFields()
+      let (drift, vol) = try diffusion(&b, fields: &fields)
       var corr: CorrelationMatrix? = nil
       if let cf = b.optional("correlation") { corr = try parseCorrelation(cf) }
-      let jumps = try b.optional("jumps").map { j throws(ScenarioError) in try parseJumps(j, kou: false) }
+      var jumps: JumpSpecification? = nil
+      if let jf = b.optional("jumps") { jumps = try parseJumps(jf, kou: false, fields: &fields) }
       try b.finish(allowed: ["drift", "volatility", "correlation", "jumps"])
-      regimes.append(.init(name: name, drift: drift, volatility: vol, correlation: corr, jumps: jumps))
+      let regime = RegimeSwitchingProcess.Regime(
+        name: name, drift: drift, volatility: vol, correlation: corr, jumps: jumps)
+      // Checked alone first, so that an error names the regime's own field.
+      do {
+        _ = try RegimeSwitchingProcess(
+          initialPrices: initial, regimes: [regime], transition: [[1]], measure: measure)
+      } catch {
+        throw locate(error, in: fields, otherwise: body)
+      }
+      regimes.append(regime)
     }
     try rm.finish()
     guard !regimes.isEmpty else { throw rf.error("no regimes given") }
@@ -163,7 +215,8 @@ extension ScenarioParser {
       try r.sequence().map { e throws(ScenarioError) in try e.double() }
     }
     var start: [Double]? = nil
-    if let inf = p.optional("initial"), !inf.isString("stationary") {
+    let initialField = p.optional("initial")
+    if let inf = initialField, !inf.isString("stationary") {
       if inf.isMapping {
         var im = try inf.mapping()
         var probs = Array(repeating: 0.0, count: regimes.count)
@@ -185,8 +238,28 @@ extension ScenarioParser {
         initialPrices: initial, regimes: regimes, transition: transition, initialDistribution: start,
         measure: measure)
     } catch {
-      if case .invalidTransitionMatrix(let what) = error { throw tf.error(what) }
+      if case .invalidTransitionMatrix(let what) = error {
+        // Problems of the initial distribution are the `initial` key's, the rest the matrix's.
+        if what.hasPrefix("initial"), let initialField { throw initialField.error(what) }
+        throw tf.error(what)
+      }
       throw f.error(describe(error))
     }
   }
+}
+
+/// Where a model's parameters were read, keyed by the names the Processes module gives them in
+/// its errors (`volatility`, `jump stdev`, `student_t degrees of freedom`), so that a
+/// `ProcessError` is reported at the field that holds the offending value.
+struct ParameterFields {
+  private var fields: [String: YAMLField] = [:]
+
+  /// Remembers that `parameter` was read from `field`, and returns the field.
+  @discardableResult
+  mutating func record(_ parameter: String, _ field: YAMLField) -> YAMLField {
+    fields[parameter] = field
+    return field
+  }
+
+  subscript(parameter: String) -> YAMLField? { fields[parameter] }
 }

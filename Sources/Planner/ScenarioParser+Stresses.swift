@@ -65,7 +65,7 @@ extension ScenarioParser {
       let rf = try b.required("returns", "simple return per asset, e.g. {EQ: -0.2}")
       let returns = try stressValues(rf)
       for (a, r) in returns where !(r > -1) {
-        throw rf.error("return of \(assets[a]) is \(r), expected a simple return > -1")
+        throw assetField(rf, a).error("return of \(assets[a]) is \(r), expected a simple return > -1")
       }
       try b.finish(allowed: ["at", "returns"])
       var arr = s.shockReturn ?? Array(repeating: 0, count: steps * n)
@@ -77,7 +77,7 @@ extension ScenarioParser {
       let mf = try b.required("multiplier", "volatility multiplier per asset, e.g. {EQ: 2.5}")
       let mult = try stressValues(mf)
       for (a, v) in mult where !(v >= 0) {
-        throw mf.error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+        throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
       }
       try b.finish(allowed: ["from", "to", "multiplier"])
       var arr = s.volatilityMultiplier ?? Array(repeating: 1, count: steps * n)
@@ -133,7 +133,7 @@ extension ScenarioParser {
       let mf = try b.required("intensity_multiplier", "multiplier of the jump intensity")
       let mult = try stressValues(mf)
       for (a, v) in mult where !(v >= 0) {
-        throw mf.error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+        throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
       }
       try b.finish(allowed: ["from", "to", "intensity_multiplier"])
       var arr = s.jumpIntensityMultiplier ?? Array(repeating: 1, count: steps * n)
@@ -163,7 +163,7 @@ extension ScenarioParser {
       let vf = try b.required("variance", "per-step conditional variance per asset")
       let values = try stressValues(vf)
       for (a, v) in values where !(v > 0) {
-        throw vf.error("variance of \(assets[a]) is \(v), expected a per-step variance > 0")
+        throw assetField(vf, a).error("variance of \(assets[a]) is \(v), expected a per-step variance > 0")
       }
       try b.finish(allowed: ["at", "variance"])
       var arr = s.variance ?? Array(repeating: .nan, count: steps * n)
@@ -216,6 +216,12 @@ extension ScenarioParser {
     guard from < to else { throw toField.error("\(to) is not after \(from)") }
     try b.finish(allowed: ["at", "file", "column", "columns", "assets", "from", "to"])
     let table = try PriceTable.read(path: path, field: ff)
+    // A window the data does not cover would silently replay fewer returns than asked for.
+    if let first = table.rows.first?.0, let last = table.rows.last?.0, from < first || to > last {
+      let offending = from < first || from > last ? fromField : toField
+      throw offending.error(
+        "the window \(from)…\(to) is not covered by price file \(path), whose dates run from \(first) to \(last)")
+    }
     var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
     var count = 0
     for (a, column) in columns {

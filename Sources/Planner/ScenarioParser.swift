@@ -72,20 +72,32 @@ public enum ScenarioLoader {
     switch error {
     case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
       return mark.line
+    case .duplicatedKeysInMapping(_, let context):
+      return context.mark.line
+    case .reader(_, let offset?, _, let yaml):
+      // The offset counts UTF-8 bytes from the start of the text.
+      return yaml.utf8.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
     default: return nil
     }
   }
 
+  /// The problem in one line: libyaml's scanner and parser say "problem while context", its
+  /// composer "context but problem" (e.g. "expected a single document in the stream but found
+  /// another document").
   static func yamlErrorProblem(_ error: YamlError) -> String {
     switch error {
-    case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
-      .composer(let context, let problem, _, _):
+    case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _):
       if let context { return "\(problem) \(context.text)".trimmingCharacters(in: .whitespaces) }
+      return problem
+    case .composer(let context, let problem, _, _):
+      if let context { return "\(context.text) \(problem)".trimmingCharacters(in: .whitespaces) }
       return problem
     case .duplicatedKeysInMapping(let duplicates, _):
       return "duplicated keys \(duplicates.joined(separator: ", "))"
+    case .reader(let problem, _, _, _):
+      return problem
     default:
-      return "\(error)"
+      return "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
     }
   }
 }
@@ -115,6 +127,11 @@ struct ScenarioParser {
     let name = try nameField.string()
     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
       throw nameField.error("'\(name)' is not a valid name: use letters, digits, '-', '_' and '.'")
+    }
+    if let vf = top.optional("version") {
+      guard try vf.int() == 1 else {
+        throw vf.error("scenario file version \(try vf.string()) is not supported; this engine reads version 1")
+      }
     }
     let description = try top.optional("description")?.string() ?? ""
     var seed = try top.optional("seed")?.uint64() ?? 0
@@ -150,19 +167,22 @@ struct ScenarioParser {
 
     // assets
     let assetsField = try top.required("assets", "a list of asset names")
-    assets = try assetsField.sequence().map { f throws(ScenarioError) in try f.string() }
+    let assetFields = try assetsField.sequence()
+    assets = try assetFields.map { f throws(ScenarioError) in try f.string() }
     guard !assets.isEmpty else { throw assetsField.error("the list is empty; expected at least one asset") }
     for (i, a) in assets.enumerated() {
       guard !a.isEmpty, a.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-        throw assetsField.error("asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
+        throw assetFields[i].error("asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
       }
-      if assets[..<i].contains(a) { throw assetsField.error("asset '\(a)' is listed twice") }
+      if let first = assets[..<i].firstIndex(of: a) {
+        throw assetFields[i].error("asset '\(a)' is listed twice (also assets[\(first)])")
+      }
     }
 
     let initialField = try top.required("initial", "initial prices: one number or a map by asset")
     let initial = try perAsset(initialField, what: "initial price")
     for (i, p) in initial.enumerated() where !(p > 0) {
-      throw initialField.error("initial price of \(assets[i]) is \(p), expected a price > 0")
+      throw assetField(initialField, i).error("initial price of \(assets[i]) is \(p), expected a price > 0")
     }
 
     let correlation = try parseCorrelation(top.optional("correlation"))
@@ -190,6 +210,18 @@ struct ScenarioParser {
     }
     if output.format == .csv && output.emit != [.prices] {
       throw ScenarioError(file: file, field: "output.emit", message: "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    // The largest array, prices, must be addressable: paths × (steps + 1) × assets × 8 bytes.
+    var bytes = 8
+    var overflow = false
+    for factor in [paths, steps + 1, assets.count] where !overflow {
+      (bytes, overflow) = bytes.multipliedReportingOverflow(by: factor)
+    }
+    if overflow {
+      let message = "\(paths) paths × \(steps + 1) time points × \(assets.count) assets is more than one file can hold (2^63 bytes); use fewer paths"
+      if let pathsField, overrides.paths == nil { throw pathsField.error(message) }
+      throw ScenarioError(file: file, field: "paths", message: message + " (--paths)")
     }
 
     var variants = try parseVariants(
@@ -238,6 +270,20 @@ struct ScenarioParser {
       }
     case .alias:
       throw f.error("aliases are not supported here")
+    }
+  }
+
+  /// The part of a per-asset value `f` that gives asset `index`: its map entry or list element,
+  /// or `f` itself when one number applies to every asset (or the map leaves the asset out).
+  func assetField(_ f: YAMLField, _ index: Int) -> YAMLField {
+    switch f.node {
+    case .mapping(let m):
+      for (key, value) in m where key.string == assets[index] { return f.child(value, assets[index]) }
+      return f
+    case .sequence(let items) where index < items.count:
+      return f.element(items[index], index)
+    default:
+      return f
     }
   }
 
@@ -320,7 +366,7 @@ struct ScenarioParser {
     let lf = try fm.required("loadings", "factor loading per asset, |b| ≤ 1")
     let b = try perAsset(lf, what: "loading")
     for (i, v) in b.enumerated() where abs(v) > 1 {
-      throw lf.error("loading of \(assets[i]) is \(v), expected a value in [-1, 1]")
+      throw assetField(lf, i).error("loading of \(assets[i]) is \(v), expected a value in [-1, 1]")
     }
     try fm.finish(allowed: ["loadings"])
     var out = Matrix(rows: n, columns: n)

@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
       reporter.stop()
       signals.stop()
       if cancel.isCancelled {
-        printError("error: run interrupted by \(cancel.cancellationReason ?? "a signal"); partial files removed, no manifest written")
+        printError("error: run interrupted by \(cancel.cancellationReason ?? "a signal"); its files removed, no manifest written")
         throw ExitCode(error.exitCode)
       }
       printError("error: \(error.description)")

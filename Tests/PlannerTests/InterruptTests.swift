@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// SIGTERM and SIGINT during a long run (DESIGN invariant 5): the run stops promptly, exits
+/// non-zero, and leaves no file a reader could mistake for a finished one.
+@Suite("Interrupted runs", .serialized)
+struct InterruptTests {
+  /// Where a run is when the signal arrives.
+  struct Case: Sendable, CustomTestStringConvertible {
+    let signal: Int32
+    /// The scenario: one asset, 252 steps.
+    let scenario: String
+    /// The partial file whose appearance shows the run is where the test wants it.
+    let waitFor: String
+    /// How long to let it work after that, in microseconds.
+    let settle: UInt32
+    var testDescription: String {
+      "\(signal == SIGTERM ? "SIGTERM" : "SIGINT") while writing \(waitFor)"
+    }
+  }
+
+  static func scenario(paths: Int, variants: String? = nil) -> String {
+    """
+    name: long
+    seed: 1
+    paths: \(paths)
+    time: {steps: 252, dt: 1/252}
+    assets: [EQ]
+    initial: 100
+    model: {gbm: {drift: 0.05, volatility: 0.2}}
+    \(variants.map { "variants: \($0)" } ?? "")
+
+    """
+  }
+
+  /// Two million paths (about 4 GB of prices, far more than a second's work), and a run of two
+  /// variants interrupted in the second, whose first variant's finished files must go too.
+  static let cases: [Case] = [
+    Case(
+      signal: SIGTERM, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy.partial",
+      settle: 800_000),
+    Case(
+      signal: SIGINT, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy.partial",
+      settle: 800_000),
+    Case(
+      signal: SIGTERM, scenario: scenario(paths: 60_000, variants: "{first: {}, second: {}}"),
+      waitFor: "second/prices.npy.partial", settle: 0),
+  ]
+
+  @Test("the run stops within a second of the signal and leaves nothing behind", arguments: cases)
+  func interrupt(_ scenario: Case) throws {
+    let binary = try #require(ScengineBinary.url, "scengine not found beside the test executable")
+    let folder = try TemporaryDirectory("interrupt")
+    defer { folder.remove() }
+    let file = try folder.write(scenario.scenario, to: "long.yaml")
+    let out = folder.url.appendingPathComponent("out")
+    let errURL = folder.url.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let err = try FileHandle(forWritingTo: errURL)
+    defer { try? err.close() }
+
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["run", file, "--out", out.path, "--threads", "2", "--progress", "none"]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = err
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+
+    // Wait until the run is writing its prices (the signal handlers are installed by then),
+    // then let it work for a moment.
+    let partial = out.appendingPathComponent(scenario.waitFor).path
+    let started = Date()
+    while !FileManager.default.fileExists(atPath: partial) && process.isRunning
+      && Date().timeIntervalSince(started) < 30
+    {
+      usleep(2_000)
+    }
+    try #require(FileManager.default.fileExists(atPath: partial), "the run never started writing")
+    usleep(scenario.settle)
+    try #require(process.isRunning, "the run finished before it could be interrupted")
+
+    let signalled = Date()
+    kill(process.processIdentifier, scenario.signal)
+    while process.isRunning && Date().timeIntervalSince(signalled) < 10 { usleep(5_000) }
+    let elapsed = Date().timeIntervalSince(signalled)
+    try #require(!process.isRunning, "still running 10 s after the signal")
+    process.waitUntilExit()
+
+    #expect(elapsed < 1.0, "took \(elapsed) s to exit after the signal")
+    #expect(process.terminationReason == .exit, "killed by the signal instead of handling it")
+    #expect(process.terminationStatus != 0)
+    let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+    #expect(stderr.contains("interrupted"), "stderr: \(stderr)")
+    #expect(
+      !FileManager.default.fileExists(atPath: out.appendingPathComponent("manifest.json").path))
+    let left = regularFiles(under: out)
+    #expect(
+      left.filter { !$0.hasSuffix(".partial") }.isEmpty, "finished-looking files left: \(left)")
+    #expect(left.isEmpty, "files left behind: \(left)")
+  }
+}

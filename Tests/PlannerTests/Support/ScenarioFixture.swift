@@ -1,0 +1,68 @@
+/// A small valid scenario (two assets, 252 steps, a baseline and one stressed variant) written
+/// as top-level lines, so that each test changes it in exactly one place.
+enum ScenarioFixture {
+  /// The top-level keys in file order, with their lines.
+  static let lines: [(key: String, line: String)] = [
+    ("name", "name: fixture"),
+    ("seed", "seed: 7"),
+    ("paths", "paths: 20"),
+    ("time", "time: {steps: 252, dt: 1/252, start: 2027-01-04}"),
+    ("assets", "assets: [EQ, BOND]"),
+    ("initial", "initial: {EQ: 100, BOND: 100}"),
+    ("correlation", "correlation: {matrix: [[1, 0.3], [0.3, 1]]}"),
+    ("model", "model: {gbm: {drift: 0.05, volatility: {EQ: 0.2, BOND: 0.05}}}"),
+    ("portfolio", "portfolio: {EQ: 0.6, BOND: 0.4}"),
+    (
+      "variants",
+      "variants: {baseline: {}, stressed: {stresses: [{shock: {at: 10, returns: {EQ: -0.2}}}]}}"
+    ),
+  ]
+
+  /// The fixture with the lines of `changes` replaced (a `nil` line removes the key) and
+  /// `extra` appended.
+  static func scenario(_ changes: [String: String?] = [:], extra: String? = nil) -> String {
+    var out: [String] = []
+    for (key, line) in lines {
+      if let change = changes[key] {
+        if let change { out.append(change) }
+      } else {
+        out.append(line)
+      }
+    }
+    if let extra { out.append(extra) }
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  /// The fixture whose only variant, `stressed`, has the one stress `stress` (flow YAML).
+  static func stressed(_ stress: String) -> String {
+    scenario(["variants": "variants:\n  stressed:\n    stresses:\n      - \(stress)"])
+  }
+
+  /// The fixture with `model` (flow YAML, without the `model:` key).
+  static func model(_ model: String) -> String {
+    scenario(["model": "model: \(model)"])
+  }
+
+  /// The fixture with a two-regime model (calm, crisis), changed in one place.
+  static func regime(
+    transition: String = "[[0.95, 0.05], [0.05, 0.95]]", initial: String? = nil,
+    crisisVolatility: String = "0.4"
+  ) -> String {
+    let start = initial.map { "initial: \($0), " } ?? ""
+    return model(
+      "{regime: {transition: \(transition), \(start)regimes: {calm: {drift: 0.05, volatility: 0.1}, "
+        + "crisis: {drift: -0.2, volatility: \(crisisVolatility)}}}}")
+  }
+
+  /// Daily closes around the Lehman weekend, for historical stresses.
+  static let priceCSV = """
+    date,close
+    2008-09-12,1251.70
+    2008-09-15,1192.70
+    2008-09-16,1213.60
+    2008-09-17,1156.39
+    2008-09-18,1206.51
+    2008-09-19,1255.08
+
+    """
+}

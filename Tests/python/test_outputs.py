@@ -1,0 +1,149 @@
+"""The files of `scengine run`, read the way a backtesting harness reads them: numpy, hashlib, json.
+
+The binary is $SCENGINE_BIN (set by `make test`) or, when unset, .build/release/scengine in the
+repository. A missing binary fails the tests; nothing is skipped.
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO / "Scenarios" / "quickstart.yaml"
+PATHS = 300
+
+
+@pytest.fixture(scope="module")
+def scengine() -> Path:
+    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def run_dir(scengine, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("quickstart") / "out"
+    result = subprocess.run(
+        [str(scengine), "run", str(QUICKSTART), "--out", str(out), "--paths", str(PATHS),
+         "--progress", "none"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest(run_dir) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def npy_records(manifest):
+    return [f for f in manifest["files"] if f["path"].endswith(".npy")]
+
+
+def test_arrays_open_memory_mapped_with_the_manifest_shape_and_dtype(run_dir, manifest):
+    records = npy_records(manifest)
+    assert {r["path"] for r in records} == {
+        f"{v}/{s}.npy" for v in ("baseline", "selloff") for s in ("prices", "returns")
+    }
+    for record in records:
+        array = np.load(run_dir / record["path"], mmap_mode="r")
+        assert isinstance(array, np.memmap)
+        assert list(array.shape) == record["shape"]
+        assert array.dtype.str == record["dtype"]
+        assert array.flags["C_CONTIGUOUS"]
+    prices = np.load(run_dir / "baseline" / "prices.npy", mmap_mode="r")
+    assert prices.shape == (PATHS, manifest["steps"] + 1, len(manifest["assets"]))
+    assert np.all(prices[:, 0, :] == np.asarray(manifest["initial"]))
+    assert np.all(np.isfinite(prices)) and np.all(prices > 0)
+
+
+def test_every_file_matches_its_sha256(run_dir, manifest):
+    listed = {f["path"] for f in manifest["files"]}
+    on_disk = {
+        str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file()
+    } - {"manifest.json"}
+    assert listed == on_disk
+    for record in manifest["files"]:
+        data = (run_dir / record["path"]).read_bytes()
+        assert len(data) == record["bytes"], record["path"]
+        assert hashlib.sha256(data).hexdigest() == record["sha256"], record["path"]
+
+
+def test_returns_are_the_log_price_differences(run_dir):
+    for variant in ("baseline", "selloff"):
+        prices = np.load(run_dir / variant / "prices.npy", mmap_mode="r")
+        returns = np.load(run_dir / variant / "returns.npy", mmap_mode="r")
+        np.testing.assert_allclose(returns, np.diff(np.log(prices), axis=1), rtol=0, atol=1e-12)
+
+
+def expected_figures(terminal: np.ndarray) -> dict:
+    """VaR and ES as Sources/Risk/ReturnDistributionSummary.swift documents them.
+
+    VaR_a = -quantile(r, 1 - a) (numpy's default linear method); ES_a = minus the mean of the
+    k = max(1, floor(N (1 - a))) smallest returns.
+    """
+    ordered = np.sort(terminal)
+    n = len(ordered)
+
+    def shortfall(tail_percent):
+        k = max(1, n * tail_percent // 100)
+        return -ordered[:k].mean()
+
+    return {
+        "mean": terminal.mean(),
+        "standardDeviation": terminal.std(ddof=1),
+        "valueAtRisk95": -np.quantile(terminal, 0.05),
+        "valueAtRisk99": -np.quantile(terminal, 0.01),
+        "expectedShortfall95": shortfall(5),
+        "expectedShortfall99": shortfall(1),
+    }
+
+
+@pytest.mark.parametrize("variant", ["baseline", "selloff"])
+def test_summary_risk_figures_match_a_numpy_recomputation(run_dir, manifest, variant):
+    prices = np.load(run_dir / variant / "prices.npy")
+    summary = json.loads((run_dir / variant / "summary.json").read_text())
+    assert summary["paths"] == PATHS
+    weights = np.asarray(manifest["portfolio"])
+    relative = prices / prices[:, :1, :]
+    value = (relative * weights).sum(axis=2)
+    portfolio_returns = value[:, -1] / value[:, 0] - 1
+    series = {"portfolio": portfolio_returns}
+    for a, name in enumerate(manifest["assets"]):
+        series[name] = prices[:, -1, a] / prices[:, 0, a] - 1
+    for name, terminal in series.items():
+        reported = (summary["portfolio"] if name == "portfolio" else summary["assets"][name])[
+            "terminalReturn"
+        ]
+        for key, expected in expected_figures(terminal).items():
+            assert reported[key] == pytest.approx(expected, abs=1e-9), f"{variant} {name} {key}"
+        assert reported["expectedShortfall95"] >= reported["valueAtRisk95"]
+
+
+def first_stressed_step(scengine, variant):
+    """The planner's first stressed step of `variant`, from `scengine check`."""
+    result = subprocess.run(
+        [str(scengine), "check", str(QUICKSTART)], capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    block = result.stdout.split(f"\n  {variant}", 1)[1]
+    return int(re.search(r"first stressed step: (\d+)", block).group(1))
+
+
+def test_stressed_and_baseline_paths_agree_before_the_first_stressed_step(scengine, run_dir):
+    k = first_stressed_step(scengine, "selloff")
+    assert k == 21
+    baseline = np.load(run_dir / "baseline" / "prices.npy", mmap_mode="r")
+    stressed = np.load(run_dir / "selloff" / "prices.npy", mmap_mode="r")
+    # Step k moves prices from time index k - 1 to k: indices 0 .. k-1 are untouched.
+    assert np.array_equal(baseline[:, :k, :], stressed[:, :k, :])
+    assert not np.array_equal(baseline[:, k, :], stressed[:, k, :])
