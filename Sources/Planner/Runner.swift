@@ -100,6 +100,11 @@ public struct Runner: Sendable {
     for record in files { try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(record.path)") }
   }
 
+  /// The shell's convention for a run stopped by a signal: 128 + its number.
+  static func exitCode(signal name: String) -> Int32 {
+    name == "SIGTERM" ? 128 + 15 : 128 + 2
+  }
+
   private func seconds(since t: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
   }
@@ -166,7 +171,7 @@ public struct Runner: Sendable {
     }
     if let reason = failure.cancellationReason ?? cancel.cancellationReason {
       sinks.abandon()
-      throw RunError(reason, exitCode: cancel.isCancelled ? 130 : 1)
+      throw RunError(reason, exitCode: cancel.isCancelled ? Self.exitCode(signal: reason) : 1)
     }
     let summary = risk.summary()
     var records: [FileRecord]

@@ -90,6 +90,12 @@ extension ScenarioParser {
       let whose = asset.map { " for \(assets[$0])" } ?? ""
       return "parameters\(whose) are not stationary: \(condition) = \(persistence), expected < 1 "
         + "(set allow_nonstationary: true and give initial_variance to simulate anyway)"
+    case .unsupported(let what):
+      // The field path already names the model: drop the message's own "garch: " prefix.
+      for key in ["gbm", "merton", "kou", "garch", "gjr", "egarch"] where what.hasPrefix("\(key): ") {
+        return String(what.dropFirst(key.count + 2))
+      }
+      return what
     default:
       return error.description
     }

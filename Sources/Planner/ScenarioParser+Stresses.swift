@@ -93,7 +93,6 @@ extension ScenarioParser {
       s.driftOverride = arr
       return StressSpec(kind: kind, from: from, to: to, detail: describe(drift, unit: "drift"))
     case "correlation":
-      if case .regime = model {}
       let (from, to) = try window(&b, body)
       let tf = try b.required("toward", "the target: {constant: ρ}, {matrix: …} or {one_factor: …}")
       var tm = try tf.mapping()

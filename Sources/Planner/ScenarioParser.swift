@@ -202,14 +202,19 @@ struct ScenarioParser {
     }
 
     var output = try parseOutput(top.optional("output"), model: model)
-    if let f = overrides.format { output.format = f }
+    if let f = overrides.format {
+      output.format = f
+      // `--format csv` on a file that emits more: CSV holds prices, so keep only those
+      // unless --emit asks for more (which is then an error below).
+      if f == .csv && overrides.emit == nil { output.emit = [.prices] }
+    }
     if let p = overrides.precision { output.precision = p }
     if let e = overrides.emit {
       output.emit = e
       try checkEmit(output.emit, model: model, field: YAMLField(node: Node(""), path: "--emit", file: file))
     }
     if output.format == .csv && output.emit != [.prices] {
-      throw ScenarioError(file: file, field: "output.emit", message: "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))")
+      throw ScenarioError(file: file, field: overrides.emit != nil ? "--emit" : "output.emit", message: "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))")
     }
 
     // The largest array, prices, must be addressable: paths × (steps + 1) × assets × 8 bytes.

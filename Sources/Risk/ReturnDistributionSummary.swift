@@ -41,6 +41,15 @@ public struct ReturnDistributionSummary: Codable, Sendable, Equatable {
   /// Expected shortfall at 99 %: minus the mean of the ⌊0.01 N⌋ (at least 1) worst returns.
   public var expectedShortfall99: Double
 
+  enum CodingKeys: String, CodingKey {
+    case mean, quantiles
+    case standardDeviation = "standard_deviation"
+    case valueAtRisk95 = "var_95"
+    case valueAtRisk99 = "var_99"
+    case expectedShortfall95 = "es_95"
+    case expectedShortfall99 = "es_99"
+  }
+
   /// Creates a summary from its figures.
   public init(
     mean: Double, standardDeviation: Double, quantiles: [String: Double],

@@ -31,6 +31,11 @@ public struct AssetRisk: Codable, Sendable, Equatable {
   /// The distribution of per-path maximum drawdowns.
   public var maxDrawdown: DrawdownSummary
 
+  enum CodingKeys: String, CodingKey {
+    case terminalReturn = "terminal_return"
+    case maxDrawdown = "max_drawdown"
+  }
+
   /// Creates the figures from their two parts.
   public init(terminalReturn: ReturnDistributionSummary, maxDrawdown: DrawdownSummary) {
     self.terminalReturn = terminalReturn

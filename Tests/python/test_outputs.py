@@ -99,11 +99,11 @@ def expected_figures(terminal: np.ndarray) -> dict:
 
     return {
         "mean": terminal.mean(),
-        "standardDeviation": terminal.std(ddof=1),
-        "valueAtRisk95": -np.quantile(terminal, 0.05),
-        "valueAtRisk99": -np.quantile(terminal, 0.01),
-        "expectedShortfall95": shortfall(5),
-        "expectedShortfall99": shortfall(1),
+        "standard_deviation": terminal.std(ddof=1),
+        "var_95": -np.quantile(terminal, 0.05),
+        "var_99": -np.quantile(terminal, 0.01),
+        "es_95": shortfall(5),
+        "es_99": shortfall(1),
     }
 
 
@@ -121,11 +121,11 @@ def test_summary_risk_figures_match_a_numpy_recomputation(run_dir, manifest, var
         series[name] = prices[:, -1, a] / prices[:, 0, a] - 1
     for name, terminal in series.items():
         reported = (summary["portfolio"] if name == "portfolio" else summary["assets"][name])[
-            "terminalReturn"
+            "terminal_return"
         ]
         for key, expected in expected_figures(terminal).items():
             assert reported[key] == pytest.approx(expected, abs=1e-9), f"{variant} {name} {key}"
-        assert reported["expectedShortfall95"] >= reported["valueAtRisk95"]
+        assert reported["es_95"] >= reported["var_95"]
 
 
 def first_stressed_step(scengine, variant):
