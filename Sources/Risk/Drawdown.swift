@@ -18,43 +18,25 @@ public func maximumDrawdown(_ values: some Sequence<Double>) -> Double {
   return tracker.maximum
 }
 
-/// The running state of `maximumDrawdown`: the peak so far, the lowest value since that peak,
-/// and the largest drawdown from earlier peaks.
+/// The running state of `maximumDrawdown`: the peak so far and the largest drawdown from it.
 ///
-/// For a fixed peak `P`, `1 − S/P` is largest at the lowest `S` (division is monotone), so the
-/// drawdown from a peak is computed once, when the peak is superseded or the maximum is read:
-/// one division per new peak instead of one per value, with exactly the same result.
+/// Written without data-dependent branches (`max` and one division per value) because a random
+/// walk makes new peaks unpredictable; a NaN is remembered apart and makes the result NaN.
 struct DrawdownTracker {
   /// max_{u ≤ t} S_u.
   private(set) var peak = -Double.infinity
-  /// min S_u since the current peak.
-  private var trough = Double.infinity
-  /// The largest drawdown from the peaks before the current one.
-  private var settled = 0.0
+  /// max_{u ≤ t} (1 − S_u / peak_u) over the values that are not NaN.
+  private var largest = 0.0
   private var sawNaN = false
 
   /// Takes the next value of the series.
+  @inline(__always)
   mutating func observe(_ value: Double) {
-    if value > peak {
-      settled = max(settled, currentDrawdown)
-      peak = value
-      trough = value
-    } else if value < trough {
-      trough = value
-    } else if value.isNaN {
-      sawNaN = true
-    }
-  }
-
-  /// `1 − trough / peak` for the current peak, 0 before the first value.
-  private var currentDrawdown: Double {
-    peak == -.infinity ? 0 : 1 - trough / peak
+    peak = Swift.max(peak, value)
+    largest = Swift.max(largest, 1 - value / peak)
+    sawNaN = sawNaN || value.isNaN
   }
 
   /// max_{u ≤ t} (1 − S_u / peak_u), NaN once a NaN has been seen.
-  var maximum: Double {
-    if sawNaN { return .nan }
-    let d = currentDrawdown
-    return d.isNaN || d > settled ? d : settled
-  }
+  var maximum: Double { sawNaN ? .nan : largest }
 }
