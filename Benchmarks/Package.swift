@@ -3,6 +3,18 @@
 // benchmark dependencies never reach scengine's own build.
 import PackageDescription
 
+/// A suite: an ordo-one benchmark executable in Benchmarks/<name>, with a peer in peers/, that
+/// uses the scengine libraries `products`.
+func suite(_ name: String, scengine products: [String] = []) -> Target {
+  .executableTarget(
+    name: name,
+    dependencies: ["BenchmarkSupport", .product(name: "Benchmark", package: "benchmark")]
+      + products.map { .product(name: $0, package: "scengine") },
+    path: "Benchmarks/\(name)",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+}
+
 let package = Package(
   name: "scengine-benchmarks",
   platforms: [.macOS(.v13)],
@@ -15,24 +27,17 @@ let package = Package(
       url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: [
-    // What every suite shares: the comparison configuration and the benchmark correlation.
+    // What every suite shares: the comparison configuration, the benchmark correlation, the
+    // GBM parameters and the block sizes.
     .target(
       name: "BenchmarkSupport",
       dependencies: [.product(name: "Benchmark", package: "benchmark")]
     ),
-    // One executable per suite, in Benchmarks/<Suite>, each with a peer in peers/.
-    .executableTarget(
-      name: "ShockBenchmarks",
-      dependencies: [
-        "BenchmarkSupport",
-        .product(name: "Benchmark", package: "benchmark"),
-        .product(name: "Randomness", package: "scengine"),
-        .product(name: "Shocks", package: "scengine"),
-        .product(name: "LinearAlgebra", package: "scengine"),
-      ],
-      path: "Benchmarks/ShockBenchmarks",
-      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-    ),
+    suite("ShockBenchmarks", scengine: ["Randomness", "Shocks", "LinearAlgebra"]),
+    suite("ProcessBenchmarks", scengine: ["Processes", "Shocks"]),
+    // Launches the `scengine` executable, which `swift build --product scengine` builds into
+    // the same directory (a target cannot depend on an executable product).
+    suite("EndToEndBenchmarks"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 # Adding a suite is adding one line here; each workload of the suite is one table row.
 SUITES = {
     "ShockBenchmarks": "peers/shocks_numpy.py",
+    "ProcessBenchmarks": "peers/processes_numpy.py",
+    "EndToEndBenchmarks": "peers/e2e_numpy.py",
 }
 
 # They slow OpenBLAS (numpy's and scengine's) down on some machines: unset for both sides.

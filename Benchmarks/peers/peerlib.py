@@ -38,6 +38,22 @@ def benchmark_correlation(assets):
     return c
 
 
+def asset_values(tag, assets):
+    """The per-asset values of an ``AssetSpread`` tag (Sources/BenchmarkSupport): ``"0.05"`` for
+    every asset, or ``"0.02..0.1"`` spaced linearly, ``first + (last - first) * a / (n - 1)``,
+    the same operations as the Swift side, so bit-identical."""
+    first, _, last = tag.partition("..")
+    first, last = float(first), float(last or first)
+    if assets == 1 or first == last:
+        return np.full(assets, first)
+    return first + (last - first) * np.arange(assets, dtype=np.float64) / (assets - 1)
+
+
+def floats(tag):
+    """A comma-separated list of numbers, as an array."""
+    return np.array([float(x) for x in tag.split(",")])
+
+
 def describe():
     """numpy's version and the BLAS libraries it loaded (threadpoolctl)."""
     blas = [

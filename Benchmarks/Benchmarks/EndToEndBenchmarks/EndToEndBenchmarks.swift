@@ -1,0 +1,132 @@
+// End to end: one `scengine run` of scenarios/e2e-gbm50.yaml (release binary, --threads 1,
+// --progress none) per iteration, a child process timed from launch to exit, writing
+// prices.npy (float64) to a directory under $TMPDIR.
+// Peer: peers/e2e_numpy.py (a numpy script, also a child process, that simulates the same GBM
+// and np.save-s the prices to a directory beside it).
+
+import Benchmark
+import BenchmarkSupport
+import Foundation
+
+let benchmarks: @Sendable () -> Void = {
+  let workload = RunWorkload(paths: 10_000, steps: 252, assets: 50, gbm: .spread)
+  Benchmark(workload.name, configuration: .peerComparison(tags: workload.tags)) {
+    benchmark, run in
+    for _ in benchmark.scaledIterations {
+      try run.removeOutput()  // the previous iteration's files, outside the measurement
+      benchmark.startMeasurement()
+      try run.launch()
+      benchmark.stopMeasurement()
+    }
+  } setup: {
+    try CLIRun(workload)
+  } teardown: {
+    try? FileManager.default.removeItem(atPath: RunWorkload.outputRoot)
+  }
+}
+
+/// One end-to-end workload: a scenario file of `paths × steps × assets` GBM, written out as
+/// `paths × (steps + 1) × assets` float64 prices (time index 0 included, as in the file).
+struct RunWorkload {
+  let paths: Int
+  let steps: Int
+  let assets: Int
+  let gbm: BenchmarkGBM
+  let seed: UInt64 = 20_261_129
+
+  /// The directory of this package (`Benchmarks/`), from this file's path.
+  static let packageDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+  /// Where both sides write: `$TMPDIR/scengine-bench-e2e` (`/tmp` without TMPDIR), the same
+  /// rule as the peer's, so both write to the same disk. Removed after the benchmark.
+  static var outputRoot: String {
+    let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }
+    return "\(tmp ?? "/tmp")/scengine-bench-e2e"
+  }
+
+  /// The scenario file, relative to `Benchmarks/`; `make scenarios` writes it from the tags
+  /// and the peer checks that it matches them.
+  var scenario: String { "scenarios/e2e-gbm\(assets).yaml" }
+  /// The numpy peer's block: cache-sized, as in the process suite.
+  var block: Int { BenchmarkBlocks.cacheSizedPaths(steps: steps, assets: assets) }
+  var values: Int { paths * (steps + 1) * assets }
+
+  /// `e2e gbm PATHSxSTEPSxASSETS`, the row name in the comparison table.
+  var name: String { "e2e gbm \(paths)x\(steps)x\(assets)" }
+
+  var tags: [String: String] {
+    gbm.tags.merging([
+      "paths": "\(paths)", "steps": "\(steps)", "assets": "\(assets)", "seed": "\(seed)",
+      "block": "\(block)", "values": "\(values)", "scenario": scenario,
+    ]) { $1 }
+  }
+}
+
+struct RunFailure: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// Launches the release `scengine` that `swift build -c release --product scengine` put beside
+/// this executable.
+final class CLIRun {
+  let workload: RunWorkload
+  let executable: URL
+  let outputDirectory: String
+  let environment: [String: String]
+
+  init(_ workload: RunWorkload) throws {
+    self.workload = workload
+    let binDirectory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    executable = binDirectory.appendingPathComponent("scengine")
+    guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+      throw RunFailure(
+        description: "\(executable.path) not found: build it with "
+          + "`swift build -c release --product scengine` in Benchmarks/ (make build does)")
+    }
+    let scenario = "\(RunWorkload.packageDirectory)/\(workload.scenario)"
+    guard FileManager.default.fileExists(atPath: scenario) else {
+      throw RunFailure(description: "\(scenario) not found: run `make -C Benchmarks scenarios`")
+    }
+    outputDirectory = "\(RunWorkload.outputRoot)/scengine"
+    // The suite runs with ordo-one's malloc interposer preloaded: the CLI must not inherit it.
+    var environment = ProcessInfo.processInfo.environment
+    if let preload = environment["LD_PRELOAD"] {
+      let kept = preload.split(separator: ":").filter { !$0.contains("MallocInterposer") }
+      environment["LD_PRELOAD"] = kept.isEmpty ? nil : kept.joined(separator: ":")
+    }
+    self.environment = environment
+    try FileManager.default.createDirectory(
+      atPath: RunWorkload.outputRoot, withIntermediateDirectories: true)
+  }
+
+  var arguments: [String] {
+    [
+      "run", "\(RunWorkload.packageDirectory)/\(workload.scenario)", "--out", outputDirectory,
+      "--threads", "1", "--progress", "none",
+    ]
+  }
+
+  func removeOutput() throws {
+    if FileManager.default.fileExists(atPath: outputDirectory) {
+      try FileManager.default.removeItem(atPath: outputDirectory)
+    }
+  }
+
+  /// Runs the CLI to completion; its summary table goes to /dev/null, errors to stderr.
+  func launch() throws {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+      throw RunFailure(
+        description: "scengine \(arguments.joined(separator: " ")) failed with status "
+          + "\(process.terminationStatus)")
+    }
+  }
+}
