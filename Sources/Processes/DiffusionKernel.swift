@@ -76,11 +76,13 @@ public final class DiffusionWorkspace {
   let logPrice: UnsafeMutablePointer<Double>
   let jumpSum: UnsafeMutablePointer<Double>
   let jumpCount: UnsafeMutablePointer<Int32>
+  let jumpTable: JumpTable
   var regime: [Int]
   var factorByStep: [UInt16]
 
   init(regimes: [DiffusionRegime], steps: Int, assets: Int) {
     self.regimes = regimes
+    jumpTable = JumpTable(regimes: regimes, assets: assets)
     self.assets = assets
     self.steps = steps
     hasJumps = regimes.contains { $0.jumps != nil }
@@ -219,34 +221,39 @@ struct DiffusionKernel {
     workspace w: DiffusionWorkspace
   ) {
     let n = w.assets
-    let regime = w.regimes[s]
     let schedule = context.schedule
     for a in 0..<n {
       w.jumpSum[a] = 0
       w.jumpCount[a] = 0
     }
-    if let jumps = regime.jumps {
+    let table = w.jumpTable
+    if table.hasJumps[s] {
       var stream = jumpStream(seed: context.seed, path: path, step: t)
-      let multiplier = schedule.jumpIntensityMultiplier
-      let dt = context.grid.timeStep
-      func countLaw(_ a: Int) -> PoissonDistribution {
-        guard let multiplier else { return regime.stepJumpCounts[a] }
-        let m: Double
-        if jumps.systemic {
-          m = (0..<n).map { multiplier[t * n + $0] }.max() ?? 1
-        } else {
-          m = multiplier[t * n + a]
+      let p = s * n
+      let systemic = table.systemic[s]
+      if let multiplier = schedule.jumpIntensityMultiplier {
+        let dt = context.grid.timeStep
+        var strongest = 1.0
+        if systemic {
+          strongest = multiplier[t * n]
+          for a in 1..<max(n, 1) { strongest = max(strongest, multiplier[t * n + a]) }
         }
-        return m == 1 ? regime.stepJumpCounts[a] : PoissonDistribution(validatedMean: jumps.intensity[a] * m * dt)
-      }
-      if jumps.systemic {
-        let count = countLaw(0).sample(using: &stream)
-        for a in 0..<n { w.jumpCount[a] = Int32(clamping: count) }
+        for a in 0..<(systemic ? 1 : n) {
+          let m = systemic ? strongest : multiplier[t * n + a]
+          let law = m == 1
+            ? table.stepCounts[p + a] : PoissonDistribution(validatedMean: table.intensity[p + a] * m * dt)
+          w.jumpCount[a] = Int32(clamping: law.sample(using: &stream))
+        }
       } else {
-        for a in 0..<n { w.jumpCount[a] = Int32(clamping: countLaw(a).sample(using: &stream)) }
+        for a in 0..<(systemic ? 1 : n) {
+          w.jumpCount[a] = Int32(clamping: table.stepCounts[p + a].sample(using: &stream))
+        }
+      }
+      if systemic {
+        for a in 1..<max(n, 1) { w.jumpCount[a] = w.jumpCount[0] }
       }
       for a in 0..<n where w.jumpCount[a] > 0 {
-        w.jumpSum[a] = jumpSize(count: Int(w.jumpCount[a]), asset: a, sizes: jumps.sizes, using: &stream)
+        w.jumpSum[a] = table.size(count: Int(w.jumpCount[a]), at: p + a, regime: s, using: &stream)
       }
     }
     if let forced = schedule.forcedJump {
@@ -256,24 +263,86 @@ struct DiffusionKernel {
       }
     }
   }
+}
 
-  /// The sum of `count` log jump sizes of asset `a`.
-  @inline(__always)
-  static func jumpSize(
-    count: Int, asset a: Int, sizes: JumpSpecification.SizeLaw, using stream: inout PathStream
-  ) -> Double {
-    switch sizes {
-    case .normal(let mean, let sd):
-      let c = Double(count)
-      return c * mean[a] + c.squareRoot() * sd[a] * stream.nextStandardNormal()
-    case .doubleExponential(let p, let up, let down):
-      var sum = 0.0
-      for _ in 0..<count {
-        let u = stream.nextOpenUnit()
-        let e = -log(stream.nextOpenUnit())
-        sum += u < p[a] ? up[a] * e : -down[a] * e
+/// The jump parameters of every regime in flat buffers, read by `drawJumps` without copying.
+final class JumpTable {
+  let regimes: Int
+  /// Entries per parameter buffer, `max(1, K · n)`.
+  let size: Int
+  let hasJumps: UnsafeMutablePointer<Bool>
+  let systemic: UnsafeMutablePointer<Bool>
+  let kou: UnsafeMutablePointer<Bool>
+  /// Per regime `s`, asset `a` at `s · n + a`: intensity per year, and the size law's
+  /// parameters (Merton: mean, stdev; Kou: up probability, up mean, down mean).
+  let intensity: UnsafeMutablePointer<Double>
+  let first: UnsafeMutablePointer<Double>
+  let second: UnsafeMutablePointer<Double>
+  let third: UnsafeMutablePointer<Double>
+  let stepCounts: UnsafeMutablePointer<PoissonDistribution>
+
+  init(regimes: [DiffusionRegime], assets n: Int) {
+    let k = regimes.count
+    self.regimes = k
+    let size = max(1, k * n)
+    self.size = size
+    hasJumps = .allocate(capacity: max(1, k))
+    systemic = .allocate(capacity: max(1, k))
+    kou = .allocate(capacity: max(1, k))
+    intensity = .allocate(capacity: size)
+    first = .allocate(capacity: size)
+    second = .allocate(capacity: size)
+    third = .allocate(capacity: size)
+    stepCounts = .allocate(capacity: size)
+    for p in [intensity, first, second, third] { p.initialize(repeating: 0, count: size) }
+    stepCounts.initialize(repeating: PoissonDistribution(validatedMean: 0), count: size)
+    for (s, regime) in regimes.enumerated() {
+      hasJumps[s] = regime.jumps != nil
+      systemic[s] = regime.jumps?.systemic ?? false
+      kou[s] = false
+      guard let jumps = regime.jumps else { continue }
+      for a in 0..<n {
+        intensity[s * n + a] = jumps.intensity[a]
+        stepCounts[s * n + a] = regime.stepJumpCounts[a]
       }
-      return sum
+      switch jumps.sizes {
+      case .normal(let mean, let sd):
+        for a in 0..<n {
+          first[s * n + a] = mean[a]
+          second[s * n + a] = sd[a]
+        }
+      case .doubleExponential(let p, let up, let down):
+        kou[s] = true
+        for a in 0..<n {
+          first[s * n + a] = p[a]
+          second[s * n + a] = up[a]
+          third[s * n + a] = down[a]
+        }
+      }
     }
+  }
+
+  deinit {
+    for p in [hasJumps, systemic, kou] { p.deallocate() }
+    for p in [intensity, first, second, third] { p.deallocate() }
+    stepCounts.deinitialize(count: size)
+    stepCounts.deallocate()
+  }
+
+  /// The sum of `count` log jump sizes at table position `i` of regime `s`: Merton's
+  /// `N · mean + √N · stdev · Z`, or Kou's sum of signed exponentials.
+  @inline(__always)
+  func size(count: Int, at i: Int, regime s: Int, using stream: inout PathStream) -> Double {
+    if !kou[s] {
+      let c = Double(count)
+      return c * first[i] + c.squareRoot() * second[i] * stream.nextStandardNormal()
+    }
+    var sum = 0.0
+    for _ in 0..<count {
+      let u = stream.nextOpenUnit()
+      let e = -log(stream.nextOpenUnit())
+      sum += u < first[i] ? second[i] * e : -third[i] * e
+    }
+    return sum
   }
 }
