@@ -1,15 +1,16 @@
 extension RandomNumberGenerator {
-  /// A uniform double in the open interval (0, 1), on a grid of 2⁵² equally likely points.
+  /// A uniform double in the open interval (0, 1) with full 53-bit resolution.
   ///
-  /// The top 52 bits `k` of one 64-bit draw give `(k + 1/2) · 2⁻⁵²`, computed exactly as
-  /// `k · 2⁻⁵² + 2⁻⁵³`: every value is an odd multiple of 2⁻⁵³ between 2⁻⁵³ and `1 − 2⁻⁵³`,
-  /// so neither 0 nor 1 can occur, `log(u)` and `log(1 - u)` are finite, and the grid is
-  /// symmetric (`1 − u` is on it whenever `u` is).
-  ///
-  /// (With 53 bits, `(k + 1/2) · 2⁻⁵³` is not representable above 1/2 and rounds to even; the
-  /// largest draw then rounds to exactly 1.)
+  /// The top 53 bits `k` of one 64-bit draw give `k · 2⁻⁵³`, exactly representable: every
+  /// multiple of 2⁻⁵³ from 2⁻⁵³ to `1 − 2⁻⁵³` is equally likely. `k = 0` (probability 2⁻⁵³)
+  /// is rejected and drawn again, so neither 0 nor 1 can occur and `log(u)` and `log(1 − u)`
+  /// are finite. (Adding half a grid step instead would keep one draw per value, but above
+  /// 1/2 a 53-bit `(k + 1/2) · 2⁻⁵³` is not representable and the largest draw rounds to 1.)
   @inlinable
   public mutating func nextOpenUnit() -> Double {
-    Double(next() >> 12) * 0x1p-52 + 0x1p-53
+    while true {
+      let k = next() >> 11
+      if k != 0 { return Double(k) * 0x1p-53 }
+    }
   }
 }

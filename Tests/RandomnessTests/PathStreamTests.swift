@@ -7,12 +7,6 @@ import Testing
   import Darwin
 #endif
 
-/// A generator that always returns the same 64 bits.
-struct ConstantGenerator: RandomNumberGenerator {
-  let value: UInt64
-  mutating func next() -> UInt64 { value }
-}
-
 @Suite("PathStream")
 struct PathStreamTests {
   static func firstDraws(_ stream: PathStream, count: Int = 8) -> [UInt64] {
@@ -79,27 +73,25 @@ struct PathStreamTests {
     for _ in 0..<64 { #expect(stream.next() == philox.next()) }
   }
 
-  @Test("nextOpenUnit() is strictly inside (0, 1), even for raw 0 and UInt64.max")
+  @Test("nextOpenUnit() is strictly inside (0, 1): raw 0 is redrawn, UInt64.max gives 1 − 2⁻⁵³")
   func openUnitExtremes() {
-    var zero = ConstantGenerator(value: 0)
-    var ones = ConstantGenerator(value: .max)
-    let low = zero.nextOpenUnit()
+    var zeroThenOne = SequenceGenerator(values: [0, 0, 1 << 11])
+    var ones = SequenceGenerator(values: [.max])
+    let low = zeroThenOne.nextOpenUnit()
     let high = ones.nextOpenUnit()
-    #expect(low > 0 && low < 1, "raw 0 gave \(low)")
-    #expect(high > 0 && high < 1, "raw UInt64.max gave \(high)")
+    #expect(low == 0x1p-53, "raw 0, 0, then 2¹¹ gave \(low), expected 2⁻⁵³")
+    #expect(high == 1 - 0x1p-53, "raw UInt64.max gave \(high), expected 1 − 2⁻⁵³")
     #expect(log(low).isFinite && log(1 - high).isFinite)
-    #expect(low == 1 - high, "the grid is symmetric: \(low) and \(high)")
   }
 
-  @Test("nextOpenUnit() is symmetric: raw bits k and ~k give u and 1 − u")
-  func openUnitSymmetry() {
+  @Test("nextOpenUnit() keeps all 53 bits: u · 2⁵³ is the top 53 bits of the draw")
+  func openUnitResolution() {
     var stream = PathStream(seed: 7, path: 0)
     for _ in 0..<10_000 {
-      let k = stream.next()
-      var a = ConstantGenerator(value: k)
-      var b = ConstantGenerator(value: ~k)
-      let u = a.nextOpenUnit()
-      #expect(u + b.nextOpenUnit() == 1)
+      let word = stream.next()
+      var one = SequenceGenerator(values: [word])
+      let u = one.nextOpenUnit()
+      #expect(u * 0x1p53 == Double(word >> 11), "word \(word) gave \(u)")
     }
   }
 
@@ -109,5 +101,16 @@ struct PathStreamTests {
     let u = sample(1_000_000, using: &stream) { $0.nextOpenUnit() }
     // A uniform has excess kurtosis −6/5.
     expectMeanAndVariance("uniform", of: u, mean: 0.5, variance: 1.0 / 12, excessKurtosis: -1.2)
+  }
+}
+
+/// Returns the given words in turn, then repeats the last.
+struct SequenceGenerator: RandomNumberGenerator {
+  var values: [UInt64]
+  var index = 0
+  mutating func next() -> UInt64 {
+    let v = values[min(index, values.count - 1)]
+    index += 1
+    return v
   }
 }
