@@ -52,8 +52,11 @@ let package = Package(
       name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(name: "PathFilesTests", dependencies: ["PathFiles"]),
     .testTarget(name: "RiskTests", dependencies: ["Risk"]),
-    .testTarget(name: "PlannerTests", dependencies: ["Planner", "Processes", "Shocks", "PathFiles"]),
-    .testTarget(name: "CLITests", dependencies: ["scengine"]),
+    .testTarget(
+      name: "PlannerTests",
+      dependencies: ["Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport"]),
+    .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
+    .testTarget(name: "CLITests", dependencies: ["scengine", "ScengineTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,56 +1,9 @@
 import Foundation
+import ScengineTestSupport
 import Testing
 
-/// The built `scengine` executable and a way to run it.
-enum Scengine {
-  /// `scengine` beside the running test executable (`.build/release/` with `-c release`), or
-  /// one folder up when the tests run from a bundle.
-  static let url: URL? = {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    let folder = exe.deletingLastPathComponent()
-    return [folder, folder.deletingLastPathComponent()]
-      .map { $0.appendingPathComponent("scengine") }
-      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-  }()
-
-  struct Result {
-    let status: Int32
-    let reason: Process.TerminationReason
-    let stdout: Data
-    let stderr: Data
-    var output: String { String(decoding: stdout, as: UTF8.self) }
-    var errorOutput: String { String(decoding: stderr, as: UTF8.self) }
-  }
-
-  /// Runs `executable` (default: scengine) with `arguments`, output captured in files so that no
-  /// pipe can fill up.
-  static func run(_ arguments: [String], executable: URL? = nil) throws -> Result {
-    let binary = try #require(executable ?? url, "scengine not found beside the test executable")
-    let folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("scengine-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let outURL = folder.appendingPathComponent("stdout")
-    let errURL = folder.appendingPathComponent("stderr")
-    try Data().write(to: outURL)
-    try Data().write(to: errURL)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return Result(
-      status: process.terminationStatus, reason: process.terminationReason,
-      stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
-  }
-}
+/// The binary under test.
+typealias Scengine = ScengineBinary
 
 /// Little-endian 32-bit words from bytes.
 func littleEndianWords(_ data: Data) -> [UInt32] {
@@ -65,14 +18,14 @@ struct CLITests {
   func version() throws {
     let result = try Scengine.run(["--version"])
     #expect(result.status == 0)
-    #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
   }
 
   @Test("rng --seed 0 --count 4 prints the first Random123 known-answer vector")
   func knownAnswer() throws {
     let result = try Scengine.run(["rng", "--seed", "0", "--count", "4"])
-    #expect(result.status == 0, "stderr: \(result.errorOutput)")
-    #expect(result.output == "6627e8d5 e169c58d bc57ac4c 9b00dbd8\n")
+    #expect(result.status == 0, "stderr: \(result.stderr)")
+    #expect(result.stdout == "6627e8d5 e169c58d bc57ac4c 9b00dbd8\n")
   }
 
   /// The first eight words of the stream of seed 1, path 0, substream 0: Philox4x32-10 under
@@ -85,14 +38,14 @@ struct CLITests {
   @Test("rng --raw --seed 1 --count 8 writes the stream's words as 32 little-endian bytes")
   func rawWords() throws {
     let raw = try Scengine.run(["rng", "--raw", "--seed", "1", "--count", "8"])
-    #expect(raw.status == 0, "stderr: \(raw.errorOutput)")
-    #expect(raw.stdout.count == 32)
-    #expect(littleEndianWords(raw.stdout) == Self.seedOneWords)
+    #expect(raw.status == 0, "stderr: \(raw.stderr)")
+    #expect(raw.stdoutData.count == 32)
+    #expect(littleEndianWords(raw.stdoutData) == Self.seedOneWords)
     let text = try Scengine.run(["rng", "--seed", "1", "--count", "8"])
-    let printed = text.output.split(whereSeparator: \.isWhitespace).compactMap {
+    let printed = text.stdout.split(whereSeparator: \.isWhitespace).compactMap {
       UInt32($0, radix: 16)
     }
-    #expect(printed == Self.seedOneWords, "text output: \(text.output)")
+    #expect(printed == Self.seedOneWords, "text output: \(text.stdout)")
   }
 
   @Test("rng --raw without --count exits 0 soon after its reader closes the pipe")
@@ -109,9 +62,9 @@ struct CLITests {
       ["timeout", "-s", "KILL", "60", "/bin/sh", "-c", script, binary.path],
       executable: URL(fileURLWithPath: "/usr/bin/env"))
     let elapsed = Date().timeIntervalSince(start)
-    #expect(result.status == 0, "shell status \(result.status), stderr: \(result.errorOutput)")
-    #expect(result.output == "0\n", "scengine's exit status: \(result.output)")
-    #expect(result.errorOutput.isEmpty, "stderr: \(result.errorOutput)")
+    #expect(result.status == 0, "shell status \(result.status), stderr: \(result.stderr)")
+    #expect(result.stdout == "0\n", "scengine's exit status: \(result.stdout)")
+    #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
     #expect(elapsed < 10, "took \(elapsed) s")
   }
 
@@ -128,7 +81,7 @@ struct CLITests {
   func badArguments(_ arguments: [String], message: String) throws {
     let result = try Scengine.run(arguments)
     #expect(result.reason == .exit && result.status != 0, "status \(result.status)")
-    #expect(result.output.isEmpty, "stdout: \(result.output)")
-    #expect(result.errorOutput.contains(message), "stderr: \(result.errorOutput)")
+    #expect(result.stdout.isEmpty, "stdout: \(result.stdout)")
+    #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ScengineTestSupport
 import Planner
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import ScengineTestSupport
 import PathFiles
 import Planner
 import Testing

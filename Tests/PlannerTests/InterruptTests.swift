@@ -1,4 +1,5 @@
 import Foundation
+import ScengineTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The built `scengine` executable and a way to run it, shared by the test targets that drive
+/// the command line end to end.
+public enum ScengineBinary {
+  /// `scengine` beside the running test executable (`.build/release/` with
+  /// `swift test -c release`, `.build/debug/` otherwise), or one folder up when the tests run
+  /// from a bundle.
+  public static let url: URL? = {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    let folder = exe.deletingLastPathComponent()
+    return [folder, folder.deletingLastPathComponent()]
+      .map { $0.appendingPathComponent("scengine") }
+      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+  }()
+
+  /// The binary could not be found.
+  public struct NotFound: Error, CustomStringConvertible {
+    public var description: String { "scengine not found beside the test executable" }
+  }
+
+  /// What a finished run did.
+  public struct Result: Sendable {
+    public let status: Int32
+    public let reason: Process.TerminationReason
+    /// Standard output and error as bytes.
+    public let stdoutData: Data
+    public let stderrData: Data
+    /// Standard output and error as UTF-8 text.
+    public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    public var stderr: String { String(decoding: stderrData, as: UTF8.self) }
+  }
+
+  /// Runs `executable` (default: scengine) with `arguments` in `directory` (default: the
+  /// test's), with no standard input and its output captured in files, so that no pipe can
+  /// fill up.
+  public static func run(
+    _ arguments: [String], executable: URL? = nil, in directory: URL? = nil
+  ) throws -> Result {
+    guard let binary = executable ?? url else { throw NotFound() }
+    let capture = FileManager.default.temporaryDirectory
+      .appendingPathComponent("scengine-capture-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: capture) }
+    let outURL = capture.appendingPathComponent("stdout")
+    let errURL = capture.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return Result(
+      status: process.terminationStatus, reason: process.terminationReason,
+      stdoutData: try Data(contentsOf: outURL), stderrData: try Data(contentsOf: errURL))
+  }
+}
