@@ -119,6 +119,26 @@ public final class DiffusionWorkspace {
   }
 }
 
+extension DiffusionWorkspace {
+  /// The workspace of a model with one regime (GBM, Merton, Kou).
+  static func singleRegime(
+    drift: [Double], volatility: [Double], jumps: JumpSpecification?, context: SimulationContext
+  ) -> DiffusionWorkspace {
+    let regime = DiffusionRegime(
+      drift: drift, volatility: volatility, jumps: jumps, timeStep: context.grid.timeStep)
+    return DiffusionWorkspace(regimes: [regime], steps: context.grid.steps, assets: drift.count)
+  }
+
+  /// Simulates one path of a model with one regime.
+  func simulateSingleRegime(
+    path: Int, initialPrices: [Double], context: SimulationContext, output: PathOutput
+  ) {
+    DiffusionKernel.simulate(
+      path: path, initialPrices: initialPrices, hasRegimes: false, context: context,
+      workspace: self, output: output)
+  }
+}
+
 /// The one path loop shared by GBM, Merton, Kou and regime switching.
 ///
 /// `workspace.regime` holds the regime (0…K−1) of each step when the model has regimes.

@@ -46,16 +46,12 @@ public struct JumpDiffusion: PriceProcess {
   }
 
   public func makeWorkspace(context: SimulationContext) -> DiffusionWorkspace {
-    let regime = DiffusionRegime(
-      drift: drift, volatility: volatility, jumps: jumps, timeStep: context.grid.timeStep)
-    return DiffusionWorkspace(regimes: [regime], steps: context.grid.steps, assets: assetCount)
+    .singleRegime(drift: drift, volatility: volatility, jumps: jumps, context: context)
   }
 
   public func simulate(
     path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
   ) {
-    DiffusionKernel.simulate(
-      path: path, initialPrices: initialPrices, hasRegimes: false,
-      context: context, workspace: workspace, output: output)
+    workspace.simulateSingleRegime(path: path, initialPrices: initialPrices, context: context, output: output)
   }
 }
