@@ -73,16 +73,9 @@ extension ScenarioParser {
       s.shockReturn = arr
       return StressSpec(kind: kind, from: at, to: at, detail: describe(returns, unit: "return"))
     case "volatility":
-      let (from, to) = try window(&b, body)
-      let mf = try b.required("multiplier", "volatility multiplier per asset, e.g. {EQ: 2.5}")
-      let mult = try stressValues(mf)
-      for (a, v) in mult where !(v >= 0) {
-        throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
-      }
-      try b.finish(allowed: ["from", "to", "multiplier"])
-      var arr = s.volatilityMultiplier ?? Array(repeating: 1, count: steps * n)
-      for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
-      s.volatilityMultiplier = arr
+      let (from, to, mult) = try multiplyOverWindow(
+        &b, body, key: "multiplier", what: "volatility multiplier per asset, e.g. {EQ: 2.5}",
+        into: &s.volatilityMultiplier)
       return StressSpec(kind: kind, from: from, to: to, detail: describe(mult, unit: "×"))
     case "drift":
       let (from, to) = try window(&b, body)
@@ -128,16 +121,9 @@ extension ScenarioParser {
         s.forcedJump = arr
         return StressSpec(kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
       }
-      let (from, to) = try window(&b, body)
-      let mf = try b.required("intensity_multiplier", "multiplier of the jump intensity")
-      let mult = try stressValues(mf)
-      for (a, v) in mult where !(v >= 0) {
-        throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
-      }
-      try b.finish(allowed: ["from", "to", "intensity_multiplier"])
-      var arr = s.jumpIntensityMultiplier ?? Array(repeating: 1, count: steps * n)
-      for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
-      s.jumpIntensityMultiplier = arr
+      let (from, to, mult) = try multiplyOverWindow(
+        &b, body, key: "intensity_multiplier", what: "multiplier of the jump intensity",
+        into: &s.jumpIntensityMultiplier)
       return StressSpec(kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":
       guard case .regime(let process) = model else {
@@ -233,6 +219,26 @@ extension ScenarioParser {
     }
     s.historicalReturn = arr
     return StressSpec(kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)")
+  }
+
+  /// `{from, to, KEY: multiplier per asset}`: multiplies `schedule` (steps × assets, 1 where
+  /// absent) by each asset's multiplier over the window, so overlapping windows compound.
+  func multiplyOverWindow(
+    _ b: inout MappingReader, _ body: YAMLField, key: String, what: String,
+    into schedule: inout [Double]?
+  ) throws(ScenarioError) -> (Int, Int, [Int: Double]) {
+    let n = assets.count
+    let (from, to) = try window(&b, body)
+    let mf = try b.required(key, what)
+    let mult = try stressValues(mf)
+    for (a, v) in mult where !(v >= 0) {
+      throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+    }
+    try b.finish(allowed: ["from", "to", key])
+    var arr = schedule ?? Array(repeating: 1, count: steps * n)
+    for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
+    schedule = arr
+    return (from, to, mult)
   }
 
   /// A step number in 1…steps.
