@@ -195,6 +195,12 @@ public struct PoissonDistribution: Sendable, Equatable {
     }
   }
 
+  /// For a mean below `rejectionThreshold`, where `sample` inverts the CDF at one uniform
+  /// `u`: the draw is 0 exactly when `u ≤ zeroThreshold` (`e^−mean`). `nil` for larger means.
+  /// Lets a caller that already holds the uniform skip the call in the common no-event case.
+  @inlinable
+  public var zeroThreshold: Double? { ptrs == nil ? expMinusMean : nil }
+
   @inlinable
   public func sample<G: RandomNumberGenerator>(using rng: inout G) -> Int {
     if let ptrs { return Self.samplePTRS(mean: mean, ptrs, using: &rng) }

@@ -1,95 +1,178 @@
-/// Eight consecutive Philox4x32-10 blocks of one path stream computed at once, in SIMD lanes.
+/// Consecutive Philox4x32-10 blocks of one path stream, computed many at a time.
 ///
 /// Yields exactly the words `PathStream.next()` would, in the same order (block `b`'s words
-/// 0–1, then 2–3, then block `b + 1`…), but computes eight counters per refill so that the
-/// multiplications vectorise. Used by the bulk fills of `PathStream`.
-@usableFromInline
-struct PhiloxBatch: RandomNumberGenerator {
-  @usableFromInline let key0: UInt32
-  @usableFromInline let key1: UInt32
+/// 0–1, then 2–3, then block `b + 1`…), but computes `blocksPerRefill` blocks per refill in one
+/// loop that the compiler vectorises. Obtained from `PathStream.withBatches(_:)`, which owns
+/// the scratch the words live in.
+@frozen
+public struct PhiloxBatch: RandomNumberGenerator {
+  @usableFromInline static let blocksPerRefill = 32
+  @usableFromInline static let wordsPerRefill = 2 * blocksPerRefill
+
+  @usableFromInline let key: (UInt32, UInt32)
   @usableFromInline let path: UInt32
   @usableFromInline let substream: UInt32
   /// The first block of the next refill.
   @usableFromInline var block: UInt64
-  @usableFromInline var words = SIMD16<UInt64>()
-  @usableFromInline var index = 16
+  /// `wordsPerRefill` words; those from `index` on are still to be returned.
+  @usableFromInline let words: UnsafeMutablePointer<UInt64>
+  @usableFromInline var index: Int
 
+  /// A batch that continues `stream`, with `words` as scratch.
   @inlinable
-  init(key: (UInt32, UInt32), path: UInt32, substream: UInt32, block: UInt64) {
-    key0 = key.0
-    key1 = key.1
-    self.path = path
-    self.substream = substream
-    self.block = block
+  init(continuing stream: PathStream, words: UnsafeMutablePointer<UInt64>) {
+    key = stream.key
+    path = stream.path
+    substream = stream.substream
+    block = stream.blockIndex
+    self.words = words
+    index = Self.wordsPerRefill
+    if stream.hasPending {
+      // The second word of the block before `blockIndex` comes first.
+      index -= 1
+      words[index] = stream.pending
+    }
   }
 
   @inlinable @inline(__always)
-  mutating func next() -> UInt64 {
-    if index == 16 { refill() }
+  public mutating func next() -> UInt64 {
+    if index == Self.wordsPerRefill { refill() }
     let w = words[index]
     index &+= 1
     return w
   }
 
-  /// The number of words taken since the batch started at `start`.
+  /// Where the stream stands after the words taken so far: its next block, and the second
+  /// word of the block before it when only the first was taken.
   @inlinable
-  func wordsConsumed(since start: UInt64) -> UInt64 {
-    (block &- start) &* 2 &- UInt64(16 - index)
+  var position: (blockIndex: UInt64, pending: UInt64?) {
+    let remaining = Self.wordsPerRefill - index
+    if remaining % 2 == 0 { return (block &- UInt64(remaining / 2), nil) }
+    return (block &- UInt64(remaining / 2), words[index])
   }
 
   @inlinable
   mutating func refill() {
-    let lanes = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ block
-    var c0 = SIMD8<UInt32>(truncatingIfNeeded: lanes)
-    var c1 = SIMD8<UInt32>(truncatingIfNeeded: lanes &>> 32)
-    var c2 = SIMD8<UInt32>(repeating: path)
-    var c3 = SIMD8<UInt32>(repeating: substream)
-    var k0 = key0
-    var k1 = key1
+    Self.blocks(
+      key: key, path: path, substream: substream, first: block, stride: 1,
+      count: Self.blocksPerRefill, into: words)
+    block &+= UInt64(Self.blocksPerRefill)
+    index = 0
+  }
+
+  /// Philox4x32-10 of the blocks `first + j · stride` (`j < count`) of one stream: block `j`'s
+  /// words 0–1 go to `out[2j]` and words 2–3 to `out[2j + 1]`.
+  ///
+  /// Every 32-bit word of the state lives in the low half of a 64-bit integer, so a round's
+  /// 32 × 32 → 64-bit products vectorise to unsigned-multiply instructions (`pmuludq`) with no
+  /// repacking of lanes; the loop over blocks is the one the compiler vectorises.
+  @inlinable
+  static func blocks(
+    key: (UInt32, UInt32), path: UInt32, substream: UInt32, first: UInt64, stride: UInt64,
+    count: Int, into out: UnsafeMutablePointer<UInt64>
+  ) {
+    let low: UInt64 = 0xFFFF_FFFF
     let m0 = UInt64(Philox4x32.multiplier0)
     let m1 = UInt64(Philox4x32.multiplier1)
-    for round in 0..<10 {
-      if round > 0 {
-        k0 &+= Philox4x32.weyl0
-        k1 &+= Philox4x32.weyl1
+    let w0 = UInt64(Philox4x32.weyl0)
+    let w1 = UInt64(Philox4x32.weyl1)
+    let path = UInt64(path)
+    let substream = UInt64(substream)
+    let key0 = UInt64(key.0)
+    let key1 = UInt64(key.1)
+    for j in 0..<count {
+      let counter = first &+ UInt64(truncatingIfNeeded: j) &* stride
+      var c0 = counter & low
+      var c1 = counter &>> 32
+      var c2 = path
+      var c3 = substream
+      var k0 = key0
+      var k1 = key1
+      for _ in 0..<10 {
+        let p0 = c0 &* m0
+        let p1 = c2 &* m1
+        c0 = (p1 &>> 32) ^ c1 ^ k0
+        c2 = (p0 &>> 32) ^ c3 ^ k1
+        c1 = p1 & low
+        c3 = p0 & low
+        k0 = (k0 &+ w0) & low
+        k1 = (k1 &+ w1) & low
       }
-      let p0 = SIMD8<UInt64>(truncatingIfNeeded: c0) &* m0
-      let p1 = SIMD8<UInt64>(truncatingIfNeeded: c2) &* m1
-      let n0 = SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ c1 ^ k0
-      let n2 = SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ c3 ^ k1
-      c1 = SIMD8<UInt32>(truncatingIfNeeded: p1)
-      c3 = SIMD8<UInt32>(truncatingIfNeeded: p0)
-      c0 = n0
-      c2 = n2
+      out[2 &* j] = c0 | c1 &<< 32
+      out[2 &* j &+ 1] = c2 | c3 &<< 32
     }
-    words.evenHalf = SIMD8<UInt64>(truncatingIfNeeded: c0) | (SIMD8<UInt64>(truncatingIfNeeded: c1) &<< 32)
-    words.oddHalf = SIMD8<UInt64>(truncatingIfNeeded: c2) | (SIMD8<UInt64>(truncatingIfNeeded: c3) &<< 32)
-    block &+= 8
-    index = 0
   }
 }
 
 extension PathStream {
+  /// Calls `body` with a generator that yields exactly the words this stream would (the same
+  /// numbers in the same order as `next()`), computing the Philox blocks in vectorised batches,
+  /// then advances this stream past the words `body` took.
+  ///
+  /// For draws made in bulk over a path: normal shocks, mixing and regime uniforms.
+  @inlinable
+  public mutating func withBatches<Result>(_ body: (inout PhiloxBatch) throws -> Result) rethrows
+    -> Result
+  {
+    try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: PhiloxBatch.wordsPerRefill) {
+      scratch in
+      var batch = PhiloxBatch(continuing: self, words: scratch.baseAddress!)
+      defer {
+        let position = batch.position
+        blockIndex = position.blockIndex
+        hasPending = position.pending != nil
+        pending = position.pending ?? 0
+      }
+      return try body(&batch)
+    }
+  }
+
+  /// The words of `count` blocks of this stream spaced `stride` apart, starting at block
+  /// `first`: block `first + j · stride` gives `out[2j]` (words 0–1) and `out[2j + 1]` (words
+  /// 2–3). Does not move the stream. For streams read a few words at a time at many offsets,
+  /// such as the per-step jump draws.
+  @inlinable
+  public func words(
+    ofBlocksFrom first: UInt64, stride: UInt64, count: Int, into out: UnsafeMutablePointer<UInt64>
+  ) {
+    PhiloxBatch.blocks(
+      key: key, path: path, substream: substream, first: first, stride: stride, count: count,
+      into: out)
+  }
+
   /// Fills `buffer` with standard normal draws: the same numbers, in the same order, as
-  /// calling `nextStandardNormal()` repeatedly, with the Philox blocks computed eight at a time.
+  /// calling `nextStandardNormal()` repeatedly, with the Philox blocks computed in batches.
   @inlinable
   public mutating func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Double>) {
-    if hasPending {
-      // A half-used block: take the generic path (rare; fills start on fresh streams).
-      let tables = ZigguratNormalTables.shared
-      for i in buffer.indices { buffer[i] = nextStandardNormal(tables: tables) }
-      return
-    }
     let tables = ZigguratNormalTables.shared
-    let start = blockIndex
-    var batch = PhiloxBatch(key: key, path: path, substream: substream, block: start)
-    for i in buffer.indices { buffer[i] = batch.nextStandardNormal(tables: tables) }
-    let consumed = batch.wordsConsumed(since: start)
-    blockIndex = start &+ consumed / 2
-    if consumed % 2 == 1 {
-      pending = batch.words[batch.index]
-      hasPending = true
-      blockIndex &+= 1
+    guard let out = buffer.baseAddress else { return }
+    let count = buffer.count
+    withBatches { batch in
+      var i = 0
+      while i < count {
+        // Four words at a time while the batch holds them: when all four land inside their
+        // layers (about 95% of the time) they are the next four draws. Otherwise one draw,
+        // with the full method, and the group starts again one word later: the same
+        // numbers, in the same order, as drawing one at a time.
+        if i + 4 <= count && batch.index + 4 <= PhiloxBatch.wordsPerRefill {
+          let words = batch.words + batch.index
+          let (x0, in0) = tables.fastCandidate(words[0])
+          let (x1, in1) = tables.fastCandidate(words[1])
+          let (x2, in2) = tables.fastCandidate(words[2])
+          let (x3, in3) = tables.fastCandidate(words[3])
+          if in0 && in1 && in2 && in3 {
+            out[i] = x0
+            out[i + 1] = x1
+            out[i + 2] = x2
+            out[i + 3] = x3
+            batch.index += 4
+            i += 4
+            continue
+          }
+        }
+        out[i] = batch.nextStandardNormal(tables: tables)
+        i += 1
+      }
     }
   }
 }

@@ -9,8 +9,9 @@ extension RandomNumberGenerator {
   @inlinable
   public mutating func nextOpenUnit() -> Double {
     while true {
-      let k = next() >> 11
-      if k != 0 { return Double(k) * 0x1p-53 }
+      let k = next() &>> 11
+      // `k` < 2⁵³: the signed conversion (one instruction) is exact.
+      if k != 0 { return Double(Int64(bitPattern: k)) * 0x1p-53 }
     }
   }
 }

@@ -106,10 +106,12 @@ public struct CorrelatedShockGenerator: Sendable {
     }
     if let studentT {
       var mixing = PathStream(seed: seed, path: path, substream: .mixing)
-      for t in 0..<steps {
-        let scale = studentT.mixingScale(studentT.chiSquared.sample(using: &mixing))
-        let row = out + t * n
-        for a in 0..<n { row[a] *= scale }
+      mixing.withBatches { mixing in
+        for t in 0..<steps {
+          let scale = studentT.mixingScale(studentT.chiSquared.sample(using: &mixing))
+          let row = out + t * n
+          for a in 0..<n { row[a] *= scale }
+        }
       }
     }
   }
