@@ -73,12 +73,15 @@ public final class DiffusionWorkspace {
   let volatility: UnsafeMutablePointer<Double>
   let compensation: UnsafeMutablePointer<Double>
   let shocks: UnsafeMutablePointer<Double>
-  let logPrice: UnsafeMutablePointer<Double>
   let jumpSum: UnsafeMutablePointer<Double>
   let jumpCount: UnsafeMutablePointer<Int32>
+  /// The first block of each step's jump stream (two words per step), computed for the whole
+  /// path at once.
+  let jumpWords: UnsafeMutablePointer<UInt64>
   let jumpTable: JumpTable
-  var regime: [Int]
-  var factorByStep: [UInt16]
+  /// The regime of each step (models with regimes), and the correlation factor of each step.
+  let regime: UnsafeMutablePointer<Int>
+  let factorByStep: UnsafeMutablePointer<UInt16>
 
   init(regimes: [DiffusionRegime], steps: Int, assets: Int) {
     self.regimes = regimes
@@ -101,21 +104,26 @@ public final class DiffusionWorkspace {
     compensation = table(\.compensation)
     shocks = .allocate(capacity: max(1, steps * assets))
     shocks.initialize(repeating: 0, count: max(1, steps * assets))
-    logPrice = .allocate(capacity: max(1, assets))
-    logPrice.initialize(repeating: 0, count: max(1, assets))
     jumpSum = .allocate(capacity: max(1, assets))
     jumpSum.initialize(repeating: 0, count: max(1, assets))
     jumpCount = .allocate(capacity: max(1, assets))
     jumpCount.initialize(repeating: 0, count: max(1, assets))
-    regime = Array(repeating: 0, count: steps)
-    factorByStep = Array(repeating: 0, count: steps)
+    jumpWords = .allocate(capacity: 2 * max(1, steps))
+    jumpWords.initialize(repeating: 0, count: 2 * max(1, steps))
+    regime = .allocate(capacity: max(1, steps))
+    regime.initialize(repeating: 0, count: max(1, steps))
+    factorByStep = .allocate(capacity: max(1, steps))
+    factorByStep.initialize(repeating: 0, count: max(1, steps))
   }
 
   deinit {
-    for p in [stepLogDrift, stepVolatility, drift, volatility, compensation, shocks, logPrice, jumpSum] {
+    for p in [stepLogDrift, stepVolatility, drift, volatility, compensation, shocks, jumpSum] {
       p.deallocate()
     }
     jumpCount.deallocate()
+    jumpWords.deallocate()
+    regime.deallocate()
+    factorByStep.deallocate()
   }
 }
 
@@ -143,13 +151,29 @@ extension DiffusionWorkspace {
 ///
 /// `workspace.regime` holds the regime (0…K−1) of each step when the model has regimes.
 struct DiffusionKernel {
-  /// The stream offset of step `t`'s jump draws: each step reads its own blocks, so a stress
-  /// that changes the draws of one step leaves every other step's draws unchanged.
+  /// Step `t`'s jump draws start at block `t · 2³²` of the path's jump stream: each step reads
+  /// its own blocks, so a stress that changes the draws of one step leaves every other step's
+  /// draws unchanged.
+  static let jumpStepStride: UInt64 = 1 << 32
+
+  /// Computes the first block of every step's jump draws into `workspace.jumpWords`, in one
+  /// vectorised batch (most steps need no more than that block).
   @inline(__always)
-  static func jumpStream(seed: UInt64, path: Int, step: Int) -> PathStream {
-    PathStream(
-      seed: seed, path: path, substream: PathStream.Substream.jumps.rawValue,
-      startBlock: UInt64(step) << 32)
+  static func prefetchJumpBlocks(seed: UInt64, path: Int, steps: Int, workspace w: DiffusionWorkspace) {
+    PathStream(seed: seed, path: path, substream: .jumps).words(
+      ofBlocksFrom: 0, stride: jumpStepStride, count: steps, into: w.jumpWords)
+  }
+
+  /// Step `t`'s jump draws: the two prefetched words of its first block, then its later blocks.
+  @inline(__always)
+  static func jumpStream(seed: UInt64, path: Int, step t: Int, workspace w: DiffusionWorkspace)
+    -> PrefetchedStream
+  {
+    PrefetchedStream(
+      first: w.jumpWords[2 * t], second: w.jumpWords[2 * t + 1],
+      rest: PathStream(
+        seed: seed, path: path, substream: PathStream.Substream.jumps.rawValue,
+        startBlock: UInt64(t) * jumpStepStride + 1))
   }
 
   static func simulate(
@@ -163,75 +187,104 @@ struct DiffusionKernel {
     let schedule = context.schedule
     let k = context.modelCorrelationCount
 
-    // Correlation factor of each step: blend b of the regime's correlation, b · K + s.
-    let needsFactors = hasRegimes || schedule.correlationBlend != nil
+    // Correlation factor of each step: blend b of the regime's correlation, b · K + s (one
+    // asset has no correlation to choose).
+    let needsFactors = n > 1 && (hasRegimes || schedule.correlationBlend != nil)
     if needsFactors {
       for t in 0..<steps {
         let blend = Int(schedule.correlationBlend?[t] ?? 0)
         w.factorByStep[t] = UInt16(blend * k + (hasRegimes ? w.regime[t] : 0))
       }
     }
-    w.factorByStep.withUnsafeBufferPointer { factors in
-      context.shocks.fill(
-        path: path, steps: steps, into: w.shocks,
-        factorByStep: needsFactors ? factors.baseAddress : nil)
-    }
+    context.shocks.fill(
+      path: path, steps: steps, into: w.shocks, factorByStep: needsFactors ? w.factorByStep : nil)
 
+    // Rows 1…steps of `prices` first receive each step's log return; a running sum from the
+    // log initial prices turns them into log prices, and one vectorised pass into prices.
     let prices = output.prices
-    let logPrice = w.logPrice
-    for a in 0..<n {
-      logPrice[a] = log(initialPrices[a])
-      prices[a] = initialPrices[a]
-    }
+    let returns = prices + n
     let jumps = w.hasJumps || schedule.forcedJump != nil
     let plain = schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
       && schedule.historicalReturn == nil && schedule.shockReturn == nil
-    if plain && !jumps && !hasRegimes {
-      // The unstressed diffusion: one multiply-add and one exp per value.
-      let logDrift = w.stepLogDrift
-      let volatility = w.stepVolatility
+    if jumps && w.hasJumps { prefetchJumpBlocks(seed: context.seed, path: path, steps: steps, workspace: w) }
+    if plain {
+      // One multiply-add per value (plus the jumps of the step).
       let shocks = w.shocks
-      let logReturns = output.logReturns
-      for t in 0..<steps {
-        let row = t * n
-        for a in 0..<n {
-          let logReturn = logDrift[a] + volatility[a] * shocks[row + a]
-          logPrice[a] += logReturn
-          prices[row + n + a] = exp(logPrice[a])
-          logReturns?[row + a] = logReturn
+      // Unstressed jump intensities and no forced jumps: a step whose first jump uniform
+      // gives no jump needs nothing else from its jump stream.
+      let quietJumps = schedule.jumpIntensityMultiplier == nil && schedule.forcedJump == nil
+      if n == 1 && !hasRegimes && !jumps {
+        let mu = w.stepLogDrift[0]
+        let sigma = w.stepVolatility[0]
+        for t in 0..<steps { returns[t] = mu + sigma * shocks[t] }
+      } else if n == 1 && !hasRegimes && quietJumps {
+        // One asset with jumps: the diffusion in one pass, then the few steps with a jump.
+        let mu = w.stepLogDrift[0]
+        let sigma = w.stepVolatility[0]
+        for t in 0..<steps { returns[t] = mu + sigma * shocks[t] }
+        output.jumps?.update(repeating: 0, count: steps)
+        for t in 0..<steps where !w.jumpTable.isQuiet(firstWord: w.jumpWords[2 * t], regime: 0) {
+          drawJumps(path: path, step: t, regime: 0, context: context, workspace: w)
+          returns[t] += w.jumpSum[0]
+          output.jumps?[t] = w.jumpCount[0]
         }
-      }
-      return
-    }
-    for t in 0..<steps {
-      let s = hasRegimes ? w.regime[t] : 0
-      if let regimesOut = output.regimes { regimesOut[t] = UInt8(truncatingIfNeeded: s) }
-      let row = t * n
-      let p = s * n
-      if jumps { drawJumps(path: path, step: t, regime: s, context: context, workspace: w) }
-      for a in 0..<n {
-        var logReturn: Double
-        if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
-          logReturn = hist
-        } else {
-          let e = w.shocks[row + a]
-          if schedule.volatilityMultiplier == nil && schedule.driftOverride == nil {
-            logReturn = w.stepLogDrift[p + a] + w.stepVolatility[p + a] * e
-          } else {
-            let sigma = w.volatility[p + a] * (schedule.volatilityMultiplier?[row + a] ?? 1)
-            var mu = w.drift[p + a]
-            if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d }
-            logReturn = (mu - w.compensation[p + a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
+      } else if n == 1 && !jumps {
+        for t in 0..<steps {
+          let s = w.regime[t]
+          returns[t] = w.stepLogDrift[s] + w.stepVolatility[s] * shocks[t]
+        }
+      } else {
+        for t in 0..<steps {
+          let s = hasRegimes ? w.regime[t] : 0
+          let row = t * n
+          let logDrift = w.stepLogDrift + s * n
+          let volatility = w.stepVolatility + s * n
+          for a in 0..<n { returns[row + a] = logDrift[a] + volatility[a] * shocks[row + a] }
+          if jumps {
+            if quietJumps && w.jumpTable.isQuiet(firstWord: w.jumpWords[2 * t], regime: s) {
+              output.jumps?.advanced(by: row).update(repeating: 0, count: n)
+              continue
+            }
+            drawJumps(path: path, step: t, regime: s, context: context, workspace: w)
+            for a in 0..<n { returns[row + a] += w.jumpSum[a] }
+            output.jumps?.advanced(by: row).update(from: w.jumpCount, count: n)
           }
-          if jumps { logReturn += w.jumpSum[a] }
         }
-        if let shock = schedule.shockReturn?[row + a], shock != 0 { logReturn += log1p(shock) }
-        logPrice[a] += logReturn
-        prices[row + n + a] = exp(logPrice[a])
-        output.logReturns?[row + a] = logReturn
-        output.jumps?[row + a] = jumps ? w.jumpCount[a] : 0
+      }
+    } else {
+      for t in 0..<steps {
+        let s = hasRegimes ? w.regime[t] : 0
+        let row = t * n
+        let p = s * n
+        if jumps { drawJumps(path: path, step: t, regime: s, context: context, workspace: w) }
+        for a in 0..<n {
+          var logReturn: Double
+          if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
+            logReturn = hist
+          } else {
+            let e = w.shocks[row + a]
+            if schedule.volatilityMultiplier == nil && schedule.driftOverride == nil {
+              logReturn = w.stepLogDrift[p + a] + w.stepVolatility[p + a] * e
+            } else {
+              let sigma = w.volatility[p + a] * (schedule.volatilityMultiplier?[row + a] ?? 1)
+              var mu = w.drift[p + a]
+              if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d }
+              logReturn = (mu - w.compensation[p + a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
+            }
+            if jumps { logReturn += w.jumpSum[a] }
+          }
+          if let shock = schedule.shockReturn?[row + a], shock != 0 { logReturn += log1p(shock) }
+          returns[row + a] = logReturn
+          output.jumps?[row + a] = jumps ? w.jumpCount[a] : 0
+        }
       }
     }
+    if !jumps, let counts = output.jumps { counts.update(repeating: 0, count: steps * n) }
+    if let regimesOut = output.regimes {
+      for t in 0..<steps { regimesOut[t] = hasRegimes ? UInt8(truncatingIfNeeded: w.regime[t]) : 0 }
+    }
+    output.logReturns?.update(from: returns, count: steps * n)
+    pricesFromLogReturns(prices, initialPrices: initialPrices, steps: steps, assets: n)
   }
 
   /// Fills `jumpSum` and `jumpCount` for step `t` (zeros when no jumps act).
@@ -248,7 +301,7 @@ struct DiffusionKernel {
     }
     let table = w.jumpTable
     if table.hasJumps[s] {
-      var stream = jumpStream(seed: context.seed, path: path, step: t)
+      var stream = jumpStream(seed: context.seed, path: path, step: t, workspace: w)
       let p = s * n
       let systemic = table.systemic[s]
       if let multiplier = schedule.jumpIntensityMultiplier {
@@ -300,6 +353,9 @@ final class JumpTable {
   let second: UnsafeMutablePointer<Double>
   let third: UnsafeMutablePointer<Double>
   let stepCounts: UnsafeMutablePointer<PoissonDistribution>
+  /// Per regime: the largest first uniform of a step that means no jump, when one Poisson
+  /// count by inversion decides the whole step (one asset, or a systemic clock); −1 otherwise.
+  let quietThreshold: UnsafeMutablePointer<Double>
 
   init(regimes: [DiffusionRegime], assets n: Int) {
     let k = regimes.count
@@ -316,6 +372,8 @@ final class JumpTable {
     stepCounts = .allocate(capacity: size)
     for p in [intensity, first, second, third] { p.initialize(repeating: 0, count: size) }
     stepCounts.initialize(repeating: PoissonDistribution(validatedMean: 0), count: size)
+    quietThreshold = .allocate(capacity: max(1, k))
+    quietThreshold.initialize(repeating: -1, count: max(1, k))
     for (s, regime) in regimes.enumerated() {
       hasJumps[s] = regime.jumps != nil
       systemic[s] = regime.jumps?.systemic ?? false
@@ -324,6 +382,9 @@ final class JumpTable {
       for a in 0..<n {
         intensity[s * n + a] = jumps.intensity[a]
         stepCounts[s * n + a] = regime.stepJumpCounts[a]
+      }
+      if n == 1 || jumps.systemic {
+        quietThreshold[s] = regime.stepJumpCounts.first?.zeroThreshold ?? -1
       }
       switch jumps.sizes {
       case .normal(let mean, let sd):
@@ -344,15 +405,27 @@ final class JumpTable {
 
   deinit {
     for p in [hasJumps, systemic, kou] { p.deallocate() }
-    for p in [intensity, first, second, third] { p.deallocate() }
+    for p in [intensity, first, second, third, quietThreshold] { p.deallocate() }
     stepCounts.deinitialize(count: size)
     stepCounts.deallocate()
+  }
+
+  /// Whether a step of regime `s` whose jump stream starts with `firstWord` has no jump, by
+  /// the same uniform (`nextOpenUnit`) and inversion that `drawJumps` would use. `false` when
+  /// that cannot be decided from the one word; the step then takes `drawJumps`.
+  @inline(__always)
+  func isQuiet(firstWord: UInt64, regime s: Int) -> Bool {
+    if !hasJumps[s] { return true }
+    let k = firstWord &>> 11
+    return k != 0 && Double(Int64(bitPattern: k)) * 0x1p-53 <= quietThreshold[s]
   }
 
   /// The sum of `count` log jump sizes at table position `i` of regime `s`: Merton's
   /// `N · mean + √N · stdev · Z`, or Kou's sum of signed exponentials.
   @inline(__always)
-  func size(count: Int, at i: Int, regime s: Int, using stream: inout PathStream) -> Double {
+  func size<G: RandomNumberGenerator>(count: Int, at i: Int, regime s: Int, using stream: inout G)
+    -> Double
+  {
     if !kou[s] {
       let c = Double(count)
       return c * first[i] + c.squareRoot() * second[i] * stream.nextStandardNormal()
@@ -364,5 +437,34 @@ final class JumpTable {
       sum += u < first[i] ? second[i] * e : -third[i] * e
     }
     return sum
+  }
+}
+
+/// A path stream whose first two words are already known: `first`, `second`, then the words
+/// of `rest`. Yields exactly what the stream started one block earlier would.
+struct PrefetchedStream: RandomNumberGenerator {
+  let first: UInt64
+  let second: UInt64
+  var taken = 0
+  var rest: PathStream
+
+  init(first: UInt64, second: UInt64, rest: PathStream) {
+    self.first = first
+    self.second = second
+    self.rest = rest
+  }
+
+  @inline(__always)
+  mutating func next() -> UInt64 {
+    switch taken {
+    case 0:
+      taken = 1
+      return first
+    case 1:
+      taken = 2
+      return second
+    default:
+      return rest.next()
+    }
   }
 }

@@ -194,7 +194,6 @@ public struct GARCHProcess: PriceProcess {
   public struct Workspace {
     var shocks: [Double]
     var variance: [Double]
-    var logPrice: [Double]
     /// The correlation factor of each step, used when a correlation stress acts.
     var factorByStep: [UInt16]
   }
@@ -203,7 +202,6 @@ public struct GARCHProcess: PriceProcess {
     Workspace(
       shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
       variance: Array(repeating: 0, count: assetCount),
-      logPrice: Array(repeating: 0, count: assetCount),
       factorByStep: Array(repeating: 0, count: context.grid.steps))
   }
 
@@ -233,10 +231,36 @@ public struct GARCHProcess: PriceProcess {
     } else {
       riskNeutralDrift = nil
     }
+    // The recursion uses ε² = σ² z² rather than (r − μ)² when the return is the model's own
+    // (equal in exact arithmetic): the square root then stays off the chain of dependent
+    // operations from one step's variance to the next, which bounds the speed of a path.
+    let returns = output.prices + n
+    let unstressed = schedule.variance == nil && schedule.volatilityMultiplier == nil
+      && schedule.driftOverride == nil && schedule.historicalReturn == nil
+      && schedule.shockReturn == nil
+    if unstressed && type != .egarch {
+      w.shocks.withUnsafeBufferPointer { shocks in
+        for a in 0..<n {
+          var h = initialVariance[a]
+          let (om, al, be) = (omega[a], alpha[a], beta[a])
+          let ga = type == .gjr ? gamma[a] : 0
+          for t in 0..<steps {
+            let i = t * n + a
+            let z = shocks[i]
+            let sd = h.squareRoot()
+            let mu = riskNeutralDrift.map { $0[a] - 0.5 * sd * sd } ?? mean[a]
+            returns[i] = mu + sd * z
+            output.variance?[i] = sd * sd
+            h = om + (al + (z < 0 ? ga : 0)) * (h * (z * z)) + be * h
+          }
+        }
+      }
+      output.logReturns?.update(from: returns, count: steps * n)
+      pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+      return
+    }
     for a in 0..<n {
       w.variance[a] = initialVariance[a]
-      w.logPrice[a] = log(initialPrices[a])
-      output.prices[a] = initialPrices[a]
     }
     for t in 0..<steps {
       let row = t * n
@@ -256,25 +280,35 @@ public struct GARCHProcess: PriceProcess {
         }
         var z = w.shocks[row + a]
         var r = mu + sd * z
-        if let hist = schedule.historicalReturn?[row + a], !hist.isNaN { r = hist }
-        if let shock = schedule.shockReturn?[row + a], shock != 0 { r += log1p(shock) }
+        var overridden = false
+        if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
+          r = hist
+          overridden = true
+        }
+        if let shock = schedule.shockReturn?[row + a], shock != 0 {
+          r += log1p(shock)
+          overridden = true
+        }
+        // ε² and the sign of ε: from σ² z² and z for the model's own return (as in the
+        // unstressed loop above), from r − μ when a stress set the return.
         let eps = r - mu
-        if sd > 0 { z = eps / sd }
+        let squared = overridden ? eps * eps : (h * (m * m)) * (z * z)
+        let negative = overridden ? eps < 0 : z < 0
         switch type {
-        case .garch:
-          w.variance[a] = omega[a] + alpha[a] * eps * eps + beta[a] * h
-        case .gjr:
-          w.variance[a] = omega[a] + (alpha[a] + (eps < 0 ? gamma[a] : 0)) * eps * eps + beta[a] * h
+        case .garch, .gjr:
+          let g = type == .gjr && negative ? gamma[a] : 0
+          w.variance[a] = omega[a] + (alpha[a] + g) * squared + beta[a] * h
         case .egarch:
+          if sd > 0 { z = eps / sd }
           w.variance[a] = exp(
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
               + beta[a] * log(h))
         }
-        w.logPrice[a] += r
-        output.prices[row + n + a] = exp(w.logPrice[a])
+        returns[row + a] = r
         output.logReturns?[row + a] = r
         output.variance?[row + a] = sd * sd
       }
     }
+    pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
   }
 }

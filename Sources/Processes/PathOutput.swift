@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Latent states a process can emit beside prices.
 public struct LatentStates: OptionSet, Sendable, Hashable {
   public let rawValue: UInt8
@@ -100,4 +106,30 @@ public struct BlockArrays: Sendable {
       }
     }
   }
+}
+
+/// Turns rows 1…steps of `prices`, holding log returns, into prices: a running sum from the
+/// log initial prices (the same additions, in the same order, as stepping a log price), then
+/// one vectorised exponential; row 0 receives the initial prices themselves.
+@inline(__always)
+func pricesFromLogReturns(
+  _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int, assets n: Int
+) {
+  if n == 1 {
+    // One asset: the running log price stays in a register.
+    var level = log(initialPrices[0])
+    for t in 1..<(steps + 1) {
+      level += prices[t]
+      prices[t] = level
+    }
+  } else {
+    for a in 0..<n { prices[a] = log(initialPrices[a]) }
+    for t in 0..<steps {
+      let previous = prices + t * n
+      let row = previous + n
+      for a in 0..<n { row[a] += previous[a] }
+    }
+  }
+  Exponential.exponentiate(prices + n, count: steps * n)
+  for a in 0..<n { prices[a] = initialPrices[a] }
 }

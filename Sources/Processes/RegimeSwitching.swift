@@ -52,8 +52,9 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public let initialDistribution: [Double]
   public let measure: Measure
   public let correlations: [CorrelationMatrix]
-  let cumulativeTransition: [[Double]]
-  let cumulativeInitial: [Double]
+  /// Row `i` of the cumulative transition matrix at `i · K`, then the cumulative initial
+  /// distribution at `K · K`.
+  let cumulative: [Double]
 
   public var assetCount: Int { initialPrices.count }
   public var shockDistribution: CorrelatedShockGenerator.Distribution { .normal }
@@ -106,8 +107,7 @@ public struct RegimeSwitchingProcess: PriceProcess {
     self.initialDistribution = initial
     self.measure = measure
     self.correlations = regimes.map { $0.correlation ?? .identity(n) }
-    self.cumulativeTransition = transition.map(Self.cumulative)
-    self.cumulativeInitial = Self.cumulative(initial)
+    self.cumulative = (transition + [initial]).flatMap(Self.cumulative)
   }
 
   public func makeWorkspace(context: SimulationContext) -> DiffusionWorkspace {
@@ -121,30 +121,35 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public func simulate(
     path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
   ) {
-    drawRegimes(path: path, context: context, into: &workspace.regime)
+    drawRegimes(path: path, context: context, into: workspace.regime)
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: true, context: context,
       workspace: workspace, output: output)
   }
 
   /// The regime of each step of `path`: one uniform per step from the `regimes` substream.
-  func drawRegimes(path: Int, context: SimulationContext, into regime: inout [Int]) {
+  func drawRegimes(path: Int, context: SimulationContext, into regime: UnsafeMutablePointer<Int>) {
     var stream = PathStream(seed: context.seed, path: path, substream: .regimes)
     let forced = context.schedule.forcedRegime
-    var current = 0
-    for t in 0..<context.grid.steps {
-      let u = stream.nextOpenUnit()
-      current = Self.inverse(t == 0 ? cumulativeInitial : cumulativeTransition[current], u)
-      if let f = forced?[t], f >= 0 { current = Int(f) }
-      regime[t] = current
+    let k = regimes.count
+    cumulative.withUnsafeBufferPointer { cdf in
+      stream.withBatches { uniforms in
+        var row = k * k  // the initial distribution
+        for t in 0..<context.grid.steps {
+          var current = Self.inverse(cdf.baseAddress! + row, count: k, uniforms.nextOpenUnit())
+          if let f = forced?[t], f >= 0 { current = Int(f) }
+          regime[t] = current
+          row = current * k
+        }
+      }
     }
   }
 
   /// The smallest `j` with `u < cdf[j]` (the last state if rounding leaves `u` above all).
   @inline(__always)
-  static func inverse(_ cdf: [Double], _ u: Double) -> Int {
-    for j in 0..<cdf.count where u < cdf[j] { return j }
-    return cdf.count - 1
+  static func inverse(_ cdf: UnsafePointer<Double>, count: Int, _ u: Double) -> Int {
+    for j in 0..<count where u < cdf[j] { return j }
+    return count - 1
   }
 
   static func cumulative(_ p: [Double]) -> [Double] {

@@ -1,0 +1,81 @@
+import Foundation
+import Randomness
+import Testing
+
+@testable import Processes
+
+/// The vectorised exponential of the price paths against the C library's `exp`.
+@Suite("Vectorised exponential")
+struct ExponentialTests {
+  /// The distance in units in the last place between two positive finite doubles.
+  static func ulps(_ a: Double, _ b: Double) -> Int64 {
+    abs(Int64(bitPattern: a.bitPattern) &- Int64(bitPattern: b.bitPattern))
+  }
+
+  @Test(
+    "within 1 ulp of libm over the range of log prices and log returns",
+    arguments: [(-1.0, 1.0), (-20.0, 20.0), (-700.0, 700.0), (0.0, 15.0)])
+  func accuracy(range: (Double, Double)) {
+    var rng = PathStream(seed: 11, path: 0)
+    let count = 200_000
+    var values = (0..<count).map { _ in range.0 + (range.1 - range.0) * rng.nextOpenUnit() }
+    let expected = values.map { Foundation.exp($0) }
+    values.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: count) }
+    var worst: Int64 = 0
+    var equal = 0
+    var worstAt = 0.0
+    for i in 0..<count {
+      let u = Self.ulps(values[i], expected[i])
+      if u > worst { (worst, worstAt) = (u, values[i]) }
+      if u == 0 { equal += 1 }
+    }
+    #expect(
+      worst <= 1,
+      "expected at most 1 ulp from libm exp, observed \(worst) ulp (at exp = \(worstAt)); tolerance 1 ulp")
+    #expect(
+      Double(equal) / Double(count) >= 0.8,
+      "expected at least 80% equal to libm, observed \(Double(equal) / Double(count))")
+  }
+
+  @Test("arguments outside the fast range take the C library's exp")
+  func edges() {
+    let inputs: [Double] = [
+      0, -0.0, 1, 708, 708.5, 709.78, 710, 1000, -708, -720, -745.2, -746, -1000,
+      .infinity, -.infinity, .nan, 1e-300, -1e-300,
+    ]
+    // Each value alone, and each within a chunk of ordinary values.
+    for x in inputs {
+      var alone = [x]
+      alone.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: 1) }
+      var mixed = [0.5, x, 4.6]
+      mixed.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: 3) }
+      for result in [alone[0], mixed[1]] {
+        if x.isNaN {
+          #expect(result.isNaN, "exp(nan): expected nan, observed \(result)")
+        } else {
+          #expect(
+            Self.ulps(result, Foundation.exp(x)) <= 1,
+            "exp(\(x)): expected \(Foundation.exp(x)), observed \(result), tolerance 1 ulp")
+        }
+      }
+      #expect(Self.ulps(mixed[0], Foundation.exp(0.5)) <= 1 && Self.ulps(mixed[2], Foundation.exp(4.6)) <= 1)
+    }
+  }
+
+  @Test("the result does not depend on how the values are split into calls")
+  func splitting() {
+    var rng = PathStream(seed: 3, path: 1)
+    let values = (0..<1_000).map { _ in 10 * rng.nextOpenUnit() - 5 }
+    var whole = values
+    whole.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: 1_000) }
+    var pieces = values
+    pieces.withUnsafeMutableBufferPointer { p in
+      var start = 0
+      for size in [1, 7, 64, 65, 3, 860] {
+        Exponential.exponentiate(p.baseAddress! + start, count: size)
+        start += size
+      }
+    }
+    #expect(whole == pieces)
+  }
+}
