@@ -135,9 +135,18 @@ public struct RegimeSwitchingProcess: PriceProcess {
     cumulative.withUnsafeBufferPointer { cdf in
       stream.withBatches { uniforms in
         var row = k * k  // the initial distribution
-        for t in 0..<context.grid.steps {
+        let steps = context.grid.steps
+        guard let forced else {
+          for t in 0..<steps {
+            let current = Self.inverse(cdf.baseAddress! + row, count: k, uniforms.nextOpenUnit())
+            regime[t] = current
+            row = current * k
+          }
+          return
+        }
+        for t in 0..<steps {
           var current = Self.inverse(cdf.baseAddress! + row, count: k, uniforms.nextOpenUnit())
-          if let f = forced?[t], f >= 0 { current = Int(f) }
+          if forced[t] >= 0 { current = Int(forced[t]) }
           regime[t] = current
           row = current * k
         }
@@ -148,8 +157,9 @@ public struct RegimeSwitchingProcess: PriceProcess {
   /// The smallest `j` with `u < cdf[j]` (the last state if rounding leaves `u` above all).
   @inline(__always)
   static func inverse(_ cdf: UnsafePointer<Double>, count: Int, _ u: Double) -> Int {
-    for j in 0..<count where u < cdf[j] { return j }
-    return count - 1
+    var j = 0
+    while j < count - 1 && !(u < cdf[j]) { j += 1 }
+    return j
   }
 
   static func cumulative(_ p: [Double]) -> [Double] {
