@@ -140,17 +140,17 @@ public final class CSVPathWriter: @unchecked Sendable {
     }
   }
 
-  /// Flushes, hashes, closes and renames the file to `path`.
+  /// Hashes, closes and renames the file to `path`; with `sync`, flushes it to disk first.
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256 and size (no dtype or shape).
   /// - Throws: `PathFilesError.incomplete` when blocks are still waiting for a missing
   ///   predecessor, an earlier write error, or an I/O error naming the file.
-  public func finish() throws(PathFilesError) -> FileRecord {
+  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
     lock.lock()
     defer { lock.unlock() }
     if let failure { throw failure }
     guard pending.isEmpty else { throw .incomplete(path: path, firstMissingPath: nextPath) }
-    let (digest, bytes) = try file.commit()
+    let (digest, bytes) = try file.commit(sync: sync)
     return FileRecord(path: relativePath, sha256: digest, bytes: bytes)
   }
 

@@ -6,7 +6,7 @@
 /// of threads at once and in any order: the file descriptor is the only shared state. Elements
 /// never written read back as zeros.
 ///
-/// `finish()` fsyncs, hashes the file by streaming it, closes it and renames it to `path`; until
+/// `finish()` hashes the file by streaming it (fsyncing it first when asked), closes it and renames it to `path`; until
 /// then no file of that name exists (DESIGN invariant 5). `abandon()` removes the partial file;
 /// a writer released without `finish()` abandons itself.
 ///
@@ -112,12 +112,12 @@ public final class NPYFileWriter: @unchecked Sendable {
     try writeStored(values, atElement: offset) { $0.littleEndian }
   }
 
-  /// Flushes, hashes, closes and renames the file to `path`.
+  /// Hashes, closes and renames the file to `path`; with `sync`, flushes it to disk first.
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256, size, dtype and shape.
   /// - Throws: `PathFilesError` naming the file; the partial file may remain until `abandon()`.
-  public func finish() throws(PathFilesError) -> FileRecord {
-    let (digest, bytes) = try file.commit()
+  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
+    let (digest, bytes) = try file.commit(sync: sync)
     return FileRecord(
       path: relativePath, sha256: digest, bytes: bytes, dtype: dtype.rawValue, shape: shape)
   }

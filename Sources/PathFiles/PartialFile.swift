@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 /// A file written under a temporary name, `<path>.partial`, that takes its final name only once
-/// it is complete and on disk (DESIGN invariant 5: nothing half-written looks finished).
+/// it is complete (DESIGN invariant 5: nothing half-written looks finished), and, when asked,
+/// once it is on disk.
 ///
 /// Writes are positional (`pwrite(2)`), so any number of threads may write disjoint ranges at
 /// once; the descriptor is the only state they share. `commit()` and `abandon()` must be called
@@ -57,14 +58,19 @@ final class PartialFile: @unchecked Sendable {
     }
   }
 
-  /// Flushes the file to disk, hashes it, closes it and renames it to `path`.
+  /// Hashes the file, closes it and renames it to `path`; with `sync`, first flushes it to disk
+  /// (`fsync(2)`) and afterwards the directory, so that the file survives an operating-system
+  /// crash. Without `sync` the file is complete for every reader once renamed, but may sit in
+  /// the page cache for a while.
   ///
   /// - Returns: the SHA-256 (lowercase hex) and size in bytes of the finished file.
-  func commit() throws(PathFilesError) -> (sha256: String, bytes: Int) {
+  func commit(sync: Bool) throws(PathFilesError) -> (sha256: String, bytes: Int) {
     lock.lock()
     defer { lock.unlock() }
     precondition(state == .open, "\(partialPath) was already committed or abandoned")
-    guard fsync(descriptor) == 0 else { throw .cannotSync(path: partialPath, errno: errno) }
+    if sync {
+      guard fsync(descriptor) == 0 else { throw .cannotSync(path: partialPath, errno: errno) }
+    }
     let (digest, bytes) = try sha256Hex(descriptor: descriptor, path: partialPath)
     state = .committed
     let closed = close(descriptor)
@@ -79,7 +85,7 @@ final class PartialFile: @unchecked Sendable {
       unlink(partialPath)
       throw .cannotRename(from: partialPath, to: path, errno: renameError)
     }
-    syncDirectory(containing: path)
+    if sync { syncDirectory(containing: path) }
     return (digest, bytes)
   }
 

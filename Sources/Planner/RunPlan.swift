@@ -7,13 +7,18 @@ public struct RunPlan: Sendable {
   public let blockSize: Int
   /// Worker threads.
   public let threads: Int
+  /// Whether every file is flushed to disk (`fsync`) before the manifest is written, so that
+  /// a finished run survives an operating-system crash; otherwise files may sit in the page
+  /// cache for a while after the run (the manifest's SHA-256 lets a reader check them).
+  public let sync: Bool
 
   /// The memory each worker's block buffers may use, by default.
   public static let blockBudgetBytes = 4 << 20
 
-  public init(spec: ScenarioSpec, threads: Int, blockSize: Int? = nil) {
+  public init(spec: ScenarioSpec, threads: Int, blockSize: Int? = nil, sync: Bool = false) {
     self.spec = spec
     self.threads = max(1, threads)
+    self.sync = sync
     if let blockSize {
       self.blockSize = max(1, blockSize)
     } else {

@@ -86,7 +86,8 @@ public struct Runner: Sendable {
       seconds: seconds(since: start), command: command)
     do {
       let bytes = try encodeJSON(manifest)
-      _ = try writeFileAtomically(bytes, path: manifestPath, relativePath: "manifest.json")
+      _ = try writeFileAtomically(
+        bytes, path: manifestPath, relativePath: "manifest.json", sync: plan.sync)
     } catch {
       removeFinished(files)
       throw RunError(error.description)
@@ -176,11 +177,11 @@ public struct Runner: Sendable {
     let summary = risk.summary()
     var records: [FileRecord]
     do {
-      records = try sinks.finish()
+      records = try sinks.finish(sync: plan.sync)
       let bytes = try encodeJSON(summary)
       records.append(try writeFileAtomically(
         bytes, path: "\(outputDirectory)/\(variant.name)/summary.json",
-        relativePath: "\(variant.name)/summary.json"))
+        relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
       throw RunError(error.description)
@@ -278,10 +279,10 @@ final class VariantSinks: @unchecked Sendable {
     }
   }
 
-  func finish() throws(PathFilesError) -> [FileRecord] {
-    if let csv { return [try csv.finish()] }
+  func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
+    if let csv { return [try csv.finish(sync: sync)] }
     var out: [FileRecord] = []
-    for (_, w) in npy { out.append(try w.finish()) }
+    for (_, w) in npy { out.append(try w.finish(sync: sync)) }
     return out
   }
 

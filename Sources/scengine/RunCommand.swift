@@ -35,6 +35,14 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Progress on stderr: auto (a bar on a terminal), bar, json (a line a second) or none.")
   var progress: ProgressMode = .auto
 
+  @Flag(
+    help: """
+      Flush every file to disk (fsync) before the manifest is written, so that a finished run \
+      survives an operating-system crash. Slower for large runs; without it the files may sit \
+      in the page cache for a while after the run.
+      """)
+  var sync = false
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
     if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1, got \(blockSize).") }
@@ -48,7 +56,8 @@ struct RunCommand: ParsableCommand {
       throw ExitCode(2)
     }
     let plan = RunPlan(
-      spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, blockSize: blockSize)
+      spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+      blockSize: blockSize, sync: sync)
     let directory = out ?? "out/\(spec.name)"
     let runner = Runner(
       plan: plan, outputDirectory: directory, scenarioSHA256: scenarioHash,

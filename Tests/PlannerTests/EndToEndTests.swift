@@ -59,6 +59,11 @@ struct EndToEndTests {
       common: ["--paths", Self.paths])
   }
 
+  @Test("--sync (fsync before the manifest) writes the same files")
+  func syncWritesSameFiles() throws {
+    try expectIdenticalRuns([["--threads", "2"], ["--threads", "2", "--sync"]], common: ["--paths", "40"])
+  }
+
   @Test("CSV output is byte-identical for any threads and block size")
   func csvIdentical() throws {
     try expectIdenticalRuns(
