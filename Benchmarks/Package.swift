@@ -34,7 +34,7 @@ let package = Package(
       dependencies: [.product(name: "Benchmark", package: "benchmark")]
     ),
     suite("ShockBenchmarks", scengine: ["Randomness", "Shocks", "LinearAlgebra"]),
-    suite("ProcessBenchmarks", scengine: ["Processes", "Shocks"]),
+    suite("ProcessBenchmarks", scengine: ["Processes", "Shocks", "LinearAlgebra"]),
     // Launches the `scengine` executable, which `swift build --product scengine` builds into
     // the same directory (a target cannot depend on an executable product).
     suite("EndToEndBenchmarks"),

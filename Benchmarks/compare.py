@@ -1,10 +1,17 @@
-"""Runs each scengine benchmark and its numpy peer alternately and prints one table.
+"""Runs each scengine benchmark and its numpy and numba peers alternately and prints one table.
 
-For every workload of every suite in SUITES: one warm-up run of each side, then ``--rounds``
-measured runs of each side, alternating (scengine first in even rounds, numpy first in odd
-ones). A row reports values per second, median (min-max), for each side and the ratio of the
-medians, scengine / numpy. Both sides run on one thread with the same environment, in which
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset. Raw timings go to results/.
+For every workload of every suite in SUITES and every thread count of ``--threads``: fresh
+processes for each side (the scengine suite executable with SCENGINE_BENCH_THREADS, the numpy
+peer, the numba peer), one warm-up run of each, then ``--rounds`` measured runs of each,
+alternating the order of the sides from round to round (round r starts with side r mod 3).
+The processes are then closed and each one's peak RSS is read with ``os.wait4``. A row reports,
+for each side, values per second, median (min-max), the ratios of the medians scengine / numpy
+and scengine / numba, and the peak RSS. A second table gives each side's speed-up from one
+thread to two. Around the table: numpy's normal generation rate and the memory write rate
+(``peers/floors.py``, at the start and at the end of the run) and the peak RSS of a
+1,000,000 x 252 x 1 ``scengine run`` to NPY. All sides run in the same environment, one BLAS
+thread per worker, with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset. Raw timings go to
+results/.
 
 The Swift side is an ordo-one/benchmark suite executable. It is driven the way the package's own
 BenchmarkTool drives it (see Sources/Benchmark/BenchmarkRunner+ReadWrite.swift in
@@ -14,8 +21,8 @@ iteration, whose wall clock comes back in an HDR histogram. Driving the executab
 keeps the suite process alive between runs, which ``swift package benchmark`` (about 25 s of
 tool rebuilding per invocation) cannot do.
 
-Usage: .venv/bin/python compare.py [--rounds N] [--filter REGEX] [--bin-path DIR]
-(``make bench`` builds, creates the venv and runs this.)
+Usage: .venv/bin/python compare.py [--rounds N] [--filter REGEX] [--threads 1 2]
+[--bin-path DIR] (``make bench`` builds, creates the venv and runs this.)
 """
 
 import argparse
@@ -24,26 +31,34 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import struct
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# Suite executable (Benchmarks/<Suite>/, an ordo-one benchmark target) -> numpy peer script.
-# Adding a suite is adding one line here; each workload of the suite is one table row.
+# Suite executable (Benchmarks/<Suite>/, an ordo-one benchmark target) -> its peer scripts.
+# Each workload of a suite is one table row per thread count. ShockBenchmarks (and its peer
+# peers/shocks_numpy.py) is left out: it times a part of W2 and W3 that the table covers.
 SUITES = {
-    "ShockBenchmarks": "peers/shocks_numpy.py",
-    "ProcessBenchmarks": "peers/processes_numpy.py",
-    "EndToEndBenchmarks": "peers/e2e_numpy.py",
+    "ProcessBenchmarks": {"numpy": "peers/processes_numpy.py",
+                          "numba": "peers/processes_numba.py"},
+    "EndToEndBenchmarks": {"numpy": "peers/e2e_numpy.py", "numba": "peers/e2e_numba.py"},
 }
+SIDES = ("scengine", "numpy", "numba")
 
-# They slow OpenBLAS (numpy's and scengine's) down on some machines: unset for both sides.
+# They slow OpenBLAS (numpy's and scengine's) down on some machines: unset for every side.
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+# The peak-RSS check: `scengine run` of this scenario (1,000,000 x 252 x 1 GBM to NPY).
+RSS_SCENARIO = "scenarios/rss-gbm1.yaml"
+RSS_TARGET_MB = 300
 
 
 def log(message):
@@ -51,11 +66,36 @@ def log(message):
 
 
 def benchmark_environment():
-    """The environment of both sides, and the variables it removed (with their values)."""
+    """The environment of every side, and the variables it removed (with their values)."""
     env = dict(os.environ)
     removed = {name: env.pop(name) for name in UNSET if name in env}
     env.update(ONE_THREAD)
     return env, removed
+
+
+def output_root(env):
+    """``$TMPDIR/scengine-bench-e2e``, where the end-to-end runs write (their suite's rule)."""
+    return Path(env.get("TMPDIR") or "/tmp") / "scengine-bench-e2e"
+
+
+def reap(process, timeout=60):
+    """Waits for `process` (killing it after `timeout` s) and returns its peak RSS in KiB.
+
+    ``os.wait4`` reports the larger of the process's own peak and that of the children it
+    waited for (the CLI or the numpy script of an end-to-end run).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_maxrss
+        if time.monotonic() > deadline:
+            process.kill()
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_maxrss
+        time.sleep(0.01)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,19 +191,23 @@ class SwiftSuite:
         return statistics.median(nanoseconds) / 1e9
 
     def close(self):
+        """Ends the suite and returns its peak RSS in KiB."""
         try:
             self._send({"end": {}})
             os.close(self._to_child)
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
+        except OSError:
+            pass
+        os.close(self._from_child)
+        return reap(self.process)
 
 
 # ---------------------------------------------------------------------------------------------
-# The numpy side: a peer script serving run requests (peers/peerlib.py).
+# The peers: a script serving run requests (peers/peerlib.py).
 
 
 class Peer:
+    """A running peer script answering ``run`` requests, one JSON line each way."""
+
     def __init__(self, script, env):
         self.name = Path(script).name
         self.process = subprocess.Popen(
@@ -178,6 +222,7 @@ class Peer:
         return json.loads(line)
 
     def run(self, tags):
+        """Runs the workload of `tags` once and returns its wall-clock time in seconds."""
         self.process.stdin.write(json.dumps({"run": tags}) + "\n")
         self.process.stdin.flush()
         reply = self._receive()
@@ -186,14 +231,101 @@ class Peer:
         return reply["seconds"]
 
     def close(self):
+        """Ends the peer and returns its peak RSS in KiB."""
         try:
             self.process.stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
+        except OSError:
+            pass
+        return reap(self.process)
 
 
 # ---------------------------------------------------------------------------------------------
+# One workload at one thread count.
+
+
+def measure(executable, peer_scripts, name, threads, env, rounds):
+    """The row of workload `name` on `threads` threads: fresh processes for every side, one
+    warm-up run each, `rounds` measured runs each in rotating order, then each side's peak RSS.
+    Also returns the peers' descriptions."""
+    suite = SwiftSuite(executable, dict(env, SCENGINE_BENCH_THREADS=str(threads)))
+    peers = {}
+    try:
+        for side, script in peer_scripts.items():
+            peers[side] = Peer(script, env)
+        benchmark = next((b for b in suite.benchmarks() if b["name"] == name), None)
+        if benchmark is None:
+            raise SystemExit(f"{suite.name}: no benchmark {name!r} with {threads} threads")
+        tags = benchmark["configuration"]["tags"]
+        if tags.get("threads") != str(threads):
+            raise SystemExit(f"{suite.name}: {name} has threads={tags.get('threads')}, "
+                             f"expected {threads}")
+        runs = {"scengine": partial(suite.run, benchmark)}
+        runs.update({side: partial(peer.run, tags) for side, peer in peers.items()})
+        sides = [side for side in SIDES if side in runs]
+        log(f"{name}, {threads} thread(s): warm-up")
+        for side in sides:
+            runs[side]()
+        times = {side: [] for side in sides}
+        for round_index in range(rounds):
+            shift = round_index % len(sides)
+            for side in sides[shift:] + sides[:shift]:
+                times[side].append(runs[side]())
+            log(f"{name}, {threads} thread(s): round {round_index + 1}/{rounds}: " + ", ".join(
+                f"{side} {times[side][-1]:.3f} s" for side in sides))
+    finally:
+        rss = {"scengine": suite.close()}
+        rss.update({side: peer.close() for side, peer in peers.items()})
+    values = int(tags["values"])
+    row = {"workload": name, "threads": threads, "tags": tags, "seconds": times,
+           "peak_rss_kib": rss}
+    row.update({side: rate_summary(values, times[side]) for side in sides})
+    for side in sides[1:]:
+        row[f"ratio_{side}"] = row["scengine"]["median"] / row[side]["median"]
+    return row, {side: peer.description for side, peer in peers.items()}
+
+
+def workload_names(executable, env, pattern):
+    """The names of the suite's benchmarks that match `pattern` (case-insensitive)."""
+    suite = SwiftSuite(executable, dict(env, SCENGINE_BENCH_THREADS="1"))
+    try:
+        return [b["name"] for b in suite.benchmarks()
+                if re.search(pattern, b["name"], re.IGNORECASE)]
+    finally:
+        suite.close()
+
+
+def floors(env, runs):
+    """numpy's normal generation rates and the memory write rate (peers/floors.py)."""
+    result = subprocess.run([sys.executable, str(HERE / "peers/floors.py"), "--runs", str(runs)],
+                            env=env, check=True, capture_output=True, text=True)
+    return {name: {"rates": rates, **summary(rates)}
+            for name, rates in json.loads(result.stdout).items()}
+
+
+def rss_check(bin_path, env, threads):
+    """Peak RSS and wall clock of `scengine run` of RSS_SCENARIO on `threads` threads, a fresh
+    child writing a 2 GB prices.npy under output_root(env), deleted afterwards."""
+    directory = output_root(env) / "rss"
+    shutil.rmtree(directory, ignore_errors=True)
+    command = [str(bin_path / "scengine"), "run", str(HERE / RSS_SCENARIO), "--out",
+               str(directory), "--threads", str(threads), "--progress", "none"]
+    log(f"peak RSS check: {' '.join(command)}")
+    start = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    peak = reap(process, timeout=1800)
+    seconds = time.monotonic() - start
+    shutil.rmtree(directory, ignore_errors=True)
+    try:
+        output_root(env).rmdir()
+    except OSError:
+        pass
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}")
+    return {"command": command, "threads": threads, "peak_rss_kib": peak, "seconds": seconds}
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
 
 
 def scengine_openblas(executable, env):
@@ -216,14 +348,26 @@ def scengine_openblas(executable, env):
 
 
 def numpy_openblas(description):
+    """The BLAS libraries of a peer's description, one after the other."""
     return "; ".join(
         f"{lib['filepath']}: {lib['internal_api']} {lib['version']} | kernel {lib['architecture']}"
         f" | {lib['num_threads']} thread(s)" for lib in description["blas"]) or "no BLAS found"
 
 
-def rate_summary(values, seconds):
-    rates = [values / s for s in seconds]
+def numba_summary(description):
+    """numba's version, threading layer and cache, and the BLAS libraries, of a description."""
+    return (f"numba {description['numba']}, threading layer {description['numba_threading_layer']}"
+            f", cache {description['numba_cache']}; BLAS: {numpy_openblas(description)}")
+
+
+def summary(rates):
+    """Median, min and max of `rates`."""
     return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+
+
+def rate_summary(values, seconds):
+    """The summary of `values` per second over runs of `seconds` each."""
+    return summary([values / s for s in seconds])
 
 
 def millions(value):
@@ -233,18 +377,28 @@ def millions(value):
     return f"{value:.{digits}f}"
 
 
-def cell(summary):
-    low, high = millions(summary["min"]), millions(summary["max"])
-    return f"{millions(summary['median'])} ({low}–{high})"
+def cell(rates):
+    """``median (min–max)`` of a summary in millions, or a dash for a side that was not run."""
+    if rates is None:
+        return "–"
+    low, high = millions(rates["min"]), millions(rates["max"])
+    return f"{millions(rates['median'])} ({low}–{high})"
 
 
-def print_table(rows):
-    header = ("workload", "scengine M values/s: median (min–max)",
-              "numpy M values/s: median (min–max)", "scengine/numpy")
-    lines = [(row["workload"], cell(row["scengine"]), cell(row["numpy"]), f"{row['ratio']:.2f}")
-             for row in rows]
-    widths = [max(len(line[i]) for line in [header] + lines) for i in range(4)]
-    rule = "-" * (sum(widths) + 3 * 3)
+def mebibytes(kib):
+    """KiB as whole MiB, or a dash."""
+    return "–" if kib is None else f"{kib / 1024:.0f}"
+
+
+def ratio(value):
+    """A ratio to two decimals, or a dash."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+def print_table(header, lines):
+    """Prints `lines` (tuples of strings) under `header`, the first column left-aligned."""
+    widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header))]
+    rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     print(rule)
     for line in [header] + lines:
         print(" | ".join(text.ljust(width) if i == 0 else text.rjust(width)
@@ -254,61 +408,107 @@ def print_table(rows):
     print(rule)
 
 
+def print_rows(rows):
+    """The main table: one line per workload and thread count."""
+    header = ("workload", "threads", "scengine M values/s: median (min–max)",
+              "numpy M values/s", "numba M values/s", "scengine/numpy", "scengine/numba",
+              "peak RSS MiB: scengine", "numpy", "numba")
+    print_table(header, [
+        (row["workload"], str(row["threads"]), cell(row["scengine"]), cell(row.get("numpy")),
+         cell(row.get("numba")), ratio(row.get("ratio_numpy")), ratio(row.get("ratio_numba")),
+         *(mebibytes(row["peak_rss_kib"].get(side)) for side in SIDES))
+        for row in rows])
+
+
+def speedups(rows):
+    """Per workload measured on one and on two threads: each side's median ratio, 2 / 1."""
+    by_key = {(row["workload"], row["threads"]): row for row in rows}
+    result = []
+    for name in dict.fromkeys(row["workload"] for row in rows):
+        one, two = by_key.get((name, 1)), by_key.get((name, 2))
+        if one and two:
+            result.append({"workload": name, **{
+                side: two[side]["median"] / one[side]["median"]
+                for side in SIDES if side in one and side in two}})
+    return result
+
+
+def print_speedups(speedup_rows):
+    """The table of 2-thread over 1-thread medians."""
+    print("speed-up from 1 to 2 threads (ratio of the medians above):")
+    header = ("workload", "scengine 2/1", "numpy 2/1", "numba 2/1")
+    print_table(header, [(row["workload"], *(ratio(row.get(side)) for side in SIDES))
+                         for row in speedup_rows])
+
+
+def print_floors(label, result):
+    """One line of floors (``floors``), measured at the `label` of the run."""
+    normals = ", ".join(
+        f"{name} {cell(result[key])}" for name, key in
+        (("default_rng (PCG64)", "normals_pcg64"), ("Philox", "normals_philox")))
+    write = result["memory_write"]
+    print(f"floors at the {label}, 1 thread, median (min–max) of {len(write['rates'])}: "
+          f"numpy normals M values/s: {normals}; memory write (fill of 256 MiB): "
+          f"{write['median'] * 8 / 1e9:.1f} GB/s ({write['min'] * 8 / 1e9:.1f}–"
+          f"{write['max'] * 8 / 1e9:.1f}), {cell(write)} M float64/s")
+
+
+def print_rss(result):
+    """The line of the peak-RSS check (``rss_check``) against its target."""
+    mib, mb = result["peak_rss_kib"] / 1024, result["peak_rss_kib"] * 1024 / 1e6
+    verdict = "met" if mb < RSS_TARGET_MB else "NOT met"
+    print(f"peak RSS of `scengine run {RSS_SCENARIO}` (1000000x252x1 GBM to NPY, "
+          f"--threads {result['threads']}): {mib:.0f} MiB ({mb:.0f} MB), target < "
+          f"{RSS_TARGET_MB} MB: {verdict}; {result['seconds']:.1f} s")
+
+
 def main():
+    """Measures every workload at every thread count and prints the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="measured runs per side (>= 5)")
-    parser.add_argument("--filter", default=".*", help="regex on workload names")
+    parser.add_argument("--filter", default=".*",
+                        help="regex on workload names (case-insensitive)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts to measure every workload with (default: 1 2)")
     parser.add_argument("--bin-path", type=Path, help="swift build -c release --show-bin-path")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="raw results dir")
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("--rounds must be at least 5 (medians of at least five runs)")
+    if min(args.threads) < 1:
+        parser.error("--threads must be at least 1")
     bin_path = args.bin_path or Path(subprocess.run(
         ["swift", "build", "-c", "release", "--show-bin-path"], cwd=HERE, check=True,
         capture_output=True, text=True).stdout.strip())
     env, removed = benchmark_environment()
     started, load_before = time.monotonic(), os.getloadavg()[0]
 
-    rows, raw, blas = [], [], {}
-    for suite_name, peer_script in SUITES.items():
+    log("floors (start)")
+    floors_start = floors(env, 5)
+    rows, descriptions, blas = [], {}, {}
+    for suite_name, peer_scripts in SUITES.items():
         executable = bin_path / suite_name
         if not executable.exists():
             raise SystemExit(f"{executable} not found: build with `swift build -c release`")
-        suite, peer = SwiftSuite(executable, env), Peer(peer_script, env)
-        try:
-            blas.setdefault("scengine", scengine_openblas(executable, env))
-            blas.setdefault("numpy", numpy_openblas(peer.description))
-            for benchmark in suite.benchmarks():
-                name, tags = benchmark["name"], benchmark["configuration"]["tags"]
-                if not re.search(args.filter, name):
-                    continue
-                values = int(tags["values"])
-                log(f"{name}: warm-up")
-                suite.run(benchmark)
-                peer.run(tags)
-                times = {"scengine": [], "numpy": []}
-                for round_index in range(args.rounds):
-                    sides = [("scengine", lambda: suite.run(benchmark)),
-                             ("numpy", lambda: peer.run(tags))]
-                    for side, run in sides if round_index % 2 == 0 else reversed(sides):
-                        times[side].append(run())
-                    log(f"{name}: round {round_index + 1}/{args.rounds}: scengine "
-                        f"{times['scengine'][-1]:.3f} s, numpy {times['numpy'][-1]:.3f} s")
-                row = {"workload": name, "tags": tags, "seconds": times}
-                row.update({side: rate_summary(values, times[side]) for side in times})
-                row["ratio"] = row["scengine"]["median"] / row["numpy"]["median"]
+        blas.setdefault("scengine", scengine_openblas(executable, env))
+        for name in workload_names(executable, env, args.filter):
+            for threads in args.threads:
+                row, described = measure(executable, peer_scripts, name, threads, env,
+                                         args.rounds)
                 rows.append(row)
-            raw.append({"suite": suite_name, "peer": peer_script, "numpy": peer.description})
-        finally:
-            suite.close()
-            peer.close()
-
+                descriptions.update({f"{suite_name} {side}": description
+                                     for side, description in described.items()})
     if not rows:
         raise SystemExit(f"no workload matches --filter {args.filter!r}")
+    rss = rss_check(bin_path, env, max(args.threads))
+    log("floors (end)")
+    floors_end = floors(env, 5)
+
     print(flush=True)
-    print(f"scengine vs numpy, {args.rounds} alternating runs per side after one warm-up, "
-          f"one thread, {platform.node()} ({platform.machine()}, {os.cpu_count()} cores)")
-    print("unset for both sides: " + (", ".join(f"{k}={v}" for k, v in removed.items())
+    print(f"scengine vs numpy and numba, {args.rounds} runs per side after one warm-up, sides "
+          f"in rotating order, fresh processes per workload and thread count; "
+          f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores)")
+    print("unset for every side: " + (", ".join(f"{k}={v}" for k, v in removed.items())
                                        if removed else f"none of {', '.join(UNSET)} was set"))
     load_after = os.getloadavg()[0]
     busy = max(load_before, load_after) > os.cpu_count()
@@ -316,8 +516,18 @@ def main():
           + (f"; above {os.cpu_count()} cores, so other processes took CPU time from the runs"
              if busy else ""))
     print(f"scengine OpenBLAS: {blas['scengine']}")
-    print(f"numpy    OpenBLAS: {blas['numpy']}")
-    print_table(rows)
+    numpy_side = next(d for k, d in descriptions.items() if k.endswith("numpy"))
+    numba_side = next((d for k, d in descriptions.items() if k.endswith("numba")), None)
+    print(f"numpy    {numpy_side['numpy']} OpenBLAS: {numpy_openblas(numpy_side)}")
+    if numba_side:
+        print(f"numba    {numba_summary(numba_side)}")
+    print_floors("start", floors_start)
+    print_rows(rows)
+    speedup_rows = speedups(rows)
+    if speedup_rows:
+        print_speedups(speedup_rows)
+    print_rss(rss)
+    print_floors("end", floors_end)
     elapsed = time.monotonic() - started
     print(f"measured in {elapsed:.0f} s", flush=True)
 
@@ -325,9 +535,10 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = args.results / f"compare-{stamp}.json"
     path.write_text(json.dumps({
-        "date": stamp, "rounds": args.rounds, "unset": removed, "openblas": blas,
-        "load_average": [load_before, load_after],
-        "suites": raw, "rows": rows, "seconds": elapsed}, indent=2) + "\n")
+        "date": stamp, "rounds": args.rounds, "threads": args.threads, "unset": removed,
+        "openblas": blas, "peers": descriptions, "load_average": [load_before, load_after],
+        "floors": {"start": floors_start, "end": floors_end}, "rss_check": rss,
+        "rows": rows, "speedups": speedup_rows, "seconds": elapsed}, indent=2) + "\n")
     print(f"raw results: {path.relative_to(HERE) if path.is_relative_to(HERE) else path}")
 
 

@@ -1,29 +1,33 @@
 """numpy peer of the EndToEndBenchmarks suite: a numpy script that simulates and saves paths.
 
-The Swift side times ``scengine run scenarios/e2e-gbmN.yaml --threads 1 --progress none`` as a
+The Swift side times ``scengine run scenarios/e2e-gbmN.yaml --threads T --progress none`` as a
 child process. This peer times, also as a child process (interpreter start and ``import numpy``
 included, as the CLI's start is), ``python peers/e2e_numpy.py --save DIR key=value ...``: the
 script a numpy user would write for the same scenario. It simulates the GBM of the scenario
 (``GBM`` of ``processes_numpy.py``: correlated normals, log increments, cumulative sum, ``exp``)
 block by block into one ``(paths, steps + 1, assets)`` float64 array and ``np.save``-s it as
-``DIR/prices.npy``. Both sides write under ``$TMPDIR/scengine-bench-e2e`` (``/tmp`` without
-TMPDIR), so on the same disk; each side's previous files are removed outside the measurement.
+``DIR/prices.npy``. With ``threads=2`` the two halves of the paths are simulated on two threads,
+each with its own generator and buffers, as in ``processes_numpy.py``. Both sides write under
+``$TMPDIR/scengine-bench-e2e`` (``/tmp`` without TMPDIR), so on the same disk; each side's
+previous files are removed outside the measurement. ``e2e_numba.py`` is the same with numba.
 
 The scenario file is generated from the benchmark's tags, so that the two sides cannot drift
 apart: ``setup`` checks the file against the tags and says how to regenerate it:
 ``python peers/e2e_numpy.py --write-scenario key=value ...`` (the tags).
 
 By hand: ``python peers/e2e_numpy.py paths=10000 steps=252 assets=50 block=8 seed=1
-mu=0.02..0.1 sigma=0.1..0.4 s0=100.0 year=252 scenario=scenarios/e2e-gbm50.yaml``.
+mu=0.02..0.1 sigma=0.1..0.4 s0=100.0 year=252 threads=1 scenario=scenarios/e2e-gbm50.yaml``.
 """
 
 import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
-from peerlib import asset_values, benchmark_correlation, main  # first: one BLAS thread
+from peerlib import (  # first: one BLAS thread
+    asset_values, benchmark_correlation, main, run_in_threads, split_paths, thread_count)
 from processes_numpy import GBM
 
 import numpy as np  # noqa: E402
@@ -74,25 +78,39 @@ def tag_arguments(tags):
 
 def save_paths(directory, tags):
     """The numpy script: simulate every path of the scenario and ``np.save`` the prices."""
-    paths, block = int(tags["paths"]), int(tags["block"])
-    gbm = GBM(tags)
-    rng = np.random.Generator(np.random.Philox(int(tags["seed"])))
-    prices = np.empty((paths, gbm.steps + 1, gbm.assets))
-    for start in range(0, paths, block):
-        gbm.fill(rng, prices[start:start + block])
+    paths, threads = int(tags["paths"]), thread_count(tags)
+    models = [GBM(tags) for _ in range(threads)]  # the buffers of each worker
+    prices = np.empty((paths, models[0].steps + 1, models[0].assets))
+    counts = split_paths(paths, threads)
+    starts = np.cumsum([0] + counts)
+    streams = np.random.SeedSequence(int(tags["seed"])).spawn(threads)
+    # Each worker writes its part of `prices` in place.
+    run_in_threads([partial(simulate_part, model, prices[start:start + count], stream,
+                            int(tags["block"]))
+                    for model, start, count, stream in zip(models, starts, counts, streams)])
     np.save(Path(directory) / "prices.npy", prices)
 
 
-def setup(tags):
+def simulate_part(model, prices, stream, block):
+    """Simulates ``len(prices)`` paths into ``prices`` in place, ``block`` paths at a time."""
+    rng = np.random.Generator(np.random.Philox(stream))
+    for start in range(0, len(prices), block):
+        model.fill(rng, prices[start:start + block])
+
+
+def child_setup(script, side, tags):
+    """``setup`` of an end-to-end peer: checks the scenario file against the tags and returns a
+    ``run`` that times ``python script --save DIR TAGS`` as a child process, DIR being
+    ``output_root() / side``, emptied first."""
     scenario = BENCHMARKS / tags["scenario"]
     if not scenario.exists() or scenario.read_text() != scenario_yaml(tags):
         raise RuntimeError(
             f"{scenario} does not match the benchmark's tags; regenerate it with "
             f"`.venv/bin/python peers/e2e_numpy.py --write-scenario {' '.join(tag_arguments(tags))}`")
-    directory = output_root() / "numpy"
+    directory = output_root() / side
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    command = [sys.executable, __file__, "--save", str(directory)] + tag_arguments(tags)
+    command = [sys.executable, str(script), "--save", str(directory)] + tag_arguments(tags)
 
     def run():
         subprocess.run(command, check=True)
@@ -100,13 +118,15 @@ def setup(tags):
     return run
 
 
-def _tags(arguments):
-    return dict(argument.split("=", 1) for argument in arguments)
+def setup(tags):
+    return child_setup(__file__, "numpy", tags)
 
 
-if __name__ == "__main__":
+def child_main(side, setup, save, describe_peer=None):
+    """The command line of an end-to-end peer: ``--save DIR TAGS`` (the child that is timed),
+    ``--write-scenario TAGS``, or ``main(setup)``, removing the side's files at the end."""
     if sys.argv[1:2] == ["--save"]:
-        save_paths(sys.argv[2], _tags(sys.argv[3:]))
+        save(sys.argv[2], _tags(sys.argv[3:]))
     elif sys.argv[1:2] == ["--write-scenario"]:
         tags = _tags(sys.argv[2:])
         path = BENCHMARKS / tags["scenario"]
@@ -115,10 +135,18 @@ if __name__ == "__main__":
         print(f"wrote {path}")
     else:
         try:
-            main(setup)
+            main(setup, describe_peer)
         finally:
-            shutil.rmtree(output_root() / "numpy", ignore_errors=True)
+            shutil.rmtree(output_root() / side, ignore_errors=True)
             try:
-                output_root().rmdir()  # when the Swift side's files are gone too
+                output_root().rmdir()  # when the other sides' files are gone too
             except OSError:
                 pass
+
+
+def _tags(arguments):
+    return dict(argument.split("=", 1) for argument in arguments)
+
+
+if __name__ == "__main__":
+    child_main("numpy", setup, save_paths)

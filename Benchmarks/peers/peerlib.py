@@ -1,4 +1,4 @@
-"""What every numpy peer shares: the benchmark correlation, BLAS settings and the protocol.
+"""What every peer shares: the benchmark correlation, threads, BLAS settings and the protocol.
 
 A peer is a script with a ``setup(tags) -> run`` function: ``setup`` builds everything outside
 the measured region from the tags of the Swift benchmark (all values are strings) and returns a
@@ -6,10 +6,16 @@ zero-argument ``run`` that does the measured work once. ``main(setup)`` then ser
 
 * ``peer.py --serve``: reads one JSON object per line on stdin, ``{"run": {tags}}``, and
   answers each with one line ``{"seconds": s}`` (or ``{"error": "..."}``); the first line it
-  writes describes the peer (numpy version, BLAS libraries in use). ``compare.py`` talks to
-  peers this way, so that numpy is imported once and runs alternate with the Swift suite's.
+  writes describes the peer (numpy version, BLAS libraries in use, and what ``main``'s
+  ``describe`` adds). ``compare.py`` talks to peers this way, so that numpy is imported once
+  and runs alternate with the Swift suite's.
 * ``peer.py key=value ...``: runs the workload given by the tags on the command line (one
   warm-up, then ``--runs`` measured runs, default 5) and prints the timings, for use by hand.
+
+The ``threads`` tag (default 1) is the number of worker threads: the paths are split into that
+many contiguous parts (``split_paths``), each simulated by one thread with its own random
+stream (``worker_streams``) and its own buffers; ``run_in_threads`` runs them. BLAS uses one
+thread in every worker.
 """
 
 import argparse
@@ -17,8 +23,9 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-# One thread, whatever the machine says; must be set before numpy loads its BLAS.
+# One BLAS thread per worker, whatever the machine says; must be set before numpy loads its BLAS.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
@@ -54,8 +61,42 @@ def floats(tag):
     return np.array([float(x) for x in tag.split(",")])
 
 
+def thread_count(tags):
+    """The ``threads`` tag: the number of worker threads (default 1)."""
+    return int(tags.get("threads", "1"))
+
+
+def split_paths(paths, threads):
+    """The path counts of ``threads`` contiguous parts of ``paths`` paths, as equal as can be."""
+    return [paths * (w + 1) // threads - paths * w // threads for w in range(threads)]
+
+
+def worker_streams(seed, threads):
+    """One independent ``SeedSequence`` per worker thread, spawned from ``seed``."""
+    return np.random.SeedSequence(seed).spawn(threads)
+
+
+_pools = {}
+
+
+def run_in_threads(jobs):
+    """Runs the zero-argument callables ``jobs``, one per thread, and waits for them all.
+
+    One job runs on the calling thread; more run on a pool of as many threads, created once per
+    process and then reused (numpy releases the GIL in its random and ufunc loops).
+    """
+    if len(jobs) == 1:
+        jobs[0]()
+        return
+    pool = _pools.get(len(jobs))
+    if pool is None:
+        pool = _pools[len(jobs)] = ThreadPoolExecutor(len(jobs))
+    for _ in pool.map(lambda job: job(), jobs):  # re-raises a worker's exception
+        pass
+
+
 def describe():
-    """numpy's version and the BLAS libraries it loaded (threadpoolctl)."""
+    """numpy's version and the BLAS libraries loaded (threadpoolctl)."""
     blas = [
         {key: lib.get(key) for key in ("internal_api", "version", "architecture", "num_threads",
                                        "threading_layer", "filepath")}
@@ -71,9 +112,9 @@ def _timed(setup, tags):
     return (time.perf_counter_ns() - start) / 1e9
 
 
-def _serve(setup):
+def _serve(setup, description):
     out = sys.stdout
-    out.write(json.dumps({"peer": describe()}) + "\n")
+    out.write(json.dumps({"peer": description}) + "\n")
     out.flush()
     for line in sys.stdin:
         if not line.strip():
@@ -87,18 +128,20 @@ def _serve(setup):
         out.flush()
 
 
-def main(setup):
+def main(setup, describe_peer=None):
+    """Serves or runs ``setup``; ``describe_peer()`` adds to the description (a dict)."""
     parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__)
     parser.add_argument("--serve", action="store_true", help="answer run requests on stdin")
     parser.add_argument("--runs", type=int, default=5, help="measured runs (default 5)")
     parser.add_argument("tags", nargs="*", metavar="key=value", help="workload tags")
     args = parser.parse_args()
     with threadpool_limits(limits=1):
+        description = dict(describe(), **(describe_peer() if describe_peer else {}))
         if args.serve:
-            _serve(setup)
+            _serve(setup, description)
             return
         tags = dict(tag.split("=", 1) for tag in args.tags)
-        print(json.dumps(describe()))
+        print(json.dumps(description))
         _timed(setup, tags)  # warm-up
         seconds = sorted(_timed(setup, tags) for _ in range(args.runs))
         values = int(tags["values"]) if "values" in tags else None

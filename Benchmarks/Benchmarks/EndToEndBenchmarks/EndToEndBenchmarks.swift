@@ -1,8 +1,8 @@
-// End to end: one `scengine run` of scenarios/e2e-gbm50.yaml (release binary, --threads 1,
-// --progress none) per iteration, a child process timed from launch to exit, writing
-// prices.npy (float64) to a directory under $TMPDIR.
-// Peer: peers/e2e_numpy.py (a numpy script, also a child process, that simulates the same GBM
-// and np.save-s the prices to a directory beside it).
+// End to end: one `scengine run` of scenarios/e2e-gbm50.yaml, the W2 workload (release
+// binary, --threads SCENGINE_BENCH_THREADS, default 1, --progress none) per iteration, a child
+// process timed from launch to exit, writing prices.npy (float64) to a directory under $TMPDIR.
+// Peers: peers/e2e_numpy.py and peers/e2e_numba.py (a numpy or numba script, also a child
+// process, that simulates the same GBM and np.save-s the prices to a directory beside it).
 
 import Benchmark
 import BenchmarkSupport
@@ -32,6 +32,7 @@ struct RunWorkload {
   let steps: Int
   let assets: Int
   let gbm: BenchmarkGBM
+  let threads = BenchmarkThreads.count
   let seed: UInt64 = 20_261_129
 
   /// The directory of this package (`Benchmarks/`), from this file's path.
@@ -45,20 +46,21 @@ struct RunWorkload {
     return "\(tmp ?? "/tmp")/scengine-bench-e2e"
   }
 
-  /// The scenario file, relative to `Benchmarks/`; `make scenarios` writes it from the tags
-  /// and the peer checks that it matches them.
+  /// The scenario file, relative to `Benchmarks/`; `peers/e2e_numpy.py --write-scenario`
+  /// writes it from the tags and the peers check that it matches them.
   var scenario: String { "scenarios/e2e-gbm\(assets).yaml" }
   /// The numpy peer's block: cache-sized, as in the process suite.
   var block: Int { BenchmarkBlocks.cacheSizedPaths(steps: steps, assets: assets) }
   var values: Int { paths * (steps + 1) * assets }
 
-  /// `e2e gbm PATHSxSTEPSxASSETS`, the row name in the comparison table.
-  var name: String { "e2e gbm \(paths)x\(steps)x\(assets)" }
+  /// `E2E gbm PATHSxSTEPSxASSETS npy`, the row name in the comparison table.
+  var name: String { "E2E gbm \(paths)x\(steps)x\(assets) npy" }
 
   var tags: [String: String] {
     gbm.tags.merging([
       "paths": "\(paths)", "steps": "\(steps)", "assets": "\(assets)", "seed": "\(seed)",
       "block": "\(block)", "values": "\(values)", "scenario": scenario,
+      "threads": "\(threads)",
     ]) { $1 }
   }
 }
@@ -87,7 +89,9 @@ final class CLIRun {
     }
     let scenario = "\(RunWorkload.packageDirectory)/\(workload.scenario)"
     guard FileManager.default.fileExists(atPath: scenario) else {
-      throw RunFailure(description: "\(scenario) not found: run `make -C Benchmarks scenarios`")
+      throw RunFailure(
+        description: "\(scenario) not found: write it with "
+          + "`.venv/bin/python peers/e2e_numpy.py --write-scenario TAGS` (see README.md)")
     }
     outputDirectory = "\(RunWorkload.outputRoot)/scengine"
     // The suite runs with ordo-one's malloc interposer preloaded: the CLI must not inherit it.
@@ -104,7 +108,7 @@ final class CLIRun {
   var arguments: [String] {
     [
       "run", "\(RunWorkload.packageDirectory)/\(workload.scenario)", "--out", outputDirectory,
-      "--threads", "1", "--progress", "none",
+      "--threads", "\(workload.threads)", "--progress", "none",
     ]
   }
 

@@ -1,19 +1,25 @@
-// Price processes: PathSimulator.simulate(paths:into:workspace:) over all paths, one thread,
-// in cache-sized blocks of float64 prices written into one reused buffer.
-// Peer: peers/processes_numpy.py (numpy, vectorised over the paths of a block).
+// Price processes W1-W6: PathSimulator.simulate(paths:into:workspace:) over all paths, in
+// cache-sized blocks of float64 prices, on SCENGINE_BENCH_THREADS threads (default 1), each
+// with its own workspace and block buffer.
+// Peers: peers/processes_numpy.py (numpy, vectorised over the paths of a block) and
+// peers/processes_numba.py (numba, one fused loop over paths and steps).
 
 import Benchmark
 import BenchmarkSupport
+import Dispatch
+import Foundation
+import LinearAlgebra
 import Processes
 import Shocks
 
 let benchmarks: @Sendable () -> Void = {
   let workloads = [
-    ProcessWorkload(.gbm(.single), paths: 100_000, assets: 1),
-    ProcessWorkload(.gbm(.spread), paths: 10_000, assets: 50),
-    ProcessWorkload(.merton, paths: 100_000, assets: 1),
-    ProcessWorkload(.garchT, paths: 100_000, assets: 1),
-    ProcessWorkload(.regimes, paths: 100_000, assets: 1),
+    ProcessWorkload("W1", .gbm(.single), paths: 100_000, assets: 1),
+    ProcessWorkload("W2", .gbm(.spread), paths: 10_000, assets: 50),
+    ProcessWorkload("W3", .gbm(.spread), paths: 2_000, assets: 500),
+    ProcessWorkload("W4", .garchT, paths: 100_000, assets: 1),
+    ProcessWorkload("W5", .merton, paths: 100_000, assets: 1),
+    ProcessWorkload("W6", .regimes, paths: 100_000, assets: 1),
   ]
   for workload in workloads {
     Benchmark(workload.name, configuration: .peerComparison(tags: workload.tags)) {
@@ -126,15 +132,20 @@ enum ProcessModel {
   }
 }
 
-/// One process workload: `paths × steps × assets` prices (time index 0 not counted).
+/// One process workload: `paths × steps × assets` prices (time index 0 not counted), on
+/// `threads` threads.
 struct ProcessWorkload {
+  /// `W1` … `W6`, the workload's number in the issue.
+  let id: String
   let model: ProcessModel
   let paths: Int
   let steps = 252
   let assets: Int
+  let threads = BenchmarkThreads.count
   let seed: UInt64 = 20_261_129
 
-  init(_ model: ProcessModel, paths: Int, assets: Int) {
+  init(_ id: String, _ model: ProcessModel, paths: Int, assets: Int) {
+    self.id = id
     self.model = model
     self.paths = paths
     self.assets = assets
@@ -143,60 +154,104 @@ struct ProcessWorkload {
   var block: Int { BenchmarkBlocks.cacheSizedPaths(steps: steps, assets: assets) }
   var values: Int { paths * steps * assets }
 
-  /// `MODEL PATHSxSTEPSxASSETS`, the row name in the comparison table.
-  var name: String { "\(model.name) \(paths)x\(steps)x\(assets)" }
+  /// `ID MODEL PATHSxSTEPSxASSETS`, the row name in the comparison table.
+  var name: String { "\(id) \(model.name) \(paths)x\(steps)x\(assets)" }
 
-  /// Everything the peer needs to do the same work.
+  /// Everything the peers need to do the same work.
   var tags: [String: String] {
     model.tags.merging([
       "paths": "\(paths)", "steps": "\(steps)", "assets": "\(assets)", "seed": "\(seed)",
-      "block": "\(block)", "values": "\(values)",
+      "block": "\(block)", "values": "\(values)", "threads": "\(threads)",
     ]) { $1 }
+  }
+
+  /// The blocks of paths, in order: `block` paths each, the last one possibly shorter.
+  var blocks: [Range<Int>] {
+    stride(from: 0, to: paths, by: block).map { $0..<min($0 + block, paths) }
   }
 }
 
 /// The state of one benchmark run, built outside the measured region: the simulator (with its
-/// Cholesky factors), a workspace and a block buffer of prices written once, so that no page
-/// fault is timed.
+/// Cholesky factors) and, per thread, a workspace and a block buffer of prices written once,
+/// so that no page fault is timed.
 final class ProcessRun {
-  let workload: ProcessWorkload
-  let buffer: UnsafeMutableBufferPointer<Double>
-  private let simulateBlock: (Range<Int>) -> Void
+  private let simulate: () -> Void
 
   init(_ workload: ProcessWorkload) throws {
-    self.workload = workload
+    setBLASThreadCount(1)  // one BLAS thread per worker
     let correlation = try CorrelationMatrix(
       rows: BenchmarkCorrelation.oneFactor(assets: workload.assets))
     let process = try workload.model.process(assets: workload.assets, correlation: correlation)
     let grid = try TimeGrid(
       steps: workload.steps, timeStep: 1 / Double(workload.model.stepsPerYear))
-    let buffer = UnsafeMutableBufferPointer<Double>.allocate(
-      capacity: workload.block * (workload.steps + 1) * workload.assets)
-    buffer.initialize(repeating: 0)
-    self.buffer = buffer
-    simulateBlock = try Self.blockSimulation(
-      process, seed: workload.seed, grid: grid, output: BlockOutput(prices: buffer.baseAddress!))
+    simulate = try Self.simulation(process, workload: workload, grid: grid)
   }
 
-  /// A closure that simulates a block of paths into `output`, reusing one workspace.
-  private static func blockSimulation<P: PriceProcess>(
-    _ process: P, seed: UInt64, grid: TimeGrid, output: BlockOutput
-  ) throws -> (Range<Int>) -> Void {
-    let simulator = try PathSimulator(process: process, seed: seed, grid: grid)
-    var workspace = process.makeWorkspace(context: simulator.context)
-    return { paths in simulator.simulate(paths: paths, into: output, workspace: &workspace) }
+  /// A closure that simulates every path of the workload: `workload.threads` workers take
+  /// blocks from a shared counter, each simulating into its own buffer with its own workspace.
+  private static func simulation<P: PriceProcess>(
+    _ process: P, workload: ProcessWorkload, grid: TimeGrid
+  ) throws -> () -> Void {
+    let simulator = try PathSimulator(process: process, seed: workload.seed, grid: grid)
+    let blockValues = workload.block * (workload.steps + 1) * workload.assets
+    let workers = (0..<workload.threads).map { _ in
+      BlockWorker(simulator: simulator, values: blockValues)
+    }
+    let blocks = workload.blocks
+    return {
+      let next = BlockCounter(count: blocks.count)
+      if workers.count == 1 {
+        workers[0].simulate(blocks, next: next)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: workers.count) {
+          workers[$0].simulate(blocks, next: next)
+        }
+      }
+    }
+  }
+
+  /// Simulates every path, block after block, into the workers' buffers.
+  func simulateAllPaths() { simulate() }
+}
+
+/// One worker thread's state: a workspace and a block buffer, used by one thread at a time.
+final class BlockWorker<P: PriceProcess>: @unchecked Sendable {
+  let simulator: PathSimulator<P>
+  private var workspace: P.Workspace
+  private let buffer: UnsafeMutableBufferPointer<Double>
+
+  init(simulator: PathSimulator<P>, values: Int) {
+    self.simulator = simulator
+    workspace = simulator.process.makeWorkspace(context: simulator.context)
+    buffer = .allocate(capacity: values)
+    buffer.initialize(repeating: 0)
   }
 
   deinit { buffer.deallocate() }
 
-  /// Simulates every path, block after block, into the same buffer.
-  func simulateAllPaths() {
-    var start = 0
-    while start < workload.paths {
-      let end = min(start + workload.block, workload.paths)
-      simulateBlock(start..<end)
+  /// Simulates the blocks that `next` hands out until there are none left.
+  func simulate(_ blocks: [Range<Int>], next: BlockCounter) {
+    let output = BlockOutput(prices: buffer.baseAddress!)
+    while let index = next.take() {
+      simulator.simulate(paths: blocks[index], into: output, workspace: &workspace)
       blackHole(buffer)
-      start = end
     }
+  }
+}
+
+/// Hands out the block indices `0..<count`, each once, to the worker threads.
+final class BlockCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+  private let count: Int
+
+  init(count: Int) { self.count = count }
+
+  func take() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard next < count else { return nil }
+    next += 1
+    return next - 1
   }
 }

@@ -75,3 +75,10 @@ public enum BenchmarkBlocks {
     return paths
   }
 }
+
+/// The worker threads of a benchmark run: `SCENGINE_BENCH_THREADS` (default 1). `compare.py`
+/// starts a fresh suite process for every thread count; the suites put the count in the
+/// `threads` tag, so that the peers use as many.
+public enum BenchmarkThreads {
+  public static var count: Int { max(1, environmentInteger("SCENGINE_BENCH_THREADS") ?? 1) }
+}
