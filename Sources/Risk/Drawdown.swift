@@ -32,9 +32,22 @@ struct DrawdownTracker {
   /// Takes the next value of the series.
   @inline(__always)
   mutating func observe(_ value: Double) {
+    Self.observe(value, peak: &peak, largest: &largest)
+    sawNaN = sawNaN || value.isNaN
+  }
+
+  /// The update of `observe` on separate variables, for trackers kept in parallel arrays.
+  @inline(__always)
+  static func observe(_ value: Double, peak: inout Double, largest: inout Double) {
     peak = Swift.max(peak, value)
     largest = Swift.max(largest, 1 - value / peak)
-    sawNaN = sawNaN || value.isNaN
+  }
+
+  /// A tracker resumed from its parts (see `observe(_:peak:largest:)`).
+  init(peak: Double = -.infinity, largest: Double = 0, sawNaN: Bool = false) {
+    self.peak = peak
+    self.largest = largest
+    self.sawNaN = sawNaN
   }
 
   /// max_{u ≤ t} (1 − S_u / peak_u), NaN once a NaN has been seen.

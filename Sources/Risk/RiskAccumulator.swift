@@ -99,33 +99,48 @@ public final class RiskAccumulator: @unchecked Sendable {
       firstPath >= paths.lowerBound && firstPath + pathCount <= paths.upperBound,
       "risk block \(firstPath)..<\(firstPath + pathCount) lies outside paths \(paths)")
     let pathCapacity = paths.count
-    var trackers = [DrawdownTracker](repeating: DrawdownTracker(), count: assetCount)
+    // The drawdown trackers of the assets as parallel arrays (peaks, largest drawdowns, NaN
+    // flags) in plain buffers, so that the step loop runs across the assets in vector lanes.
+    let peak = UnsafeMutablePointer<Double>.allocate(capacity: max(1, assetCount))
+    let largest = UnsafeMutablePointer<Double>.allocate(capacity: max(1, assetCount))
+    let sawNaN = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, assetCount))
+    defer {
+      peak.deallocate()
+      largest.deallocate()
+      sawNaN.deallocate()
+    }
     for block in 0..<pathCount {
       let slot = firstPath - paths.lowerBound + block
       precondition(!added[slot], "risk figures of path \(firstPath + block) were added twice")
       let base = block * pathStride
-      for asset in 0..<assetCount { trackers[asset] = DrawdownTracker() }
+      peak.update(repeating: -.infinity, count: assetCount)
+      largest.update(repeating: 0, count: assetCount)
+      sawNaN.update(repeating: 0, count: assetCount)
       var portfolio = DrawdownTracker()
       var portfolioValue = 0.0
       var initialPortfolioValue = 0.0
       for step in 0...steps {
-        let row = base + step * assetCount
-        portfolioValue = 0
+        let row = prices.baseAddress! + base + step * assetCount
         for asset in 0..<assetCount {
-          let price = prices[row + asset]
-          trackers[asset].observe(price)
-          if let portfolioWeights {
-            portfolioValue += portfolioWeights[asset] * (price / prices[base + asset])
-          }
+          let price = row[asset]
+          DrawdownTracker.observe(price, peak: &peak[asset], largest: &largest[asset])
+          sawNaN[asset] |= price.isNaN ? 1 : 0
         }
-        if step == 0 { initialPortfolioValue = portfolioValue }
-        portfolio.observe(portfolioValue)
+        if let portfolioWeights {
+          portfolioValue = 0
+          for asset in 0..<assetCount {
+            portfolioValue += portfolioWeights[asset] * (row[asset] / prices[base + asset])
+          }
+          if step == 0 { initialPortfolioValue = portfolioValue }
+          portfolio.observe(portfolioValue)
+        }
       }
       let last = base + steps * assetCount
       for asset in 0..<assetCount {
         let index = asset * pathCapacity + slot
         terminalReturns[index] = prices[last + asset] / prices[base + asset] - 1
-        maxDrawdowns[index] = trackers[asset].maximum
+        maxDrawdowns[index] =
+          DrawdownTracker(peak: peak[asset], largest: largest[asset], sawNaN: sawNaN[asset] != 0).maximum
       }
       if portfolioWeights != nil {
         let index = assetCount * pathCapacity + slot
