@@ -34,14 +34,28 @@ enum Exponential {
   static let largestFastBits = (708.0).bitPattern
   static let chunk = 64
 
+  /// The bits of `|x|`, which order like the magnitudes (NaN above infinity): a running
+  /// `max` of them tells whether every value is in the fast range.
+  @inline(__always)
+  static func magnitudeBits(_ x: Double) -> UInt64 { x.bitPattern & 0x7FFF_FFFF_FFFF_FFFF }
+
   /// Replaces each of `count` values at `values` by its exponential.
-  static func exponentiate(_ values: UnsafeMutablePointer<Double>, count: Int) {
+  ///
+  /// - Parameter largestMagnitudeBits: the largest `magnitudeBits` of the values, when the
+  ///   caller has it at hand (it saves a pass over the values); `nil` to have it found here.
+  static func exponentiate(
+    _ values: UnsafeMutablePointer<Double>, count: Int, largestMagnitudeBits: UInt64? = nil
+  ) {
+    if let largest = largestMagnitudeBits, largest <= largestFastBits {
+      for i in 0..<count { values[i] = fast(values[i]) }
+      return
+    }
     var start = 0
     while start < count {
       let end = min(start + chunk, count)
       var largest: UInt64 = 0
       for i in start..<end {
-        largest = max(largest, values[i].bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+        largest = max(largest, magnitudeBits(values[i]))
       }
       if largest <= largestFastBits {
         for i in start..<end { values[i] = fast(values[i]) }

@@ -115,21 +115,28 @@ public struct BlockArrays: Sendable {
 func pricesFromLogReturns(
   _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int, assets n: Int
 ) {
+  // The largest magnitude of the log prices, found on the way: whether all are in the fast
+  // range of the exponential.
+  var largest: UInt64 = 0
   if n == 1 {
     // One asset: the running log price stays in a register.
     var level = log(initialPrices[0])
     for t in 1..<(steps + 1) {
       level += prices[t]
       prices[t] = level
+      largest = max(largest, Exponential.magnitudeBits(level))
     }
   } else {
     for a in 0..<n { prices[a] = log(initialPrices[a]) }
     for t in 0..<steps {
       let previous = prices + t * n
       let row = previous + n
-      for a in 0..<n { row[a] += previous[a] }
+      for a in 0..<n {
+        row[a] += previous[a]
+        largest = max(largest, Exponential.magnitudeBits(row[a]))
+      }
     }
   }
-  Exponential.exponentiate(prices + n, count: steps * n)
+  Exponential.exponentiate(prices + n, count: steps * n, largestMagnitudeBits: largest)
   for a in 0..<n { prices[a] = initialPrices[a] }
 }

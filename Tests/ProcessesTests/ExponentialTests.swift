@@ -62,6 +62,22 @@ struct ExponentialTests {
     }
   }
 
+  @Test("a largest magnitude given by the caller gives the same results, in and out of range")
+  func givenLargest() {
+    for values in [[0.1, -3, 4.6, 700], [0.1, 800, -1], [1, .nan, 2], [-750, 0]] as [[Double]] {
+      let largest = values.map(Exponential.magnitudeBits).max()!
+      var found = values
+      found.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: $0.count) }
+      var given = values
+      given.withUnsafeMutableBufferPointer {
+        Exponential.exponentiate($0.baseAddress!, count: $0.count, largestMagnitudeBits: largest)
+      }
+      #expect(
+        zip(found, given).allSatisfy { $0.bitPattern == $1.bitPattern },
+        "exp of \(values): \(found) without the largest magnitude, \(given) with it")
+    }
+  }
+
   @Test("the result does not depend on how the values are split into calls")
   func splitting() {
     var rng = PathStream(seed: 3, path: 1)
