@@ -139,7 +139,7 @@ public struct Runner: Sendable {
     }
     let risk = RiskAccumulator(assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)
     let blocks = plan.blocks
-    let next = WorkQueue(count: blocks.count)
+    let next = BlockQueue(count: blocks.count)
     let failure = CancellationFlag()
     let steps = spec.grid.steps
     let n = spec.assets.count
@@ -187,21 +187,6 @@ public struct Runner: Sendable {
       throw RunError(error.description)
     }
     return (records, summary)
-  }
-}
-
-/// Hands out block numbers to worker threads, in order.
-final class WorkQueue: @unchecked Sendable {
-  private var next = 0
-  private let count: Int
-  private let lock = DispatchSemaphore(value: 1)
-  init(count: Int) { self.count = count }
-  func take() -> Int? {
-    lock.wait()
-    defer { lock.signal() }
-    guard next < count else { return nil }
-    next += 1
-    return next - 1
   }
 }
 

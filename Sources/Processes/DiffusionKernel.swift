@@ -102,18 +102,12 @@ public final class DiffusionWorkspace {
     drift = table(\.drift)
     volatility = table(\.volatility)
     compensation = table(\.compensation)
-    shocks = .allocate(capacity: max(1, steps * assets))
-    shocks.initialize(repeating: 0, count: max(1, steps * assets))
-    jumpSum = .allocate(capacity: max(1, assets))
-    jumpSum.initialize(repeating: 0, count: max(1, assets))
-    jumpCount = .allocate(capacity: max(1, assets))
-    jumpCount.initialize(repeating: 0, count: max(1, assets))
-    jumpWords = .allocate(capacity: 2 * max(1, steps))
-    jumpWords.initialize(repeating: 0, count: 2 * max(1, steps))
-    regime = .allocate(capacity: max(1, steps))
-    regime.initialize(repeating: 0, count: max(1, steps))
-    factorByStep = .allocate(capacity: max(1, steps))
-    factorByStep.initialize(repeating: 0, count: max(1, steps))
+    shocks = .filled(0, count: steps * assets)
+    jumpSum = .filled(0, count: assets)
+    jumpCount = .filled(0, count: assets)
+    jumpWords = .filled(0, count: 2 * steps)
+    regime = .filled(0, count: steps)
+    factorByStep = .filled(0, count: steps)
   }
 
   deinit {
@@ -206,7 +200,7 @@ struct DiffusionKernel {
     let jumps = w.hasJumps || schedule.forcedJump != nil
     let plain = schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
       && schedule.historicalReturn == nil && schedule.shockReturn == nil
-    if jumps && w.hasJumps { prefetchJumpBlocks(seed: context.seed, path: path, steps: steps, workspace: w) }
+    if w.hasJumps { prefetchJumpBlocks(seed: context.seed, path: path, steps: steps, workspace: w) }
     if plain {
       // One multiply-add per value (plus the jumps of the step).
       let shocks = w.shocks
@@ -362,22 +356,18 @@ final class JumpTable {
     self.regimes = k
     let size = max(1, k * n)
     self.size = size
-    hasJumps = .allocate(capacity: max(1, k))
-    systemic = .allocate(capacity: max(1, k))
-    kou = .allocate(capacity: max(1, k))
-    intensity = .allocate(capacity: size)
-    first = .allocate(capacity: size)
-    second = .allocate(capacity: size)
-    third = .allocate(capacity: size)
-    stepCounts = .allocate(capacity: size)
-    for p in [intensity, first, second, third] { p.initialize(repeating: 0, count: size) }
-    stepCounts.initialize(repeating: PoissonDistribution(validatedMean: 0), count: size)
-    quietThreshold = .allocate(capacity: max(1, k))
-    quietThreshold.initialize(repeating: -1, count: max(1, k))
+    hasJumps = .filled(false, count: k)
+    systemic = .filled(false, count: k)
+    kou = .filled(false, count: k)
+    intensity = .filled(0, count: size)
+    first = .filled(0, count: size)
+    second = .filled(0, count: size)
+    third = .filled(0, count: size)
+    stepCounts = .filled(PoissonDistribution(validatedMean: 0), count: size)
+    quietThreshold = .filled(-1, count: k)
     for (s, regime) in regimes.enumerated() {
       hasJumps[s] = regime.jumps != nil
       systemic[s] = regime.jumps?.systemic ?? false
-      kou[s] = false
       guard let jumps = regime.jumps else { continue }
       for a in 0..<n {
         intensity[s * n + a] = jumps.intensity[a]
@@ -466,5 +456,15 @@ struct PrefetchedStream: RandomNumberGenerator {
     default:
       return rest.next()
     }
+  }
+}
+
+extension UnsafeMutablePointer {
+  /// A new buffer of `count` elements (at least one, so that no size is a special case), each
+  /// `value`; the owner deallocates it.
+  fileprivate static func filled(_ value: Pointee, count: Int) -> Self {
+    let buffer = allocate(capacity: Swift.max(1, count))
+    buffer.initialize(repeating: value, count: Swift.max(1, count))
+    return buffer
   }
 }

@@ -244,11 +244,13 @@ public struct GARCHProcess: PriceProcess {
           var h = initialVariance[a]
           let (om, al, be) = (omega[a], alpha[a], beta[a])
           let ga = type == .gjr ? gamma[a] : 0
+          let rate = riskNeutralDrift?[a]
+          let m = mean[a]
           for t in 0..<steps {
             let i = t * n + a
             let z = shocks[i]
             let sd = h.squareRoot()
-            let mu = riskNeutralDrift.map { $0[a] - 0.5 * sd * sd } ?? mean[a]
+            let mu = rate.map { $0 - 0.5 * sd * sd } ?? m
             returns[i] = mu + sd * z
             output.variance?[i] = sd * sd
             h = om + (al + (z < 0 ? ga : 0)) * (h * (z * z)) + be * h

@@ -66,10 +66,10 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     }
     let steps = context.grid.steps
     let n = process.assetCount
-    let next = BlockCounter()
+    let next = BlockQueue(count: blocks.count)
     DispatchQueue.concurrentPerform(iterations: max(1, min(threads, blocks.count))) { _ in
       var workspace = process.makeWorkspace(context: context)
-      while let b = next.take(limit: blocks.count) {
+      while let b = next.take() {
         let block = blocks[b]
         let offset = block.lowerBound - paths.lowerBound
         var out = output
@@ -85,17 +85,23 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
   }
 }
 
-/// Hands out block numbers to worker threads.
-final class BlockCounter: @unchecked Sendable {
-  private var value = 0
+/// Hands out the block numbers `0..<count`, each once and in increasing order, to worker
+/// threads that each take the next one when they finish the last: the work loop of
+/// `simulate(paths:into:threads:blockSize:)`, of the runner and of the benchmarks.
+public final class BlockQueue: @unchecked Sendable {
+  public let count: Int
+  private var next = 0
   private let lock = DispatchSemaphore(value: 1)
 
-  func take(limit: Int) -> Int? {
+  public init(count: Int) { self.count = count }
+
+  /// The next block number, or `nil` once all `count` have been handed out.
+  public func take() -> Int? {
     lock.wait()
     defer { lock.signal() }
-    guard value < limit else { return nil }
-    value += 1
-    return value - 1
+    guard next < count else { return nil }
+    next += 1
+    return next - 1
   }
 }
 

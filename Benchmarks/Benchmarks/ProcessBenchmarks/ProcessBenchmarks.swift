@@ -199,7 +199,7 @@ final class ProcessRun {
     }
     let blocks = workload.blocks
     return {
-      let next = BlockCounter(count: blocks.count)
+      let next = BlockQueue(count: blocks.count)
       if workers.count == 1 {
         workers[0].simulate(blocks, next: next)
       } else {
@@ -230,28 +230,11 @@ final class BlockWorker<P: PriceProcess>: @unchecked Sendable {
   deinit { buffer.deallocate() }
 
   /// Simulates the blocks that `next` hands out until there are none left.
-  func simulate(_ blocks: [Range<Int>], next: BlockCounter) {
+  func simulate(_ blocks: [Range<Int>], next: BlockQueue) {
     let output = BlockOutput(prices: buffer.baseAddress!)
     while let index = next.take() {
       simulator.simulate(paths: blocks[index], into: output, workspace: &workspace)
       blackHole(buffer)
     }
-  }
-}
-
-/// Hands out the block indices `0..<count`, each once, to the worker threads.
-final class BlockCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var next = 0
-  private let count: Int
-
-  init(count: Int) { self.count = count }
-
-  func take() -> Int? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard next < count else { return nil }
-    next += 1
-    return next - 1
   }
 }
