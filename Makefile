@@ -17,7 +17,7 @@ export CPU_FLAGS
 RELEASE_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
-.PHONY: all build test run bench deps python-deps clean
+.PHONY: all build test run bench deps python-deps clean lint format
 
 all: build
 
@@ -51,12 +51,22 @@ $(VENV)/.installed: requirements-test.txt
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-test: deps python-deps
+LINT_PATHS := Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Benchmarks/Benchmarks
+
+test: deps python-deps lint
 	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test $(TEST_FLAGS)
 	@if ls Tests/python/test_*.py >/dev/null 2>&1; then \
 	  SCENGINE_BIN=$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine $(VENV)/bin/python -m pytest -q Tests/python; \
 	fi
+
+# The formatter configured in .swift-format (2 spaces, 100 columns); `make format` fixes what
+# `make lint` reports.
+lint:
+	$(SWIFT) format lint --strict --recursive $(LINT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(LINT_PATHS)
 
 run: build
 	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine run Scenarios/quickstart.yaml --out out/quickstart

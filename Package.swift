@@ -57,6 +57,8 @@ let package = Package(
       dependencies: ["Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport"]),
     .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
     .testTarget(name: "CLITests", dependencies: ["scengine", "ScengineTestSupport"]),
+    // Hostile and careless inputs through the binary, one file per class (see HostileCase).
+    .testTarget(name: "HostileInputTests", dependencies: ["scengine", "ScengineTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -27,7 +27,8 @@ public struct CholeskyFactor: Sendable, Equatable {
     let n = a.rows
     var factor = a.elements
     let info = factor.withUnsafeMutableBufferPointer { buffer in
-      LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(max(n, 1)))
+      LAPACKE_dpotrf(
+        LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(max(n, 1)))
     }
     if info == 0 {
       for i in 0..<n {
@@ -46,7 +47,9 @@ public struct CholeskyFactor: Sendable, Equatable {
   }
 
   /// The outer-product Cholesky algorithm with zero pivots tolerated.
-  static func semidefinite(_ a: Matrix, tolerance given: Double?) throws(LinearAlgebraError) -> (Matrix, Int) {
+  static func semidefinite(_ a: Matrix, tolerance given: Double?) throws(LinearAlgebraError) -> (
+    Matrix, Int
+  ) {
     let n = a.rows
     var l = Matrix(rows: n, columns: n)
     var maxDiagonal = 0.0

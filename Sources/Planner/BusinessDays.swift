@@ -67,7 +67,8 @@ enum BusinessDays {
     let d = try parse(start, field: field)
     let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     guard weekday(d) < 5 else {
-      throw field.error("\(d) is a \(names[weekday(d)]); the start must be a business day (Monday to Friday)")
+      throw field.error(
+        "\(d) is a \(names[weekday(d)]); the start must be a business day (Monday to Friday)")
     }
     var out: [String] = []
     out.reserveCapacity(count)
@@ -91,21 +92,30 @@ struct PriceTable {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw field.error("cannot read price file \(path)")
     }
-    var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-      .filter { !$0.isEmpty }
+    var lines = text.split(whereSeparator: \.isNewline).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    .filter { !$0.isEmpty }
     guard !lines.isEmpty else { throw field.error("price file \(path) is empty") }
-    let header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let header = lines.removeFirst().split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     guard let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" }) else {
-      throw field.error("price file \(path) has no 'date' column; columns are \(header.joined(separator: ", "))")
+      throw field.error(
+        "price file \(path) has no 'date' column; columns are \(header.joined(separator: ", "))")
     }
     var rows: [(BusinessDays.Day, [Substring])] = []
     for (i, line) in lines.enumerated() {
       let cells = line.split(separator: ",", omittingEmptySubsequences: false)
       guard cells.count == header.count else {
-        throw ScenarioError(file: path, field: "", line: i + 2, message: "\(cells.count) cells, the header has \(header.count)")
+        throw ScenarioError(
+          file: path, field: "", line: i + 2,
+          message: "\(cells.count) cells, the header has \(header.count)")
       }
       guard let d = BusinessDays.parse(String(cells[dateColumn])) else {
-        throw ScenarioError(file: path, field: "date", line: i + 2, message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
+        throw ScenarioError(
+          file: path, field: "date", line: i + 2,
+          message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
       }
       rows.append((d, cells))
     }
@@ -118,17 +128,22 @@ struct PriceTable {
     throws(ScenarioError) -> [Double]
   {
     guard let c = header.firstIndex(of: column) else {
-      throw field.error("price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))")
+      throw field.error(
+        "price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))"
+      )
     }
     var prices: [Double] = []
     for (i, row) in rows.enumerated() where row.0 >= from && row.0 <= to {
       guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isFinite else {
-        throw ScenarioError(file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
+        throw ScenarioError(
+          file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
       }
       prices.append(p)
     }
     guard prices.count >= 2 else {
-      throw field.error("price file \(file) has \(prices.count) prices between \(from) and \(to); at least 2 are needed")
+      throw field.error(
+        "price file \(file) has \(prices.count) prices between \(from) and \(to); at least 2 are needed"
+      )
     }
     return (1..<prices.count).map { Foundation.log(prices[$0] / prices[$0 - 1]) }
   }

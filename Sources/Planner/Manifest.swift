@@ -25,12 +25,19 @@ public enum JSONValue: Codable, Sendable, Equatable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.singleValueContainer()
-    if c.decodeNil() { self = .null }
-    else if let v = try? c.decode(Bool.self) { self = .bool(v) }
-    else if let v = try? c.decode(Double.self) { self = .number(v) }
-    else if let v = try? c.decode(String.self) { self = .string(v) }
-    else if let v = try? c.decode([JSONValue].self) { self = .array(v) }
-    else { self = .object(try c.decode([String: JSONValue].self)) }
+    if c.decodeNil() {
+      self = .null
+    } else if let v = try? c.decode(Bool.self) {
+      self = .bool(v)
+    } else if let v = try? c.decode(Double.self) {
+      self = .number(v)
+    } else if let v = try? c.decode(String.self) {
+      self = .string(v)
+    } else if let v = try? c.decode([JSONValue].self) {
+      self = .array(v)
+    } else {
+      self = .object(try c.decode([String: JSONValue].self))
+    }
   }
 
   static func numbers(_ v: [Double]) -> JSONValue { .array(v.map { .number($0) }) }
@@ -112,7 +119,9 @@ extension ScenarioSpec {
   /// The model's resolved parameters, for the manifest and `scengine check`.
   public var modelParameters: [String: JSONValue] {
     func jumps(_ j: JumpSpecification) -> JSONValue {
-      var o: [String: JSONValue] = ["intensity": .numbers(j.intensity), "systemic": .bool(j.systemic)]
+      var o: [String: JSONValue] = [
+        "intensity": .numbers(j.intensity), "systemic": .bool(j.systemic),
+      ]
       switch j.sizes {
       case .normal(let m, let s):
         o["mean"] = .numbers(m)
@@ -126,10 +135,13 @@ extension ScenarioSpec {
     }
     switch model {
     case .gbm(let m):
-      return ["type": .string("gbm"), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility)]
+      return [
+        "type": .string("gbm"), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility),
+      ]
     case .jumpDiffusion(let m):
       return [
-        "type": .string(model.key), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility),
+        "type": .string(model.key), "drift": .numbers(m.drift),
+        "volatility": .numbers(m.volatility),
         "jumps": jumps(m.jumps),
       ]
     case .garch(let m):
@@ -146,8 +158,12 @@ extension ScenarioSpec {
     case .regime(let m):
       var regimes: [String: JSONValue] = [:]
       for r in m.regimes {
-        var o: [String: JSONValue] = ["drift": .numbers(r.drift), "volatility": .numbers(r.volatility)]
-        if let c = r.correlation { o["correlation"] = .array(c.matrix.rowArrays.map { .numbers($0) }) }
+        var o: [String: JSONValue] = [
+          "drift": .numbers(r.drift), "volatility": .numbers(r.volatility),
+        ]
+        if let c = r.correlation {
+          o["correlation"] = .array(c.matrix.rowArrays.map { .numbers($0) })
+        }
         if let j = r.jumps { o["jumps"] = jumps(j) }
         regimes[r.name] = .object(o)
       }
@@ -175,7 +191,8 @@ extension ScenarioSpec {
       repair: correlation.repair.map {
         Manifest.Repair(
           method: "higham2002", frobeniusDistance: $0.frobeniusDistance,
-          eigenvaluesClipped: $0.eigenvaluesClipped, smallestInputEigenvalue: $0.smallestInputEigenvalue)
+          eigenvaluesClipped: $0.eigenvaluesClipped,
+          smallestInputEigenvalue: $0.smallestInputEigenvalue)
       })
   }
 }

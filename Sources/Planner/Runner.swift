@@ -41,7 +41,8 @@ public struct Runner: Sendable {
     self.command = command
   }
 
-  public func run(cancel: CancellationFlag, progress: ProgressCounter) throws(RunError) -> RunResult {
+  public func run(cancel: CancellationFlag, progress: ProgressCounter) throws(RunError) -> RunResult
+  {
     let spec = plan.spec
     let fm = FileManager.default
     let manifestPath = "\(outputDirectory)/manifest.json"
@@ -50,10 +51,12 @@ public struct Runner: Sendable {
       // An earlier run's manifest must not vouch for files this run replaces.
       if fm.fileExists(atPath: manifestPath) { try fm.removeItem(atPath: manifestPath) }
       for v in spec.variants {
-        try fm.createDirectory(atPath: "\(outputDirectory)/\(v.name)", withIntermediateDirectories: true)
+        try fm.createDirectory(
+          atPath: "\(outputDirectory)/\(v.name)", withIntermediateDirectories: true)
       }
     } catch {
-      throw RunError("cannot create output directory \(outputDirectory): \(error.localizedDescription)")
+      throw RunError(
+        "cannot create output directory \(outputDirectory): \(error.localizedDescription)")
     }
     let start = DispatchTime.now()
     var files: [FileRecord] = []
@@ -72,15 +75,21 @@ public struct Runner: Sendable {
       }
       files += records
       summaries.append((variant.name, summary))
-      variants.append(.init(name: variant.name, stresses: variant.stresses.map(\.description), seconds: seconds(since: t0)))
+      variants.append(
+        .init(
+          name: variant.name, stresses: variant.stresses.map(\.description),
+          seconds: seconds(since: t0)))
     }
     let manifest = Manifest(
       version: EngineInfo.version,
-      scenario: .init(file: spec.file, name: spec.name, description: spec.description, sha256: scenarioSHA256),
+      scenario: .init(
+        file: spec.file, name: spec.name, description: spec.description, sha256: scenarioSHA256),
       seed: spec.seed, paths: spec.paths, steps: spec.grid.steps, dt: spec.grid.timeStep,
-      assets: spec.assets, initial: spec.initialPrices, dates: spec.dates, measure: spec.measureJSON,
+      assets: spec.assets, initial: spec.initialPrices, dates: spec.dates,
+      measure: spec.measureJSON,
       correlation: spec.correlationRecord, model: spec.modelParameters, portfolio: spec.portfolio,
-      output: .init(format: spec.output.format.rawValue, precision: spec.output.precision.rawValue,
+      output: .init(
+        format: spec.output.format.rawValue, precision: spec.output.precision.rawValue,
         emit: spec.output.emit.map(\.rawValue)),
       variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
       seconds: seconds(since: start), command: command)
@@ -98,7 +107,9 @@ public struct Runner: Sendable {
   /// Removes the files this run finished, when the run as a whole fails (no manifest vouches
   /// for them, and a reader globbing `*/prices.npy` must not take them for a finished run).
   private func removeFinished(_ files: [FileRecord]) {
-    for record in files { try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(record.path)") }
+    for record in files {
+      try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(record.path)")
+    }
   }
 
   /// The shell's convention for a run stopped by a signal: 128 + its number.
@@ -110,14 +121,19 @@ public struct Runner: Sendable {
     Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
   }
 
-  private func runVariant(_ variant: VariantSpec, cancel: CancellationFlag, progress: ProgressCounter)
+  private func runVariant(
+    _ variant: VariantSpec, cancel: CancellationFlag, progress: ProgressCounter
+  )
     throws(RunError) -> ([FileRecord], RiskSummary)
   {
     switch plan.spec.model {
     case .gbm(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
-    case .jumpDiffusion(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
-    case .garch(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
-    case .regime(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .jumpDiffusion(let m):
+      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .garch(let m):
+      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .regime(let m):
+      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
     }
   }
 
@@ -127,7 +143,8 @@ public struct Runner: Sendable {
     let spec = plan.spec
     let simulator: PathSimulator<P>
     do {
-      simulator = try PathSimulator(process: process, seed: spec.seed, grid: spec.grid, schedule: variant.schedule)
+      simulator = try PathSimulator(
+        process: process, seed: spec.seed, grid: spec.grid, schedule: variant.schedule)
     } catch {
       throw RunError("\(spec.file): variants.\(variant.name): \(error.description)")
     }
@@ -137,7 +154,8 @@ public struct Runner: Sendable {
     } catch {
       throw RunError(error.description)
     }
-    let risk = RiskAccumulator(assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)
+    let risk = RiskAccumulator(
+      assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)
     let blocks = plan.blocks
     let next = BlockQueue(count: blocks.count)
     let failure = CancellationFlag()
@@ -150,7 +168,8 @@ public struct Runner: Sendable {
       if emit.contains(.jumps) { latent.insert(.jumps) }
       if emit.contains(.regimes) { latent.insert(.regimes) }
       var arrays = BlockArrays(
-        paths: plan.blockSize, steps: steps, assets: n, returns: emit.contains(.returns), latent: latent)
+        paths: plan.blockSize, steps: steps, assets: n, returns: emit.contains(.returns),
+        latent: latent)
       var workspace = process.makeWorkspace(context: simulator.context)
       while !cancel.isCancelled && !failure.isCancelled, let b = next.take() {
         let block = blocks[b]
@@ -164,7 +183,8 @@ public struct Runner: Sendable {
           return
         }
         arrays.prices.withUnsafeBufferPointer { p in
-          risk.add(prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
+          risk.add(
+            prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
             firstPath: block.lowerBound, pathCount: block.count, steps: steps)
         }
         progress.add(block.count)
@@ -179,9 +199,10 @@ public struct Runner: Sendable {
     do {
       records = try sinks.finish(sync: plan.sync)
       let bytes = try encodeJSON(summary)
-      records.append(try writeFileAtomically(
-        bytes, path: "\(outputDirectory)/\(variant.name)/summary.json",
-        relativePath: "\(variant.name)/summary.json", sync: plan.sync))
+      records.append(
+        try writeFileAtomically(
+          bytes, path: "\(outputDirectory)/\(variant.name)/summary.json",
+          relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
       throw RunError(error.description)
@@ -220,7 +241,12 @@ final class VariantSinks: @unchecked Sendable {
         case .regimes: (dtype, shape) = (.uint8, [p, s])
         }
         let name = "\(variant)/\(series.rawValue).npy"
-        npy.append((series, try NPYFileWriter(path: "\(directory)/\(name)", relativePath: name, dtype: dtype, shape: shape)))
+        npy.append(
+          (
+            series,
+            try NPYFileWriter(
+              path: "\(directory)/\(name)", relativePath: name, dtype: dtype, shape: shape)
+          ))
       }
     } catch {
       abandon()
@@ -234,7 +260,9 @@ final class VariantSinks: @unchecked Sendable {
     let c = block.count
     if let csv {
       try a.prices.withUnsafeBufferPointer { p throws(PathFilesError) in
-        try csv.write(prices: UnsafeBufferPointer(rebasing: p[..<(c * (s + 1) * n)]), firstPath: block.lowerBound, pathCount: c)
+        try csv.write(
+          prices: UnsafeBufferPointer(rebasing: p[..<(c * (s + 1) * n)]),
+          firstPath: block.lowerBound, pathCount: c)
       }
       return
     }
@@ -248,17 +276,21 @@ final class VariantSinks: @unchecked Sendable {
         try write(a.variance, count: c * s * n, at: block.lowerBound * s * n, to: writer)
       case .jumps:
         try a.jumps.withUnsafeBufferPointer { p throws(PathFilesError) in
-          try writer.write(UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: block.lowerBound * s * n)
+          try writer.write(
+            UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: block.lowerBound * s * n)
         }
       case .regimes:
         try a.regimes.withUnsafeBufferPointer { p throws(PathFilesError) in
-          try writer.write(UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: block.lowerBound * s)
+          try writer.write(
+            UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: block.lowerBound * s)
         }
       }
     }
   }
 
-  private func write(_ values: [Double], count: Int, at offset: Int, to writer: NPYFileWriter) throws(PathFilesError) {
+  private func write(_ values: [Double], count: Int, at offset: Int, to writer: NPYFileWriter)
+    throws(PathFilesError)
+  {
     try values.withUnsafeBufferPointer { p throws(PathFilesError) in
       try writer.write(UnsafeBufferPointer(rebasing: p[..<count]), atElement: offset)
     }

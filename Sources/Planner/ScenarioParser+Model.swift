@@ -11,8 +11,10 @@ extension ScenarioParser {
     let kinds = ["gbm", "merton", "kou", "garch", "regime"]
     let given = m.keys
     guard given.count == 1, let kind = given.first else {
-      throw f.error(given.isEmpty ? "expected exactly one of \(kinds.joined(separator: ", "))"
-        : "give exactly one model, got \(given.joined(separator: ", "))")
+      throw f.error(
+        given.isEmpty
+          ? "expected exactly one of \(kinds.joined(separator: ", "))"
+          : "give exactly one model, got \(given.joined(separator: ", "))")
     }
     // The key's value node carries the line of the unknown model.
     let body = m.optional(kind)!
@@ -29,8 +31,10 @@ extension ScenarioParser {
       let (drift, vol) = try diffusion(&p, fields: &fields)
       try p.finish(allowed: ["drift", "volatility"])
       do {
-        return .gbm(try GeometricBrownianMotion(
-          initialPrices: initial, drift: drift, volatility: vol, correlation: correlation, measure: measure))
+        return .gbm(
+          try GeometricBrownianMotion(
+            initialPrices: initial, drift: drift, volatility: vol, correlation: correlation,
+            measure: measure))
       } catch {
         throw locate(error, in: fields, otherwise: body)
       }
@@ -38,17 +42,20 @@ extension ScenarioParser {
       var p = try body.mapping()
       var fields = ParameterFields()
       let (drift, vol) = try diffusion(&p, fields: &fields)
-      let jumps = try parseJumps(p.required("jumps", "the jump parameters"), kou: kind == "kou", fields: &fields)
+      let jumps = try parseJumps(
+        p.required("jumps", "the jump parameters"), kou: kind == "kou", fields: &fields)
       try p.finish(allowed: ["drift", "volatility", "jumps"])
       do {
-        return .jumpDiffusion(try JumpDiffusion(
-          initialPrices: initial, drift: drift, volatility: vol, jumps: jumps,
-          correlation: correlation, measure: measure))
+        return .jumpDiffusion(
+          try JumpDiffusion(
+            initialPrices: initial, drift: drift, volatility: vol, jumps: jumps,
+            correlation: correlation, measure: measure))
       } catch {
         throw locate(error, in: fields, otherwise: body)
       }
     case "garch":
-      return .garch(try parseGARCH(body, initial: initial, correlation: correlation, measure: measure))
+      return .garch(
+        try parseGARCH(body, initial: initial, correlation: correlation, measure: measure))
     default:
       return .regime(try parseRegime(body, initial: initial, measure: measure))
     }
@@ -58,9 +65,11 @@ extension ScenarioParser {
   func diffusion(_ p: inout MappingReader, fields: inout ParameterFields) throws(ScenarioError)
     -> (drift: [Double], volatility: [Double])
   {
-    let drift = try perAsset(fields.record("drift", p.required("drift", "annualized drift")), what: "drift")
+    let drift = try perAsset(
+      fields.record("drift", p.required("drift", "annualized drift")), what: "drift")
     let volatility = try perAsset(
-      fields.record("volatility", p.required("volatility", "annualized volatility")), what: "volatility")
+      fields.record("volatility", p.required("volatility", "annualized volatility")),
+      what: "volatility")
     return (drift, volatility)
   }
 
@@ -92,7 +101,8 @@ extension ScenarioParser {
         + "(set allow_nonstationary: true and give initial_variance to simulate anyway)"
     case .unsupported(let what):
       // The field path already names the model: drop the message's own "garch: " prefix.
-      for key in ["gbm", "merton", "kou", "garch", "gjr", "egarch"] where what.hasPrefix("\(key): ") {
+      for key in ["gbm", "merton", "kou", "garch", "gjr", "egarch"] where what.hasPrefix("\(key): ")
+      {
         return String(what.dropFirst(key.count + 2))
       }
       return what
@@ -106,23 +116,29 @@ extension ScenarioParser {
     -> JumpSpecification
   {
     var j = try f.mapping()
-    let intensityField = fields.record("jump intensity", try j.required("intensity", "jumps per year"))
+    let intensityField = fields.record(
+      "jump intensity", try j.required("intensity", "jumps per year"))
     let intensity = try perAsset(intensityField, what: "jump intensity")
     let systemic = try j.optional("systemic")?.bool() ?? false
     let sizes: JumpSpecification.SizeLaw
     if kou {
-      let pf = fields.record("up_probability", try j.required("up_probability", "probability that a jump is up"))
+      let pf = fields.record(
+        "up_probability", try j.required("up_probability", "probability that a jump is up"))
       let uf = fields.record("up_mean", try j.required("up_mean", "mean up log jump, 1/eta1"))
-      let df = fields.record("down_mean", try j.required("down_mean", "mean down log jump size, 1/eta2"))
+      let df = fields.record(
+        "down_mean", try j.required("down_mean", "mean down log jump size, 1/eta2"))
       sizes = .doubleExponential(
-        upProbability: try perAsset(pf, what: "up_probability"), upMean: try perAsset(uf, what: "up_mean"),
+        upProbability: try perAsset(pf, what: "up_probability"),
+        upMean: try perAsset(uf, what: "up_mean"),
         downMean: try perAsset(df, what: "down_mean"))
       try j.finish(allowed: ["intensity", "up_probability", "up_mean", "down_mean", "systemic"])
     } else {
       let mf = fields.record("jump mean", try j.required("mean", "mean log jump size"))
-      let sf = fields.record("jump stdev", try j.required("stdev", "standard deviation of the log jump size"))
+      let sf = fields.record(
+        "jump stdev", try j.required("stdev", "standard deviation of the log jump size"))
       sizes = .normal(
-        mean: try perAsset(mf, what: "jump mean"), standardDeviation: try perAsset(sf, what: "jump stdev"))
+        mean: try perAsset(mf, what: "jump mean"),
+        standardDeviation: try perAsset(sf, what: "jump stdev"))
       try j.finish(allowed: ["intensity", "mean", "stdev", "systemic"])
     }
     return JumpSpecification(intensity: intensity, sizes: sizes, systemic: systemic)
@@ -190,7 +206,8 @@ extension ScenarioParser {
     -> RegimeSwitchingProcess
   {
     var p = try f.mapping()
-    let rf = try p.required("regimes", "a map of regime names to {drift, volatility, correlation, jumps}")
+    let rf = try p.required(
+      "regimes", "a map of regime names to {drift, volatility, correlation, jumps}")
     var rm = try rf.mapping()
     var regimes: [RegimeSwitchingProcess.Regime] = []
     for (name, body) in rm.entries() {
@@ -228,7 +245,9 @@ extension ScenarioParser {
         var probs = Array(repeating: 0.0, count: regimes.count)
         for (name, v) in im.entries() {
           guard let i = regimes.firstIndex(where: { $0.name == name }) else {
-            throw v.error("unknown regime '\(name)'; regimes are \(regimes.map(\.name).joined(separator: ", "))")
+            throw v.error(
+              "unknown regime '\(name)'; regimes are \(regimes.map(\.name).joined(separator: ", "))"
+            )
           }
           probs[i] = try v.double()
         }
@@ -241,7 +260,8 @@ extension ScenarioParser {
     try p.finish(allowed: ["regimes", "transition", "initial"])
     do {
       return try RegimeSwitchingProcess(
-        initialPrices: initial, regimes: regimes, transition: transition, initialDistribution: start,
+        initialPrices: initial, regimes: regimes, transition: transition,
+        initialDistribution: start,
         measure: measure)
     } catch {
       if case .invalidTransitionMatrix(let what) = error {

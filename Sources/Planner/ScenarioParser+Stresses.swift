@@ -5,10 +5,14 @@ import Shocks
 
 extension ScenarioParser {
   func parseVariants(
-    _ f: YAMLField?, model: ModelSpec, measure: Measure, correlation: CorrelationMatrix, grid: TimeGrid
+    _ f: YAMLField?, model: ModelSpec, measure: Measure, correlation: CorrelationMatrix,
+    grid: TimeGrid
   ) throws(ScenarioError) -> [VariantSpec] {
     guard let f else {
-      return [VariantSpec(name: "base", stresses: [], schedule: StressSchedule(steps: steps, assets: assets.count))]
+      return [
+        VariantSpec(
+          name: "base", stresses: [], schedule: StressSchedule(steps: steps, assets: assets.count))
+      ]
     }
     var m = try f.mapping()
     var out: [VariantSpec] = []
@@ -16,11 +20,13 @@ extension ScenarioParser {
       guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
         name != ".", name != ".."
       else {
-        throw body.error("'\(name)' is not a valid variant name: use letters, digits, '-', '_' and '.'")
+        throw body.error(
+          "'\(name)' is not a valid variant name: use letters, digits, '-', '_' and '.'")
       }
       var schedule = StressSchedule(steps: steps, assets: assets.count)
       var stresses: [StressSpec] = []
-      if case .scalar(let s) = body.node, s.string.isEmpty || s.string == "~" || s.string == "null" {
+      if case .scalar(let s) = body.node, s.string.isEmpty || s.string == "~" || s.string == "null"
+      {
         // `baseline:` with no value: no stresses.
       } else {
         var v = try body.mapping()
@@ -34,20 +40,27 @@ extension ScenarioParser {
       out.append(VariantSpec(name: name, stresses: stresses, schedule: schedule))
     }
     try m.finish()
-    guard !out.isEmpty else { throw f.error("no variants given; omit the key for one variant named base") }
+    guard !out.isEmpty else {
+      throw f.error("no variants given; omit the key for one variant named base")
+    }
     return out
   }
 
   /// Compiles one stress into the schedule. Overlapping stresses combine: multipliers
   /// multiply, shocks compound, and for overrides (drift, regime, variance, historical,
   /// correlation) the later stress in the list wins.
-  func compileStress(_ f: YAMLField, into s: inout StressSchedule, model: ModelSpec) throws(ScenarioError)
+  func compileStress(_ f: YAMLField, into s: inout StressSchedule, model: ModelSpec)
+    throws(ScenarioError)
     -> StressSpec
   {
     var m = try f.mapping()
-    let kinds = ["shock", "volatility", "correlation", "drift", "jumps", "regime", "variance", "historical"]
+    let kinds = [
+      "shock", "volatility", "correlation", "drift", "jumps", "regime", "variance", "historical",
+    ]
     guard m.keys.count == 1, let kind = m.keys.first else {
-      throw f.error("each stress is a mapping with exactly one of \(kinds.joined(separator: ", ")), got \(m.keys.isEmpty ? "none" : m.keys.joined(separator: ", "))")
+      throw f.error(
+        "each stress is a mapping with exactly one of \(kinds.joined(separator: ", ")), got \(m.keys.isEmpty ? "none" : m.keys.joined(separator: ", "))"
+      )
     }
     guard kinds.contains(kind) else {
       var message = "unknown stress '\(kind)'"
@@ -65,7 +78,8 @@ extension ScenarioParser {
       let rf = try b.required("returns", "simple return per asset, e.g. {EQ: -0.2}")
       let returns = try stressValues(rf)
       for (a, r) in returns where !(r > -1) {
-        throw assetField(rf, a).error("return of \(assets[a]) is \(r), expected a simple return > -1")
+        throw assetField(rf, a).error(
+          "return of \(assets[a]) is \(r), expected a simple return > -1")
       }
       try b.finish(allowed: ["at", "returns"])
       var arr = s.shockReturn ?? Array(repeating: 0, count: steps * n)
@@ -93,7 +107,9 @@ extension ScenarioParser {
       try tm.finish(allowed: ["matrix", "constant", "one_factor", "repair"])
       let wf = try b.required("weight", "blend weight in [0, 1]")
       let weight = try wf.double()
-      guard weight >= 0 && weight <= 1 else { throw wf.error("\(weight), expected a weight in [0, 1]") }
+      guard weight >= 0 && weight <= 1 else {
+        throw wf.error("\(weight), expected a weight in [0, 1]")
+      }
       let repairText = try b.optional("repair")?.string() ?? "error"
       guard let policy = CorrelationMatrix.RepairPolicy(rawValue: repairText) else {
         throw body.error("'\(repairText)' is not a repair policy; expected error or nearest")
@@ -107,11 +123,14 @@ extension ScenarioParser {
       return StressSpec(kind: kind, from: from, to: to, detail: "blend \(weight) toward the target")
     case "jumps":
       guard latent.contains(.jumps) else {
-        throw body.error("a jumps stress needs a model with jumps (merton, kou, or regimes with jumps), this is \(model.key)")
+        throw body.error(
+          "a jumps stress needs a model with jumps (merton, kou, or regimes with jumps), this is \(model.key)"
+        )
       }
       if let af = b.optional("at") {
         let at = try step(af)
-        let sizes = try stressValues(b.required("size", "log jump size per asset, e.g. {EQ: -0.15}"))
+        let sizes = try stressValues(
+          b.required("size", "log jump size per asset, e.g. {EQ: -0.15}"))
         try b.finish(allowed: ["at", "size"])
         var arr = s.forcedJump ?? Array(repeating: .nan, count: steps * n)
         for (a, v) in sizes {
@@ -119,12 +138,14 @@ extension ScenarioParser {
           arr[i] = arr[i].isNaN ? v : arr[i] + v
         }
         s.forcedJump = arr
-        return StressSpec(kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
+        return StressSpec(
+          kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
       }
       let (from, to, mult) = try multiplyOverWindow(
         &b, body, key: "intensity_multiplier", what: "multiplier of the jump intensity",
         into: &s.jumpIntensityMultiplier)
-      return StressSpec(kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
+      return StressSpec(
+        kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":
       guard case .regime(let process) = model else {
         throw body.error("a regime stress needs a regime model, this is \(model.key)")
@@ -133,7 +154,9 @@ extension ScenarioParser {
       let ff = try b.required("force", "the regime's name")
       let name = try ff.string()
       guard let index = process.regimes.firstIndex(where: { $0.name == name }) else {
-        throw ff.error("unknown regime '\(name)'; regimes are \(process.regimes.map(\.name).joined(separator: ", "))")
+        throw ff.error(
+          "unknown regime '\(name)'; regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
+        )
       }
       try b.finish(allowed: ["from", "to", "force"])
       var arr = s.forcedRegime ?? Array(repeating: -1, count: steps)
@@ -148,7 +171,8 @@ extension ScenarioParser {
       let vf = try b.required("variance", "per-step conditional variance per asset")
       let values = try stressValues(vf)
       for (a, v) in values where !(v > 0) {
-        throw assetField(vf, a).error("variance of \(assets[a]) is \(v), expected a per-step variance > 0")
+        throw assetField(vf, a).error(
+          "variance of \(assets[a]) is \(v), expected a per-step variance > 0")
       }
       try b.finish(allowed: ["at", "variance"])
       var arr = s.variance ?? Array(repeating: .nan, count: steps * n)
@@ -181,7 +205,8 @@ extension ScenarioParser {
       }
       try cm.finish()
     } else {
-      let column = try b.required("column", "the price column (or columns: {ASSET: column})").string()
+      let column = try b.required("column", "the price column (or columns: {ASSET: column})")
+        .string()
       var targets = Array(0..<n)
       if let af = b.optional("assets") {
         targets = try af.sequence().map { x throws(ScenarioError) in
@@ -205,7 +230,8 @@ extension ScenarioParser {
     if let first = table.rows.first?.0, let last = table.rows.last?.0, from < first || to > last {
       let offending = from < first || from > last ? fromField : toField
       throw offending.error(
-        "the window \(from)…\(to) is not covered by price file \(path), whose dates run from \(first) to \(last)")
+        "the window \(from)…\(to) is not covered by price file \(path), whose dates run from \(first) to \(last)"
+      )
     }
     var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
     var count = 0
@@ -213,12 +239,15 @@ extension ScenarioParser {
       let returns = try table.logReturns(column: column, from: from, to: to, field: ff)
       count = returns.count
       guard at + returns.count - 1 <= steps else {
-        throw body.error("the replay of \(returns.count) returns from step \(at) ends at step \(at + returns.count - 1), after the last step \(steps)")
+        throw body.error(
+          "the replay of \(returns.count) returns from step \(at) ends at step \(at + returns.count - 1), after the last step \(steps)"
+        )
       }
       for (j, r) in returns.enumerated() { arr[(at - 1 + j) * n + a] = r }
     }
     s.historicalReturn = arr
-    return StressSpec(kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)")
+    return StressSpec(
+      kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)")
   }
 
   /// `{from, to, KEY: multiplier per asset}`: multiplies `schedule` (steps × assets, 1 where
@@ -254,11 +283,14 @@ extension ScenarioParser {
     let tf = try b.required("to", "last step of the window (inclusive)")
     let from = try step(ff)
     let to = try step(tf)
-    guard from <= to else { throw tf.error("window ends at step \(to), before it starts at \(from)") }
+    guard from <= to else {
+      throw tf.error("window ends at step \(to), before it starts at \(from)")
+    }
     return (from, to)
   }
 
   func describe(_ values: [Int: Double], unit: String) -> String {
-    values.sorted { $0.key < $1.key }.map { "\(assets[$0.key]) \(unit) \($0.value)" }.joined(separator: ", ")
+    values.sorted { $0.key < $1.key }.map { "\(assets[$0.key]) \(unit) \($0.value)" }.joined(
+      separator: ", ")
   }
 }

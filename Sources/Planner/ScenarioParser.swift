@@ -16,7 +16,8 @@ public struct ScenarioOverrides: Sendable, Equatable {
 
   public init(
     paths: Int? = nil, seed: UInt64? = nil, format: OutputSpec.Format? = nil,
-    precision: OutputSpec.Precision? = nil, emit: [OutputSpec.Series]? = nil, variants: [String]? = nil
+    precision: OutputSpec.Precision? = nil, emit: [OutputSpec.Series]? = nil,
+    variants: [String]? = nil
   ) {
     self.paths = paths
     self.seed = seed
@@ -33,7 +34,8 @@ public enum ScenarioLoader {
   public static let maximumPaths = PathStreamLimits.maximumPaths
 
   /// Reads, parses and validates the scenario file at `path`.
-  public static func load(path: String, overrides: ScenarioOverrides = .init()) throws(ScenarioError)
+  public static func load(path: String, overrides: ScenarioOverrides = .init())
+    throws(ScenarioError)
     -> ScenarioSpec
   {
     let text: String
@@ -42,11 +44,15 @@ public enum ScenarioLoader {
     } catch {
       var isDirectory: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "cannot read it as UTF-8 text"
+      let why =
+        !exists
+        ? "no such file"
+        : isDirectory.boolValue ? "it is a directory" : "cannot read it as UTF-8 text"
       throw ScenarioError(file: path, field: "", message: "cannot read scenario file: \(why)")
     }
     let base = (path as NSString).deletingLastPathComponent
-    return try parse(yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
+    return try parse(
+      yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
   }
 
   /// Parses and validates scenario text.
@@ -57,12 +63,15 @@ public enum ScenarioLoader {
     do {
       root = try Yams.compose(yaml: yaml)
     } catch let error as YamlError {
-      throw ScenarioError(file: file, field: "", line: yamlErrorLine(error), message: "invalid YAML: \(yamlErrorProblem(error))")
+      throw ScenarioError(
+        file: file, field: "", line: yamlErrorLine(error),
+        message: "invalid YAML: \(yamlErrorProblem(error))")
     } catch {
       throw ScenarioError(file: file, field: "", message: "invalid YAML: \(error)")
     }
     guard let root else {
-      throw ScenarioError(file: file, field: "", message: "the file is empty; expected a scenario mapping")
+      throw ScenarioError(
+        file: file, field: "", message: "the file is empty; expected a scenario mapping")
     }
     var parser = ScenarioParser(file: file, baseDirectory: baseDirectory, overrides: overrides)
     return try parser.parse(YAMLField(node: root, path: "", file: file))
@@ -125,12 +134,14 @@ struct ScenarioParser {
     var top = try root.mapping()
     let nameField = try top.required("name", "the scenario's name, used in file names")
     let name = try nameField.string()
-    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+    else {
       throw nameField.error("'\(name)' is not a valid name: use letters, digits, '-', '_' and '.'")
     }
     if let vf = top.optional("version") {
       guard try vf.int() == 1 else {
-        throw vf.error("scenario file version \(try vf.string()) is not supported; this engine reads version 1")
+        throw vf.error(
+          "scenario file version \(try vf.string()) is not supported; this engine reads version 1")
       }
     }
     let description = try top.optional("description")?.string() ?? ""
@@ -157,7 +168,8 @@ struct ScenarioParser {
     guard dt > 0 else { throw dtField.error("\(dt) years, expected a step length > 0") }
     var dates: [String]? = nil
     if let startField = time.optional("start") {
-      dates = try BusinessDays.dates(start: try startField.string(), count: steps + 1, field: startField)
+      dates = try BusinessDays.dates(
+        start: try startField.string(), count: steps + 1, field: startField)
     }
     try time.finish(allowed: ["steps", "dt", "start"])
     let grid: TimeGrid
@@ -169,10 +181,13 @@ struct ScenarioParser {
     let assetsField = try top.required("assets", "a list of asset names")
     let assetFields = try assetsField.sequence()
     assets = try assetFields.map { f throws(ScenarioError) in try f.string() }
-    guard !assets.isEmpty else { throw assetsField.error("the list is empty; expected at least one asset") }
+    guard !assets.isEmpty else {
+      throw assetsField.error("the list is empty; expected at least one asset")
+    }
     for (i, a) in assets.enumerated() {
       guard !a.isEmpty, a.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-        throw assetFields[i].error("asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
+        throw assetFields[i].error(
+          "asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
       }
       if let first = assets[..<i].firstIndex(of: a) {
         throw assetFields[i].error("asset '\(a)' is listed twice (also assets[\(first)])")
@@ -182,7 +197,8 @@ struct ScenarioParser {
     let initialField = try top.required("initial", "initial prices: one number or a map by asset")
     let initial = try perAsset(initialField, what: "initial price")
     for (i, p) in initial.enumerated() where !(p > 0) {
-      throw assetField(initialField, i).error("initial price of \(assets[i]) is \(p), expected a price > 0")
+      throw assetField(initialField, i).error(
+        "initial price of \(assets[i]) is \(p), expected a price > 0")
     }
 
     let correlation = try parseCorrelation(top.optional("correlation"))
@@ -196,7 +212,8 @@ struct ScenarioParser {
       let w = try perAsset(pf, what: "portfolio weight", defaultValue: 0)
       let total = w.reduce(0, +)
       guard abs(total - 1) <= 1e-9 else {
-        throw pf.error("weights sum to \(total), expected 1 (fractions of the initial portfolio value)")
+        throw pf.error(
+          "weights sum to \(total), expected 1 (fractions of the initial portfolio value)")
       }
       portfolio = w
     }
@@ -211,10 +228,15 @@ struct ScenarioParser {
     if let p = overrides.precision { output.precision = p }
     if let e = overrides.emit {
       output.emit = e
-      try checkEmit(output.emit, model: model, field: YAMLField(node: Node(""), path: "--emit", file: file))
+      try checkEmit(
+        output.emit, model: model, field: YAMLField(node: Node(""), path: "--emit", file: file))
     }
     if output.format == .csv && output.emit != [.prices] {
-      throw ScenarioError(file: file, field: overrides.emit != nil ? "--emit" : "output.emit", message: "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))")
+      throw ScenarioError(
+        file: file, field: overrides.emit != nil ? "--emit" : "output.emit",
+        message:
+          "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))"
+      )
     }
 
     // The largest array, prices, must be addressable: paths × (steps + 1) × assets × 8 bytes.
@@ -224,19 +246,24 @@ struct ScenarioParser {
       (bytes, overflow) = bytes.multipliedReportingOverflow(by: factor)
     }
     if overflow {
-      let message = "\(paths) paths × \(steps + 1) time points × \(assets.count) assets is more than one file can hold (2^63 bytes); use fewer paths"
+      let message =
+        "\(paths) paths × \(steps + 1) time points × \(assets.count) assets is more than one file can hold (2^63 bytes); use fewer paths"
       if let pathsField, overrides.paths == nil { throw pathsField.error(message) }
       throw ScenarioError(file: file, field: "paths", message: message + " (--paths)")
     }
 
     var variants = try parseVariants(
-      top.optional("variants"), model: model, measure: measure, correlation: correlation, grid: grid)
+      top.optional("variants"), model: model, measure: measure, correlation: correlation, grid: grid
+    )
     if let chosen = overrides.variants {
       var picked: [VariantSpec] = []
       for name in chosen {
         guard let v = variants.first(where: { $0.name == name }) else {
           throw ScenarioError(
-            file: file, field: "variants", message: "no variant named '\(name)' (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))")
+            file: file, field: "variants",
+            message:
+              "no variant named '\(name)' (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))"
+          )
         }
         if !picked.contains(where: { $0.name == name }) { picked.append(v) }
       }
@@ -256,14 +283,18 @@ struct ScenarioParser {
 
   /// One number for every asset, a list in asset order, or a map by asset name. A map must
   /// name every asset unless `defaultValue` is given.
-  func perAsset(_ f: YAMLField, what: String, defaultValue: Double? = nil) throws(ScenarioError) -> [Double] {
+  func perAsset(_ f: YAMLField, what: String, defaultValue: Double? = nil) throws(ScenarioError)
+    -> [Double]
+  {
     switch f.node {
     case .scalar:
       return Array(repeating: try f.double(), count: assets.count)
     case .sequence:
       let items = try f.sequence()
       guard items.count == assets.count else {
-        throw f.error("\(items.count) values for \(assets.count) assets (\(assets.joined(separator: ", "))); give one per asset, one number for all, or a map by asset name")
+        throw f.error(
+          "\(items.count) values for \(assets.count) assets (\(assets.joined(separator: ", "))); give one per asset, one number for all, or a map by asset name"
+        )
       }
       return try items.map { item throws(ScenarioError) in try item.double() }
     case .mapping:
@@ -283,7 +314,9 @@ struct ScenarioParser {
   func assetField(_ f: YAMLField, _ index: Int) -> YAMLField {
     switch f.node {
     case .mapping(let m):
-      for (key, value) in m where key.string == assets[index] { return f.child(value, assets[index]) }
+      for (key, value) in m where key.string == assets[index] {
+        return f.child(value, assets[index])
+      }
       return f
     case .sequence(let items) where index < items.count:
       return f.element(items[index], index)
@@ -336,19 +369,23 @@ struct ScenarioParser {
   }
 
   /// `matrix: [[…]]`, `constant: ρ` or `one_factor: {loadings}` (C_ij = b_i b_j off the diagonal).
-  func parseMatrixSpec(_ m: inout MappingReader, field f: YAMLField, dimension n: Int) throws(ScenarioError)
+  func parseMatrixSpec(_ m: inout MappingReader, field f: YAMLField, dimension n: Int)
+    throws(ScenarioError)
     -> (Matrix, YAMLField)
   {
     let given = ["matrix", "constant", "one_factor"].filter { m.keys.contains($0) }
     guard given.count == 1 else {
-      throw f.error(given.isEmpty
-        ? "expected one of matrix, constant or one_factor"
-        : "give only one of \(given.joined(separator: ", "))")
+      throw f.error(
+        given.isEmpty
+          ? "expected one of matrix, constant or one_factor"
+          : "give only one of \(given.joined(separator: ", "))")
     }
     if let mf = m.optional("matrix") {
       let rows = try mf.sequence()
       guard rows.count == n else {
-        throw mf.error("\(rows.count) rows for \(n) assets; the matrix must be \(n) × \(n) in the order \(assets.joined(separator: ", "))")
+        throw mf.error(
+          "\(rows.count) rows for \(n) assets; the matrix must be \(n) × \(n) in the order \(assets.joined(separator: ", "))"
+        )
       }
       var out = Matrix(rows: n, columns: n)
       for (i, row) in rows.enumerated() {
@@ -396,7 +433,8 @@ struct ScenarioParser {
     func name(_ i: Int) -> String { i < assets.count ? assets[i] : "\(i)" }
     switch error {
     case .asymmetric(let r, let c, let v, let mirror):
-      return "not symmetric: entry [\(r)][\(c)] (\(name(r)), \(name(c))) is \(v) but [\(c)][\(r)] is \(mirror)"
+      return
+        "not symmetric: entry [\(r)][\(c)] (\(name(r)), \(name(c))) is \(v) but [\(c)][\(r)] is \(mirror)"
     case .diagonalNotOne(let i, let v):
       return "diagonal entry [\(i)][\(i)] (\(name(i))) is \(v), expected 1"
     case .outOfRange(let r, let c, let v):
@@ -415,14 +453,18 @@ struct ScenarioParser {
     if f.isScalar {
       let text = try f.string()
       if text == "real_world" { return .realWorld }
-      throw f.error("'\(text)' is not a measure; expected real_world or {risk_neutral: {rate: r, dividend: q}}")
+      throw f.error(
+        "'\(text)' is not a measure; expected real_world or {risk_neutral: {rate: r, dividend: q}}")
     }
     var m = try f.mapping()
     let rn = try m.required("risk_neutral", "{rate: r, dividend: q}")
     try m.finish(allowed: ["risk_neutral"])
     var r = try rn.mapping()
     let rate = try r.required("rate", "annualized continuously compounded rate").double()
-    let dividend = try r.optional("dividend").map { d throws(ScenarioError) in try perAsset(d, what: "dividend", defaultValue: 0) }
+    let dividend =
+      try r.optional("dividend").map { d throws(ScenarioError) in
+        try perAsset(d, what: "dividend", defaultValue: 0)
+      }
       ?? Array(repeating: 0, count: assets.count)
     try r.finish(allowed: ["rate", "dividend"])
     return .riskNeutral(rate: rate, dividendYield: dividend)
@@ -436,7 +478,9 @@ struct ScenarioParser {
     var m = try f.mapping()
     if let ff = m.optional("format") {
       let t = try ff.string()
-      guard let v = OutputSpec.Format(rawValue: t) else { throw ff.error("'\(t)' is not a format; expected npy or csv") }
+      guard let v = OutputSpec.Format(rawValue: t) else {
+        throw ff.error("'\(t)' is not a format; expected npy or csv")
+      }
       out.format = v
     }
     if let pf = m.optional("precision") {
@@ -451,7 +495,8 @@ struct ScenarioParser {
       for item in try ef.sequence() {
         let t = try item.string()
         guard let s = OutputSpec.Series(rawValue: t) else {
-          throw item.error("'\(t)' cannot be emitted; expected prices, returns, regimes, variance or jumps")
+          throw item.error(
+            "'\(t)' cannot be emitted; expected prices, returns, regimes, variance or jumps")
         }
         if !series.contains(s) { series.append(s) }
       }
@@ -463,7 +508,9 @@ struct ScenarioParser {
     return out
   }
 
-  func checkEmit(_ series: [OutputSpec.Series], model: ModelSpec, field: YAMLField) throws(ScenarioError) {
+  func checkEmit(_ series: [OutputSpec.Series], model: ModelSpec, field: YAMLField)
+    throws(ScenarioError)
+  {
     let latent = model.latentStates
     for s in series {
       let ok: Bool

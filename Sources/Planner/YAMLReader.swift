@@ -37,7 +37,9 @@ struct YAMLField {
   var isScalar: Bool { if case .scalar = node { return true } else { return false } }
 
   func mapping() throws(ScenarioError) -> MappingReader {
-    guard case .mapping(let m) = node else { throw error("expected a mapping of keys, got \(shown)") }
+    guard case .mapping(let m) = node else {
+      throw error("expected a mapping of keys, got \(shown)")
+    }
     var pairs: [(String, Node)] = []
     for (k, v) in m {
       guard let key = k.string else { throw error("keys must be strings") }
@@ -93,7 +95,9 @@ struct YAMLField {
   }
 
   func bool() throws(ScenarioError) -> Bool {
-    guard case .scalar = node, let b = node.bool else { throw error("expected true or false, got \(shown)") }
+    guard case .scalar = node, let b = node.bool else {
+      throw error("expected true or false, got \(shown)")
+    }
     return b
   }
 

@@ -153,7 +153,9 @@ struct DiffusionKernel {
   /// Computes the first block of every step's jump draws into `workspace.jumpWords`, in one
   /// vectorised batch (most steps need no more than that block).
   @inline(__always)
-  static func prefetchJumpBlocks(seed: UInt64, path: Int, steps: Int, workspace w: DiffusionWorkspace) {
+  static func prefetchJumpBlocks(
+    seed: UInt64, path: Int, steps: Int, workspace w: DiffusionWorkspace
+  ) {
     PathStream(seed: seed, path: path, substream: .jumps).words(
       ofBlocksFrom: 0, stride: jumpStepStride, count: steps, into: w.jumpWords)
   }
@@ -198,7 +200,8 @@ struct DiffusionKernel {
     let prices = output.prices
     let returns = prices + n
     let jumps = w.hasJumps || schedule.forcedJump != nil
-    let plain = schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
+    let plain =
+      schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
       && schedule.historicalReturn == nil && schedule.shockReturn == nil
     if w.hasJumps { prefetchJumpBlocks(seed: context.seed, path: path, steps: steps, workspace: w) }
     if plain {
@@ -263,7 +266,8 @@ struct DiffusionKernel {
               let sigma = w.volatility[p + a] * (schedule.volatilityMultiplier?[row + a] ?? 1)
               var mu = w.drift[p + a]
               if let d = schedule.driftOverride?[row + a], !d.isNaN { mu = d }
-              logReturn = (mu - w.compensation[p + a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
+              logReturn =
+                (mu - w.compensation[p + a] - 0.5 * sigma * sigma) * dt + sigma * rootDt * e
             }
             if jumps { logReturn += w.jumpSum[a] }
           }
@@ -307,8 +311,10 @@ struct DiffusionKernel {
         }
         for a in 0..<(systemic ? 1 : n) {
           let m = systemic ? strongest : multiplier[t * n + a]
-          let law = m == 1
-            ? table.stepCounts[p + a] : PoissonDistribution(validatedMean: table.intensity[p + a] * m * dt)
+          let law =
+            m == 1
+            ? table.stepCounts[p + a]
+            : PoissonDistribution(validatedMean: table.intensity[p + a] * m * dt)
           w.jumpCount[a] = Int32(clamping: law.sample(using: &stream))
         }
       } else {

@@ -78,7 +78,8 @@ enum Exponential {
     let r4 = r2 * r2
     let a = (0.5 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120))
     let b = (1.0 / 720 + r * (1.0 / 5_040)) + r2 * (1.0 / 40_320 + r * (1.0 / 362_880))
-    let c = (1.0 / 3_628_800 + r * (1.0 / 39_916_800))
+    let c =
+      (1.0 / 3_628_800 + r * (1.0 / 39_916_800))
       + r2 * (1.0 / 479_001_600 + r * (1.0 / 6_227_020_800))
     let p = 1 + (r + r2 * (a + r4 * (b + r4 * c)))
     // The low bits of `shifted` hold n (two's complement): 2ⁿ has exponent field n + 1023.

@@ -95,33 +95,50 @@ public struct GARCHProcess: PriceProcess {
     let n = initialPrices.count
     guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
     let gamma = gamma.isEmpty ? Array(repeating: 0, count: n) : gamma
-    try validatePerAsset(initialPrices, model: model, parameter: "initial price", assets: n,
-      expected: "a finite price > 0") { $0.isFinite && $0 > 0 }
-    try validatePerAsset(mean, model: model, parameter: "mean", assets: n,
-      expected: "a finite per-step log return") { $0.isFinite }
+    try validatePerAsset(
+      initialPrices, model: model, parameter: "initial price", assets: n,
+      expected: "a finite price > 0"
+    ) { $0.isFinite && $0 > 0 }
+    try validatePerAsset(
+      mean, model: model, parameter: "mean", assets: n,
+      expected: "a finite per-step log return"
+    ) { $0.isFinite }
     switch type {
     case .garch, .gjr:
-      try validatePerAsset(omega, model: model, parameter: "omega", assets: n,
-        expected: "a finite per-step variance > 0") { $0.isFinite && $0 > 0 }
-      try validatePerAsset(alpha, model: model, parameter: "alpha", assets: n,
-        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
-      try validatePerAsset(beta, model: model, parameter: "beta", assets: n,
-        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
+      try validatePerAsset(
+        omega, model: model, parameter: "omega", assets: n,
+        expected: "a finite per-step variance > 0"
+      ) { $0.isFinite && $0 > 0 }
+      try validatePerAsset(
+        alpha, model: model, parameter: "alpha", assets: n,
+        expected: "a finite number ≥ 0"
+      ) { $0.isFinite && $0 >= 0 }
+      try validatePerAsset(
+        beta, model: model, parameter: "beta", assets: n,
+        expected: "a finite number ≥ 0"
+      ) { $0.isFinite && $0 >= 0 }
       if type == .garch {
-        try validatePerAsset(gamma, model: model, parameter: "gamma", assets: n,
-          expected: "0 (gamma needs type gjr or egarch)") { $0 == 0 }
+        try validatePerAsset(
+          gamma, model: model, parameter: "gamma", assets: n,
+          expected: "0 (gamma needs type gjr or egarch)"
+        ) { $0 == 0 }
       } else {
-        try validatePerAsset(gamma, model: model, parameter: "gamma", assets: n,
-          expected: "a finite number") { $0.isFinite }
+        try validatePerAsset(
+          gamma, model: model, parameter: "gamma", assets: n,
+          expected: "a finite number"
+        ) { $0.isFinite }
         for a in 0..<n where alpha[a] + gamma[a] < 0 {
-          throw .invalidParameter(model: model, parameter: "alpha + gamma", asset: a,
+          throw .invalidParameter(
+            model: model, parameter: "alpha + gamma", asset: a,
             value: alpha[a] + gamma[a], expected: "≥ 0 (so that negative shocks raise variance)")
         }
       }
     case .egarch:
       for (name, values) in [("omega", omega), ("alpha", alpha), ("beta", beta), ("gamma", gamma)] {
-        try validatePerAsset(values, model: model, parameter: name, assets: n,
-          expected: "a finite number") { $0.isFinite }
+        try validatePerAsset(
+          values, model: model, parameter: name, assets: n,
+          expected: "a finite number"
+        ) { $0.isFinite }
       }
     }
     let persistence = (0..<n).map { a -> Double in
@@ -131,17 +148,21 @@ public struct GARCHProcess: PriceProcess {
       case .egarch: return abs(beta[a])
       }
     }
-    let condition = type == .garch ? "alpha + beta" : type == .gjr ? "alpha + beta + gamma/2" : "|beta|"
+    let condition =
+      type == .garch ? "alpha + beta" : type == .gjr ? "alpha + beta + gamma/2" : "|beta|"
     if !allowNonstationary {
       for a in 0..<n where persistence[a] >= 1 {
-        throw .nonStationary(model: model, asset: a, persistence: persistence[a], condition: condition)
+        throw .nonStationary(
+          model: model, asset: a, persistence: persistence[a], condition: condition)
       }
     }
     switch innovations {
     case .normal: break
     case .studentT(let nu):
-      try validateScalar(nu, model: model, parameter: "student_t degrees of freedom",
-        expected: "a finite number > 2 (unit variance)") { $0.isFinite && $0 > 2 }
+      try validateScalar(
+        nu, model: model, parameter: "student_t degrees of freedom",
+        expected: "a finite number > 2 (unit variance)"
+      ) { $0.isFinite && $0 > 2 }
       if case .riskNeutral = measure {
         throw .unsupported(
           "\(model): a risk-neutral GARCH needs normal innovations (a Student-t return has no "
@@ -150,7 +171,8 @@ public struct GARCHProcess: PriceProcess {
     }
     try measure.validate(assets: n, model: model)
     if let correlation, correlation.dimension != n {
-      throw .assetCountMismatch(model: model, parameter: "correlation", count: correlation.dimension, expected: n)
+      throw .assetCountMismatch(
+        model: model, parameter: "correlation", count: correlation.dimension, expected: n)
     }
     switch initialVariance {
     case .unconditional:
@@ -163,8 +185,10 @@ public struct GARCHProcess: PriceProcess {
         type == .egarch ? exp(omega[a] / (1 - beta[a])) : omega[a] / (1 - persistence[a])
       }
     case .given(let v):
-      try validatePerAsset(v, model: model, parameter: "initial_variance", assets: n,
-        expected: "a finite per-step variance > 0") { $0.isFinite && $0 > 0 }
+      try validatePerAsset(
+        v, model: model, parameter: "initial_variance", assets: n,
+        expected: "a finite per-step variance > 0"
+      ) { $0.isFinite && $0 > 0 }
       self.initialVariance = v
     }
     self.type = type
@@ -235,7 +259,8 @@ public struct GARCHProcess: PriceProcess {
     // (equal in exact arithmetic): the square root then stays off the chain of dependent
     // operations from one step's variance to the next, which bounds the speed of a path.
     let returns = output.prices + n
-    let unstressed = schedule.variance == nil && schedule.volatilityMultiplier == nil
+    let unstressed =
+      schedule.variance == nil && schedule.volatilityMultiplier == nil
       && schedule.driftOverride == nil && schedule.historicalReturn == nil
       && schedule.shockReturn == nil
     if unstressed && type != .egarch {

@@ -48,7 +48,8 @@ public struct GeometricBrownianMotion: PriceProcess {
   public func simulate(
     path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
   ) {
-    workspace.simulateSingleRegime(path: path, initialPrices: initialPrices, context: context, output: output)
+    workspace.simulateSingleRegime(
+      path: path, initialPrices: initialPrices, context: context, output: output)
   }
 }
 
@@ -59,14 +60,21 @@ func validateDiffusion(
 ) throws(ProcessError) {
   let n = initialPrices.count
   guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
-  try validatePerAsset(initialPrices, model: model, parameter: "initial price", assets: n,
-    expected: "a finite price > 0") { $0.isFinite && $0 > 0 }
-  try validatePerAsset(drift, model: model, parameter: "drift", assets: n,
-    expected: "a finite annualized rate") { $0.isFinite }
-  try validatePerAsset(volatility, model: model, parameter: "volatility", assets: n,
-    expected: "a finite annualized volatility ≥ 0") { $0.isFinite && $0 >= 0 }
+  try validatePerAsset(
+    initialPrices, model: model, parameter: "initial price", assets: n,
+    expected: "a finite price > 0"
+  ) { $0.isFinite && $0 > 0 }
+  try validatePerAsset(
+    drift, model: model, parameter: "drift", assets: n,
+    expected: "a finite annualized rate"
+  ) { $0.isFinite }
+  try validatePerAsset(
+    volatility, model: model, parameter: "volatility", assets: n,
+    expected: "a finite annualized volatility ≥ 0"
+  ) { $0.isFinite && $0 >= 0 }
   if let correlation, correlation.dimension != n {
-    throw .assetCountMismatch(model: model, parameter: "correlation", count: correlation.dimension, expected: n)
+    throw .assetCountMismatch(
+      model: model, parameter: "correlation", count: correlation.dimension, expected: n)
   }
   try measure.validate(assets: n, model: model)
 }

@@ -52,6 +52,7 @@ public struct JumpDiffusion: PriceProcess {
   public func simulate(
     path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
   ) {
-    workspace.simulateSingleRegime(path: path, initialPrices: initialPrices, context: context, output: output)
+    workspace.simulateSingleRegime(
+      path: path, initialPrices: initialPrices, context: context, output: output)
   }
 }

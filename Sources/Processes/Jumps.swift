@@ -50,24 +50,38 @@ public struct JumpSpecification: Sendable, Equatable {
   /// Checks every parameter for `assets` assets.
   func validate(assets: Int) throws(ProcessError) {
     let model = modelName
-    try validatePerAsset(intensity, model: model, parameter: "jump intensity", assets: assets,
-      expected: "a finite number of jumps per year ≥ 0") { $0.isFinite && $0 >= 0 }
+    try validatePerAsset(
+      intensity, model: model, parameter: "jump intensity", assets: assets,
+      expected: "a finite number of jumps per year ≥ 0"
+    ) { $0.isFinite && $0 >= 0 }
     if systemic, let first = intensity.first, intensity.contains(where: { $0 != first }) {
-      throw .unsupported("\(model): systemic jumps share one clock, so the jump intensity must be the same for every asset")
+      throw .unsupported(
+        "\(model): systemic jumps share one clock, so the jump intensity must be the same for every asset"
+      )
     }
     switch sizes {
     case .normal(let mean, let sd):
-      try validatePerAsset(mean, model: model, parameter: "jump mean", assets: assets,
-        expected: "a finite log size") { $0.isFinite }
-      try validatePerAsset(sd, model: model, parameter: "jump stdev", assets: assets,
-        expected: "a finite number ≥ 0") { $0.isFinite && $0 >= 0 }
+      try validatePerAsset(
+        mean, model: model, parameter: "jump mean", assets: assets,
+        expected: "a finite log size"
+      ) { $0.isFinite }
+      try validatePerAsset(
+        sd, model: model, parameter: "jump stdev", assets: assets,
+        expected: "a finite number ≥ 0"
+      ) { $0.isFinite && $0 >= 0 }
     case .doubleExponential(let p, let up, let down):
-      try validatePerAsset(p, model: model, parameter: "up_probability", assets: assets,
-        expected: "a probability in [0, 1]") { $0 >= 0 && $0 <= 1 }
-      try validatePerAsset(up, model: model, parameter: "up_mean", assets: assets,
-        expected: "a finite number in (0, 1) (so that E[e^Y] is finite)") { $0 > 0 && $0 < 1 }
-      try validatePerAsset(down, model: model, parameter: "down_mean", assets: assets,
-        expected: "a finite number > 0") { $0.isFinite && $0 > 0 }
+      try validatePerAsset(
+        p, model: model, parameter: "up_probability", assets: assets,
+        expected: "a probability in [0, 1]"
+      ) { $0 >= 0 && $0 <= 1 }
+      try validatePerAsset(
+        up, model: model, parameter: "up_mean", assets: assets,
+        expected: "a finite number in (0, 1) (so that E[e^Y] is finite)"
+      ) { $0 > 0 && $0 < 1 }
+      try validatePerAsset(
+        down, model: model, parameter: "down_mean", assets: assets,
+        expected: "a finite number > 0"
+      ) { $0.isFinite && $0 > 0 }
     }
   }
 

@@ -10,12 +10,15 @@ public enum Measure: Sendable, Equatable {
   /// Validates rate and dividends for `assets` assets.
   func validate(assets: Int, model: String) throws(ProcessError) {
     guard case .riskNeutral(let rate, let dividends) = self else { return }
-    try validateScalar(rate, model: model, parameter: "risk-neutral rate", expected: "a finite number") {
+    try validateScalar(
+      rate, model: model, parameter: "risk-neutral rate", expected: "a finite number"
+    ) {
       $0.isFinite
     }
     try validatePerAsset(
       dividends, model: model, parameter: "dividend yield", assets: assets,
-      expected: "a finite number") { $0.isFinite }
+      expected: "a finite number"
+    ) { $0.isFinite }
   }
 
   /// The annualized drift of each asset: the given real-world drift, or `rate − dividend`.

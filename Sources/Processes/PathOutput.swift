@@ -77,7 +77,8 @@ public struct BlockArrays: Sendable {
   public var regimes: [UInt8]
 
   /// Allocates prices and, as asked, log-returns and latent states.
-  public init(paths: Int, steps: Int, assets: Int, returns: Bool = false, latent: LatentStates = []) {
+  public init(paths: Int, steps: Int, assets: Int, returns: Bool = false, latent: LatentStates = [])
+  {
     self.paths = paths
     self.steps = steps
     self.assets = assets

@@ -49,7 +49,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
   }
 
   /// Simulates paths `paths` into `output`, reusing `workspace`.
-  public func simulate(paths: Range<Int>, into output: BlockOutput, workspace: inout Process.Workspace) {
+  public func simulate(
+    paths: Range<Int>, into output: BlockOutput, workspace: inout Process.Workspace
+  ) {
     let steps = context.grid.steps
     let n = process.assetCount
     for (offset, path) in paths.enumerated() {
@@ -60,7 +62,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
   }
 
   /// Simulates paths `paths` on `threads` threads, in sub-blocks of `blockSize` paths.
-  public func simulate(paths: Range<Int>, into output: BlockOutput, threads: Int, blockSize: Int = 256) {
+  public func simulate(
+    paths: Range<Int>, into output: BlockOutput, threads: Int, blockSize: Int = 256
+  ) {
     let blocks = stride(from: paths.lowerBound, to: paths.upperBound, by: max(1, blockSize)).map {
       $0..<min($0 + max(1, blockSize), paths.upperBound)
     }

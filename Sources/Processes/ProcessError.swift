@@ -2,7 +2,8 @@
 /// model's asset list; the scenario planner maps positions to names and field paths.
 public enum ProcessError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A parameter outside its domain.
-  case invalidParameter(model: String, parameter: String, asset: Int?, value: Double, expected: String)
+  case invalidParameter(
+    model: String, parameter: String, asset: Int?, value: Double, expected: String)
   /// A per-asset parameter list of the wrong length.
   case assetCountMismatch(model: String, parameter: String, count: Int, expected: Int)
   /// GARCH parameters whose variance recursion is not covariance-stationary.
@@ -37,10 +38,12 @@ func validatePerAsset(
   _ isValid: (Double) -> Bool
 ) throws(ProcessError) {
   guard values.count == assets else {
-    throw .assetCountMismatch(model: model, parameter: parameter, count: values.count, expected: assets)
+    throw .assetCountMismatch(
+      model: model, parameter: parameter, count: values.count, expected: assets)
   }
   for (i, v) in values.enumerated() where !isValid(v) {
-    throw .invalidParameter(model: model, parameter: parameter, asset: i, value: v, expected: expected)
+    throw .invalidParameter(
+      model: model, parameter: parameter, asset: i, value: v, expected: expected)
   }
 }
 
@@ -49,6 +52,7 @@ func validateScalar(
   _ value: Double, model: String, parameter: String, expected: String, _ isValid: (Double) -> Bool
 ) throws(ProcessError) {
   if !isValid(value) {
-    throw .invalidParameter(model: model, parameter: parameter, asset: nil, value: value, expected: expected)
+    throw .invalidParameter(
+      model: model, parameter: parameter, asset: nil, value: value, expected: expected)
   }
 }

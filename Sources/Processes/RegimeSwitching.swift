@@ -87,7 +87,8 @@ public struct RegimeSwitchingProcess: PriceProcess {
       initial = try Self.stationaryDistribution(transition)
     }
     guard initial.count == k else {
-      throw .invalidTransitionMatrix("initial distribution has \(initial.count) entries, expected \(k)")
+      throw .invalidTransitionMatrix(
+        "initial distribution has \(initial.count) entries, expected \(k)")
     }
     for (i, p) in initial.enumerated() where !(p >= 0 && p <= 1) {
       throw .invalidTransitionMatrix("initial probability \(i) is \(p), expected a value in [0, 1]")
@@ -113,7 +114,8 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public func makeWorkspace(context: SimulationContext) -> DiffusionWorkspace {
     let resolved = regimes.map {
       DiffusionRegime(
-        drift: $0.drift, volatility: $0.volatility, jumps: $0.jumps, timeStep: context.grid.timeStep)
+        drift: $0.drift, volatility: $0.volatility, jumps: $0.jumps, timeStep: context.grid.timeStep
+      )
     }
     return DiffusionWorkspace(regimes: resolved, steps: context.grid.steps, assets: assetCount)
   }
@@ -172,18 +174,22 @@ public struct RegimeSwitchingProcess: PriceProcess {
 
   static func validateStochastic(_ p: [[Double]], regimes k: Int) throws(ProcessError) {
     guard p.count == k else {
-      throw .invalidTransitionMatrix("transition matrix has \(p.count) rows, expected \(k) (one per regime)")
+      throw .invalidTransitionMatrix(
+        "transition matrix has \(p.count) rows, expected \(k) (one per regime)")
     }
     for (i, row) in p.enumerated() {
       guard row.count == k else {
-        throw .invalidTransitionMatrix("transition row \(i) has \(row.count) entries, expected \(k)")
+        throw .invalidTransitionMatrix(
+          "transition row \(i) has \(row.count) entries, expected \(k)")
       }
       for (j, v) in row.enumerated() where !(v >= 0 && v <= 1) {
-        throw .invalidTransitionMatrix("transition entry [\(i)][\(j)] is \(v), expected a probability in [0, 1]")
+        throw .invalidTransitionMatrix(
+          "transition entry [\(i)][\(j)] is \(v), expected a probability in [0, 1]")
       }
       let sum = row.reduce(0, +)
       if abs(sum - 1) > stochasticTolerance {
-        throw .invalidTransitionMatrix("transition row \(i) sums to \(sum), expected 1 (within 1e-9)")
+        throw .invalidTransitionMatrix(
+          "transition row \(i) sums to \(sum), expected 1 (within 1e-9)")
       }
     }
   }
@@ -204,7 +210,8 @@ public struct RegimeSwitchingProcess: PriceProcess {
       for r in col..<k where abs(a[r][col]) > abs(a[pivot][col]) { pivot = r }
       guard abs(a[pivot][col]) > 1e-12 else {
         throw .invalidTransitionMatrix(
-          "the chain has no unique stationary distribution (it is reducible); give `initial` explicitly")
+          "the chain has no unique stationary distribution (it is reducible); give `initial` explicitly"
+        )
       }
       a.swapAt(col, pivot)
       b.swapAt(col, pivot)

@@ -76,7 +76,9 @@ public struct StressSchedule: Sendable, Equatable {
     scan(variance) { $0.isNaN }
     scan(historicalReturn) { $0.isNaN }
     if let r = forcedRegime, let i = r.firstIndex(where: { $0 >= 0 }) { first = min(first, i + 1) }
-    if let c = correlationBlend, let i = c.firstIndex(where: { $0 != 0 }) { first = min(first, i + 1) }
+    if let c = correlationBlend, let i = c.firstIndex(where: { $0 != 0 }) {
+      first = min(first, i + 1)
+    }
     return first == Int.max ? nil : first
   }
 
@@ -113,13 +115,16 @@ public struct StressSchedule: Sendable, Equatable {
 
   /// The correlation matrices a path can use: for each blend `b` (0 = none) and each model
   /// correlation `s` (one per regime), entry `b · K + s`.
-  func correlationFactors(model: [CorrelationMatrix]) throws(CorrelationError) -> [CorrelationMatrix] {
+  func correlationFactors(model: [CorrelationMatrix]) throws(CorrelationError)
+    -> [CorrelationMatrix]
+  {
     var out = model
     for blend in correlationBlends {
       for base in model {
         var m = base.matrix
         for i in m.elements.indices {
-          m.elements[i] = (1 - blend.weight) * base.matrix.elements[i] + blend.weight * blend.target.elements[i]
+          m.elements[i] =
+            (1 - blend.weight) * base.matrix.elements[i] + blend.weight * blend.target.elements[i]
         }
         out.append(try CorrelationMatrix(m))
       }

@@ -10,10 +10,14 @@ public struct TimeGrid: Sendable, Equatable {
 
   /// - Throws: `ProcessError.invalidParameter` unless `steps ≥ 1` and `timeStep` is finite, > 0.
   public init(steps: Int, timeStep: Double) throws(ProcessError) {
-    try validateScalar(Double(steps), model: "time grid", parameter: "steps", expected: "an integer ≥ 1") {
+    try validateScalar(
+      Double(steps), model: "time grid", parameter: "steps", expected: "an integer ≥ 1"
+    ) {
       $0 >= 1
     }
-    try validateScalar(timeStep, model: "time grid", parameter: "dt", expected: "a finite number of years > 0") {
+    try validateScalar(
+      timeStep, model: "time grid", parameter: "dt", expected: "a finite number of years > 0"
+    ) {
       $0.isFinite && $0 > 0
     }
     self.steps = steps

@@ -140,7 +140,8 @@ public final class RiskAccumulator: @unchecked Sendable {
         let index = asset * pathCapacity + slot
         terminalReturns[index] = prices[last + asset] / prices[base + asset] - 1
         maxDrawdowns[index] =
-          DrawdownTracker(peak: peak[asset], largest: largest[asset], sawNaN: sawNaN[asset] != 0).maximum
+          DrawdownTracker(peak: peak[asset], largest: largest[asset], sawNaN: sawNaN[asset] != 0)
+          .maximum
       }
       if portfolioWeights != nil {
         let index = assetCount * pathCapacity + slot

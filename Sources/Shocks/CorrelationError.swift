@@ -23,7 +23,8 @@ public enum CorrelationError: Error, Equatable, Sendable, CustomStringConvertibl
     case .raggedRow(let row, let count, let expected):
       return "correlation matrix row \(row) has \(count) entries, expected \(expected)"
     case .wrongSize(let size, let expected):
-      return "correlation matrix is \(size) × \(size), expected \(expected) × \(expected) (one row per asset)"
+      return
+        "correlation matrix is \(size) × \(size), expected \(expected) × \(expected) (one row per asset)"
     case .nonFinite(let r, let c, let v):
       return "correlation matrix entry [\(r)][\(c)] is \(v), expected a finite number"
     case .diagonalNotOne(let i, let v):
@@ -31,7 +32,8 @@ public enum CorrelationError: Error, Equatable, Sendable, CustomStringConvertibl
     case .outOfRange(let r, let c, let v):
       return "correlation matrix entry [\(r)][\(c)] is \(v), expected a value in [-1, 1]"
     case .asymmetric(let r, let c, let v, let m):
-      return "correlation matrix is not symmetric: entry [\(r)][\(c)] is \(v) but [\(c)][\(r)] is \(m)"
+      return
+        "correlation matrix is not symmetric: entry [\(r)][\(c)] is \(v) but [\(c)][\(r)] is \(m)"
     case .notPositiveSemiDefinite(let e):
       return "correlation matrix is not positive semi-definite: smallest eigenvalue \(e); "
         + "fix the entries or set `repair: nearest`"

@@ -26,28 +26,44 @@ struct PlanReport {
     if !spec.description.isEmpty { lines.append("           \(spec.description)") }
     lines.append("seed       \(spec.seed)")
     lines.append("paths      \(spec.paths)")
-    var grid = "grid       \(spec.grid.steps) steps × dt \(format(spec.grid.timeStep)) years = \(format(spec.grid.horizon)) years"
-    if let d = spec.dates, let first = d.first, let last = d.last { grid += ", \(first) … \(last) (business days)" }
+    var grid =
+      "grid       \(spec.grid.steps) steps × dt \(format(spec.grid.timeStep)) years = \(format(spec.grid.horizon)) years"
+    if let d = spec.dates, let first = d.first, let last = d.last {
+      grid += ", \(first) … \(last) (business days)"
+    }
     lines.append(grid)
-    lines.append("assets     " + zip(spec.assets, spec.initialPrices).map { "\($0) \(format($1))" }.joined(separator: ", "))
+    lines.append(
+      "assets     "
+        + zip(spec.assets, spec.initialPrices).map { "\($0) \(format($1))" }.joined(separator: ", ")
+    )
     lines.append("model      \(spec.model.key): " + describe(spec.modelParameters))
     switch spec.measure {
     case .realWorld: lines.append("measure    real world")
-    case .riskNeutral(let r, let q): lines.append("measure    risk neutral, rate \(format(r)), dividends \(q.map(format).joined(separator: ", "))")
+    case .riskNeutral(let r, let q):
+      lines.append(
+        "measure    risk neutral, rate \(format(r)), dividends \(q.map(format).joined(separator: ", "))"
+      )
     }
     let c = spec.correlation
-    var corr = "correlation \(c.dimension)×\(c.dimension), valid (positive semi-definite), smallest eigenvalue \(format(c.smallestEigenvalue)), rank \(c.factor.rank)"
+    var corr =
+      "correlation \(c.dimension)×\(c.dimension), valid (positive semi-definite), smallest eigenvalue \(format(c.smallestEigenvalue)), rank \(c.factor.rank)"
     if c.isIdentity { corr = "correlation identity (independent assets)" }
     if let r = c.repair {
-      corr += "; REPAIRED (Higham 2002): Frobenius distance \(format(r.frobeniusDistance)), \(r.eigenvaluesClipped) eigenvalue(s) clipped"
+      corr +=
+        "; REPAIRED (Higham 2002): Frobenius distance \(format(r.frobeniusDistance)), \(r.eigenvaluesClipped) eigenvalue(s) clipped"
     }
     lines.append(corr)
     if let w = spec.portfolio {
-      lines.append("portfolio  " + zip(spec.assets, w).map { "\($0) \(format($1))" }.joined(separator: ", "))
+      lines.append(
+        "portfolio  " + zip(spec.assets, w).map { "\($0) \(format($1))" }.joined(separator: ", "))
     }
-    lines.append("output     \(spec.output.format.rawValue), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))")
+    lines.append(
+      "output     \(spec.output.format.rawValue), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))"
+    )
     let bytes = spec.outputBytesPerVariant
-    lines.append("size       \(byteString(bytes)) per variant, \(byteString(bytes * spec.variants.count)) in all")
+    lines.append(
+      "size       \(byteString(bytes)) per variant, \(byteString(bytes * spec.variants.count)) in all"
+    )
     lines.append("variants   \(spec.variants.count)")
     for v in spec.variants {
       lines.append("  \(v.name)" + (v.stresses.isEmpty ? ": no stresses" : ""))
@@ -58,7 +74,8 @@ struct PlanReport {
   }
 
   func describe(_ params: [String: JSONValue]) -> String {
-    params.keys.sorted().filter { $0 != "type" }.map { "\($0) \(render(params[$0]!))" }.joined(separator: "; ")
+    params.keys.sorted().filter { $0 != "type" }.map { "\($0) \(render(params[$0]!))" }.joined(
+      separator: "; ")
   }
 
   func render(_ v: JSONValue) -> String {
@@ -68,7 +85,8 @@ struct PlanReport {
     case .bool(let b): return "\(b)"
     case .null: return "null"
     case .array(let a): return "[" + a.map(render).joined(separator: ", ") + "]"
-    case .object(let o): return "{" + o.keys.sorted().map { "\($0): \(render(o[$0]!))" }.joined(separator: ", ") + "}"
+    case .object(let o):
+      return "{" + o.keys.sorted().map { "\($0): \(render(o[$0]!))" }.joined(separator: ", ") + "}"
     }
   }
 }

@@ -46,7 +46,8 @@ struct RandomCommand: ParsableCommand {
 
   func validate() throws {
     guard path >= 0 && path <= PathStream.maximumPathIndex else {
-      throw ValidationError("--path must be between 0 and \(PathStream.maximumPathIndex), got \(path).")
+      throw ValidationError(
+        "--path must be between 0 and \(PathStream.maximumPathIndex), got \(path).")
     }
     if !raw && count == nil { return }
     if let count, count == 0 { throw ValidationError("--count must be at least 1.") }

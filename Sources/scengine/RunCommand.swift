@@ -32,7 +32,8 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Paths per block (default: sized to about 4 MB of buffers per worker).")
   var blockSize: Int?
 
-  @Option(help: "Progress on stderr: auto (a bar on a terminal), bar, json (a line a second) or none.")
+  @Option(
+    help: "Progress on stderr: auto (a bar on a terminal), bar, json (a line a second) or none.")
   var progress: ProgressMode = .auto
 
   @Flag(
@@ -44,8 +45,12 @@ struct RunCommand: ParsableCommand {
   var sync = false
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-    if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1, got \(blockSize).") }
+    if let threads, threads < 1 {
+      throw ValidationError("--threads must be at least 1, got \(threads).")
+    }
+    if let blockSize, blockSize < 1 {
+      throw ValidationError("--block-size must be at least 1, got \(blockSize).")
+    }
   }
 
   func run() throws {
@@ -75,7 +80,9 @@ struct RunCommand: ParsableCommand {
       reporter.stop()
       signals.stop()
       if cancel.isCancelled {
-        printError("error: run interrupted by \(cancel.cancellationReason ?? "a signal"); its files removed, no manifest written")
+        printError(
+          "error: run interrupted by \(cancel.cancellationReason ?? "a signal"); its files removed, no manifest written"
+        )
         throw ExitCode(error.exitCode)
       }
       printError("error: \(error.description)")
@@ -142,13 +149,15 @@ final class ProgressReporter: @unchecked Sendable {
     let eta = rate > 0 ? Double(total - done) / rate : 0
     if mode == .json {
       printError(
-        "{\"paths_done\":\(done),\"paths_total\":\(total),\"paths_per_second\":\(Int(rate)),\"elapsed_seconds\":\(String(format: "%.1f", elapsed)),\"eta_seconds\":\(String(format: "%.1f", eta))}")
+        "{\"paths_done\":\(done),\"paths_total\":\(total),\"paths_per_second\":\(Int(rate)),\"elapsed_seconds\":\(String(format: "%.1f", elapsed)),\"eta_seconds\":\(String(format: "%.1f", eta))}"
+      )
       return
     }
     let width = 30
     let filled = Int(Double(width) * Double(done) / Double(total))
     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-    let line = "\r[\(bar)] \(done)/\(total) paths  \(Int(rate)) paths/s  ETA \(String(format: "%.0f", eta)) s"
+    let line =
+      "\r[\(bar)] \(done)/\(total) paths  \(Int(rate)) paths/s  ETA \(String(format: "%.0f", eta)) s"
     writeStandardError(final ? line + "\n" : line)
   }
 }
@@ -159,26 +168,32 @@ struct SummaryTable {
   let spec: ScenarioSpec
 
   var text: String {
-    var lines = ["wrote \(result.outputDirectory)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"]
+    var lines = [
+      "wrote \(result.outputDirectory)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"
+    ]
     let subject = spec.portfolio != nil ? "portfolio" : spec.assets[0]
     lines.append("terminal return and maximum drawdown of the \(subject) over \(spec.paths) paths:")
     let header = ["variant", "mean", "VaR95", "ES95", "VaR99", "ES99", "maxDD p50", "maxDD p95"]
     var rows: [[String]] = [header]
     for (name, summary) in result.summaries {
-      guard let risk = spec.portfolio != nil ? summary.portfolio : summary.assets[spec.assets[0]] else { continue }
+      guard let risk = spec.portfolio != nil ? summary.portfolio : summary.assets[spec.assets[0]]
+      else { continue }
       let r = risk.terminalReturn
       let d = risk.maxDrawdown
       rows.append([
         name, pct(r.mean), pct(r.valueAtRisk95), pct(r.expectedShortfall95), pct(r.valueAtRisk99),
-        pct(r.expectedShortfall99), pct(d.quantiles["0.5"] ?? .nan), pct(d.quantiles["0.95"] ?? .nan),
+        pct(r.expectedShortfall99), pct(d.quantiles["0.5"] ?? .nan),
+        pct(d.quantiles["0.95"] ?? .nan),
       ])
     }
     let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
     for row in rows {
-      lines.append(row.enumerated().map { c, cell in
-        c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-          : String(repeating: " ", count: widths[c] - cell.count) + cell
-      }.joined(separator: "  "))
+      lines.append(
+        row.enumerated().map { c, cell in
+          c == 0
+            ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+            : String(repeating: " ", count: widths[c] - cell.count) + cell
+        }.joined(separator: "  "))
     }
     return lines.joined(separator: "\n")
   }

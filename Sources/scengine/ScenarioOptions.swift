@@ -34,7 +34,9 @@ struct ScenarioOptions: ParsableArguments {
       for item in emit.split(separator: ",") {
         let name = item.trimmingCharacters(in: .whitespaces)
         guard let s = OutputSpec.Series(rawValue: name) else {
-          throw ValidationError("--emit: '\(name)' is not a series; expected prices, returns, regimes, variance or jumps.")
+          throw ValidationError(
+            "--emit: '\(name)' is not a series; expected prices, returns, regimes, variance or jumps."
+          )
         }
         if !list.contains(s) { list.append(s) }
       }

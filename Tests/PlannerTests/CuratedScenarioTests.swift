@@ -1,6 +1,6 @@
 import Foundation
-import ScengineTestSupport
 import Planner
+import ScengineTestSupport
 import Testing
 
 /// Every curated file in `Scenarios/` runs, found when the tests run (more are added over time).

@@ -1,7 +1,7 @@
 import Foundation
-import ScengineTestSupport
 import PathFiles
 import Planner
+import ScengineTestSupport
 import Testing
 
 /// `scengine run` end to end: files identical for any thread count and block size (DESIGN
@@ -61,7 +61,8 @@ struct EndToEndTests {
 
   @Test("--sync (fsync before the manifest) writes the same files")
   func syncWritesSameFiles() throws {
-    try expectIdenticalRuns([["--threads", "2"], ["--threads", "2", "--sync"]], common: ["--paths", "40"])
+    try expectIdenticalRuns(
+      [["--threads", "2"], ["--threads", "2", "--sync"]], common: ["--paths", "40"])
   }
 
   @Test("CSV output is byte-identical for any threads and block size")

@@ -1,6 +1,6 @@
 import Foundation
-import ScengineTestSupport
 import Planner
+import ScengineTestSupport
 import Testing
 
 /// One scenario file that must be rejected (DESIGN invariant 7).

@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import Processes
+import ScengineTestSupport
 import Testing
 
 /// `ScenarioLoader.parse` on scenario text, without the binary.

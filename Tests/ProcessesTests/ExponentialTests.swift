@@ -20,7 +20,9 @@ struct ExponentialTests {
     let count = 200_000
     var values = (0..<count).map { _ in range.0 + (range.1 - range.0) * rng.nextOpenUnit() }
     let expected = values.map { Foundation.exp($0) }
-    values.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: count) }
+    values.withUnsafeMutableBufferPointer {
+      Exponential.exponentiate($0.baseAddress!, count: count)
+    }
     var worst: Int64 = 0
     var equal = 0
     var worstAt = 0.0
@@ -31,7 +33,8 @@ struct ExponentialTests {
     }
     #expect(
       worst <= 1,
-      "expected at most 1 ulp from libm exp, observed \(worst) ulp (at exp = \(worstAt)); tolerance 1 ulp")
+      "expected at most 1 ulp from libm exp, observed \(worst) ulp (at exp = \(worstAt)); tolerance 1 ulp"
+    )
     #expect(
       Double(equal) / Double(count) >= 0.8,
       "expected at least 80% equal to libm, observed \(Double(equal) / Double(count))")
@@ -58,7 +61,9 @@ struct ExponentialTests {
             "exp(\(x)): expected \(Foundation.exp(x)), observed \(result), tolerance 1 ulp")
         }
       }
-      #expect(Self.ulps(mixed[0], Foundation.exp(0.5)) <= 1 && Self.ulps(mixed[2], Foundation.exp(4.6)) <= 1)
+      #expect(
+        Self.ulps(mixed[0], Foundation.exp(0.5)) <= 1
+          && Self.ulps(mixed[2], Foundation.exp(4.6)) <= 1)
     }
   }
 
@@ -67,7 +72,9 @@ struct ExponentialTests {
     for values in [[0.1, -3, 4.6, 700], [0.1, 800, -1], [1, .nan, 2], [-750, 0]] as [[Double]] {
       let largest = values.map(Exponential.magnitudeBits).max()!
       var found = values
-      found.withUnsafeMutableBufferPointer { Exponential.exponentiate($0.baseAddress!, count: $0.count) }
+      found.withUnsafeMutableBufferPointer {
+        Exponential.exponentiate($0.baseAddress!, count: $0.count)
+      }
       var given = values
       given.withUnsafeMutableBufferPointer {
         Exponential.exponentiate($0.baseAddress!, count: $0.count, largestMagnitudeBits: largest)

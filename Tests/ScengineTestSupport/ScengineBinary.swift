@@ -31,11 +31,21 @@ public enum ScengineBinary {
     public var stderr: String { String(decoding: stderrData, as: UTF8.self) }
   }
 
+  /// The process did not end within its time limit (it was killed).
+  public struct TimedOut: Error, CustomStringConvertible {
+    public let arguments: [String]
+    public let seconds: Double
+    public var description: String {
+      "scengine \(arguments.joined(separator: " ")) did not end within \(seconds) s (killed)"
+    }
+  }
+
   /// Runs `executable` (default: scengine) with `arguments` in `directory` (default: the
   /// test's), with no standard input and its output captured in files, so that no pipe can
-  /// fill up.
+  /// fill up. A process still running after `timeout` seconds is killed and `TimedOut` thrown.
   public static func run(
-    _ arguments: [String], executable: URL? = nil, in directory: URL? = nil
+    _ arguments: [String], executable: URL? = nil, in directory: URL? = nil,
+    timeout: Double = 600
   ) throws -> Result {
     guard let binary = executable ?? url else { throw NotFound() }
     let capture = FileManager.default.temporaryDirectory
@@ -56,6 +66,13 @@ public enum ScengineBinary {
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(2_000) }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      throw TimedOut(arguments: arguments, seconds: timeout)
+    }
     process.waitUntilExit()
     try out.close()
     try err.close()

@@ -19,29 +19,6 @@ extension ScengineBinary {
   }
 }
 
-/// A fresh directory under the system's temporary directory; `remove()` deletes it.
-struct TemporaryDirectory {
-  let url: URL
-
-  init(_ label: String) throws {
-    url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("scengine-planner-\(label)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  /// Writes `text` to `name` inside the directory and returns its path.
-  @discardableResult
-  func write(_ text: String, to name: String) throws -> String {
-    let file = url.appendingPathComponent(name)
-    try Data(text.utf8).write(to: file)
-    return file.path
-  }
-
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
 /// The repository's root, found from this file's path (Tests/PlannerTests/Support/…).
 let repositoryRoot = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -49,19 +26,3 @@ let repositoryRoot = URL(fileURLWithPath: #filePath)
 
 /// The quickstart scenario shipped in `Scenarios/`.
 let quickstartPath = repositoryRoot.appendingPathComponent("Scenarios/quickstart.yaml").path
-
-/// Every regular file below `directory`, as paths relative to it, sorted.
-func regularFiles(under directory: URL) -> [String] {
-  let root = directory.resolvingSymlinksInPath().path
-  guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-  var files: [String] = []
-  while let name = walker.nextObject() as? String {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: "\(root)/\(name)", isDirectory: &isDirectory),
-      !isDirectory.boolValue
-    {
-      files.append(name)
-    }
-  }
-  return files.sorted()
-}

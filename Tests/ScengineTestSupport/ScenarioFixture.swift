@@ -1,8 +1,8 @@
 /// A small valid scenario (two assets, 252 steps, a baseline and one stressed variant) written
 /// as top-level lines, so that each test changes it in exactly one place.
-enum ScenarioFixture {
+public enum ScenarioFixture {
   /// The top-level keys in file order, with their lines.
-  static let lines: [(key: String, line: String)] = [
+  public static let lines: [(key: String, line: String)] = [
     ("name", "name: fixture"),
     ("seed", "seed: 7"),
     ("paths", "paths: 20"),
@@ -20,7 +20,7 @@ enum ScenarioFixture {
 
   /// The fixture with the lines of `changes` replaced (a `nil` line removes the key) and
   /// `extra` appended.
-  static func scenario(_ changes: [String: String?] = [:], extra: String? = nil) -> String {
+  public static func scenario(_ changes: [String: String?] = [:], extra: String? = nil) -> String {
     var out: [String] = []
     for (key, line) in lines {
       if let change = changes[key] {
@@ -34,17 +34,17 @@ enum ScenarioFixture {
   }
 
   /// The fixture whose only variant, `stressed`, has the one stress `stress` (flow YAML).
-  static func stressed(_ stress: String) -> String {
+  public static func stressed(_ stress: String) -> String {
     scenario(["variants": "variants:\n  stressed:\n    stresses:\n      - \(stress)"])
   }
 
   /// The fixture with `model` (flow YAML, without the `model:` key).
-  static func model(_ model: String) -> String {
+  public static func model(_ model: String) -> String {
     scenario(["model": "model: \(model)"])
   }
 
   /// The fixture with a two-regime model (calm, crisis), changed in one place.
-  static func regime(
+  public static func regime(
     transition: String = "[[0.95, 0.05], [0.05, 0.95]]", initial: String? = nil,
     crisisVolatility: String = "0.4"
   ) -> String {
@@ -55,7 +55,7 @@ enum ScenarioFixture {
   }
 
   /// Daily closes around the Lehman weekend, for historical stresses.
-  static let priceCSV = """
+  public static let priceCSV = """
     date,close
     2008-09-12,1251.70
     2008-09-15,1192.70
