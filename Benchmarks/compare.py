@@ -56,9 +56,14 @@ SIDES = ("scengine", "numpy", "numba")
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-# The peak-RSS check: `scengine run` of this scenario (1,000,000 x 252 x 1 GBM to NPY).
-RSS_SCENARIO = "scenarios/rss-gbm1.yaml"
-RSS_TARGET_MB = 300
+# The peak-RSS checks: `scengine run` of each scenario, its shape and its target in MB. Peak
+# memory must not grow with the number of paths (DESIGN invariant 6).
+RSS_CHECKS = (
+    ("scenarios/rss-gbm1.yaml", "1000000x252x1 GBM to NPY", 300),
+    ("scenarios/rss-gbm1-10m.yaml", "10000000x252x1 GBM to float32 NPY", 150),
+    ("scenarios/rss-gbm10-portfolio.yaml",
+     "1000000x252x10 GBM with a portfolio to float32 NPY", 300),
+)
 
 
 def log(message):
@@ -302,12 +307,12 @@ def floors(env, runs):
             for name, rates in json.loads(result.stdout).items()}
 
 
-def rss_check(bin_path, env, threads):
-    """Peak RSS and wall clock of `scengine run` of RSS_SCENARIO on `threads` threads, a fresh
-    child writing a 2 GB prices.npy under output_root(env), deleted afterwards."""
+def rss_check(bin_path, env, threads, scenario):
+    """Peak RSS and wall clock of `scengine run` of `scenario` on `threads` threads, a fresh
+    child writing its prices.npy (2 to 10 GB) under output_root(env), deleted afterwards."""
     directory = output_root(env) / "rss"
     shutil.rmtree(directory, ignore_errors=True)
-    command = [str(bin_path / "scengine"), "run", str(HERE / RSS_SCENARIO), "--out",
+    command = [str(bin_path / "scengine"), "run", str(HERE / scenario), "--out",
                str(directory), "--threads", str(threads), "--progress", "none"]
     log(f"peak RSS check: {' '.join(command)}")
     start = time.monotonic()
@@ -453,13 +458,14 @@ def print_floors(label, result):
           f"{write['max'] * 8 / 1e9:.1f}), {cell(write)} M float64/s")
 
 
-def print_rss(result):
-    """The line of the peak-RSS check (``rss_check``) against its target."""
-    mib, mb = result["peak_rss_kib"] / 1024, result["peak_rss_kib"] * 1024 / 1e6
-    verdict = "met" if mb < RSS_TARGET_MB else "NOT met"
-    print(f"peak RSS of `scengine run {RSS_SCENARIO}` (1000000x252x1 GBM to NPY, "
-          f"--threads {result['threads']}): {mib:.0f} MiB ({mb:.0f} MB), target < "
-          f"{RSS_TARGET_MB} MB: {verdict}; {result['seconds']:.1f} s")
+def print_rss(results):
+    """The lines of the peak-RSS checks (``rss_check``) against their targets."""
+    for (scenario, shape, target), result in zip(RSS_CHECKS, results):
+        mib, mb = result["peak_rss_kib"] / 1024, result["peak_rss_kib"] * 1024 / 1e6
+        verdict = "met" if mb < target else "NOT met"
+        print(f"peak RSS of `scengine run {scenario}` ({shape}, --threads "
+              f"{result['threads']}): {mib:.0f} MiB ({mb:.0f} MB), target < {target} MB: "
+              f"{verdict}; {result['seconds']:.1f} s")
 
 
 def main():
@@ -500,7 +506,8 @@ def main():
                                      for side, description in described.items()})
     if not rows:
         raise SystemExit(f"no workload matches --filter {args.filter!r}")
-    rss = rss_check(bin_path, env, max(args.threads))
+    rss = [rss_check(bin_path, env, max(args.threads), scenario)
+           for scenario, _, _ in RSS_CHECKS]
     log("floors (end)")
     floors_end = floors(env, 5)
 

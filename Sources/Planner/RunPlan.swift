@@ -19,11 +19,10 @@ public struct RunPlan: Sendable {
     self.spec = spec
     self.threads = max(1, threads)
     self.sync = sync
-    if let blockSize {
-      self.blockSize = max(1, blockSize)
-    } else {
-      self.blockSize = max(1, min(1024, Self.blockBudgetBytes / max(1, spec.bytesPerPathInMemory)))
-    }
+    // A block never holds more paths than the run has: its buffers are allocated in full.
+    let chosen =
+      blockSize ?? min(1024, Self.blockBudgetBytes / max(1, spec.bytesPerPathInMemory))
+    self.blockSize = max(1, min(chosen, spec.paths))
   }
 
   /// The blocks of `paths` paths, in order.

@@ -154,8 +154,15 @@ public struct Runner: Sendable {
     } catch {
       throw RunError(error.description)
     }
-    let risk = RiskAccumulator(
-      assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)
+    let risk: RiskAccumulator
+    do {
+      risk = try RiskAccumulator(
+        assets: spec.assets, portfolioWeights: spec.portfolio, paths: 0..<spec.paths,
+        directory: outputDirectory)
+    } catch {
+      sinks.abandon()
+      throw RunError(error.description)
+    }
     let blocks = plan.blocks
     let next = BlockQueue(count: blocks.count)
     let failure = CancellationFlag()
@@ -182,10 +189,16 @@ public struct Runner: Sendable {
           failure.cancel(reason: "\(error)")
           return
         }
-        arrays.prices.withUnsafeBufferPointer { p in
-          risk.add(
-            prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
-            firstPath: block.lowerBound, pathCount: block.count, steps: steps)
+        let added = arrays.prices.withUnsafeBufferPointer { p in
+          Result { () throws(RiskError) in
+            try risk.add(
+              prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
+              firstPath: block.lowerBound, pathCount: block.count, steps: steps)
+          }
+        }
+        if case .failure(let error) = added {
+          failure.cancel(reason: error.description)
+          return
         }
         progress.add(block.count)
       }
@@ -194,9 +207,10 @@ public struct Runner: Sendable {
       sinks.abandon()
       throw RunError(reason, exitCode: cancel.isCancelled ? Self.exitCode(signal: reason) : 1)
     }
-    let summary = risk.summary()
+    let summary: RiskSummary
     var records: [FileRecord]
     do {
+      summary = try risk.summary()
       records = try sinks.finish(sync: plan.sync)
       let bytes = try encodeJSON(summary)
       records.append(
@@ -205,7 +219,7 @@ public struct Runner: Sendable {
           relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
-      throw RunError(error.description)
+      throw RunError("\(error)")
     }
     return (records, summary)
   }

@@ -23,16 +23,33 @@ public struct DrawdownSummary: Codable, Sendable, Equatable {
     self.maximum = maximum
   }
 
-  /// Summarizes the maximum drawdowns of N paths, in any order.
+  /// Summarizes the maximum drawdowns of N paths.
   ///
-  /// - Complexity: O(N log N) for the sort.
+  /// - Complexity: O(N) (sums and a radix selection of the order statistics).
   public init(drawdowns: [Double]) {
-    guard let sorted = sortedWithoutNaN(drawdowns), let maximum = sorted.last else {
-      self.init(mean: .nan, quantiles: quantileTable(sorted: []), maximum: .nan)
+    // An array column cannot fail to be read.
+    self = (try? Self(column: ArrayColumn(values: drawdowns)))!
+  }
+
+  /// Summarizes the drawdowns of `column`, read in path order, with memory that does not depend
+  /// on its length (see `ReturnDistributionSummary.init(column:)`).
+  init(column: some ValueColumn) throws(RiskError) {
+    var sum = CompensatedSum()
+    var sawNaN = false
+    var maximum = -Double.infinity
+    try column.forEachValue { value in
+      sum.add(value)
+      sawNaN = sawNaN || value.isNaN
+      maximum = Swift.max(maximum, value)
+    }
+    let count = column.count
+    guard count > 0, !sawNaN else {
+      self.init(mean: .nan, quantiles: quantileTable(count: 0) { _ in .nan }, maximum: .nan)
       return
     }
+    let order = try orderStatistics(of: column, ranks: Set(quantileTableRanks(count: count)))
     self.init(
-      mean: compensatedSum(drawdowns) / Double(sorted.count),
-      quantiles: quantileTable(sorted: sorted), maximum: maximum)
+      mean: sum.value / Double(count),
+      quantiles: quantileTable(count: count) { order[$0]! }, maximum: maximum)
   }
 }

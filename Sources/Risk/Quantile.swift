@@ -17,16 +17,35 @@
 ///   - probability: p in [0, 1].
 /// - Complexity: O(1).
 func linearQuantile(sorted: [Double], probability: Double) -> Double {
-  precondition(!sorted.isEmpty && (0...1).contains(probability))
-  let position = Double(sorted.count - 1) * probability
-  guard position < Double(sorted.count - 1) else { return sorted[sorted.count - 1] }
+  precondition(!sorted.isEmpty)
+  return linearQuantile(count: sorted.count, probability: probability) { sorted[$0] }
+}
+
+/// `linearQuantile(sorted:probability:)` of a sample of `count` values given by its order
+/// statistics: `orderStatistic(i)` is the value of rank `i` (0-based, ascending). It asks for
+/// the ranks `linearQuantileRanks(count:probability:)` lists, no others.
+func linearQuantile(
+  count: Int, probability: Double, orderStatistic: (Int) -> Double
+) -> Double {
+  precondition(count > 0 && (0...1).contains(probability))
+  let position = Double(count - 1) * probability
+  guard position < Double(count - 1) else { return orderStatistic(count - 1) }
   let lower = position.rounded(.down)
   let index = Int(lower)
   let weight = position - lower
-  let below = sorted[index]
-  let above = sorted[index + 1]
+  let below = orderStatistic(index)
+  let above = orderStatistic(index + 1)
   let difference = above - below
   return weight >= 0.5 ? above - difference * (1 - weight) : below + difference * weight
+}
+
+/// The ranks (0-based) whose values `linearQuantile(count:probability:orderStatistic:)` reads.
+func linearQuantileRanks(count: Int, probability: Double) -> [Int] {
+  precondition(count > 0 && (0...1).contains(probability))
+  let position = Double(count - 1) * probability
+  guard position < Double(count - 1) else { return [count - 1] }
+  let index = Int(position.rounded(.down))
+  return [index, index + 1]
 }
 
 /// The probabilities every quantile table reports, with their JSON keys.
@@ -38,11 +57,27 @@ let reportedQuantiles: [(key: String, probability: Double)] = [
 /// The quantile table of a sorted sample at `reportedQuantiles`, or NaN for every key when the
 /// sample is empty.
 func quantileTable(sorted: [Double]) -> [String: Double] {
+  quantileTable(count: sorted.count) { sorted[$0] }
+}
+
+/// The quantile table of a sample of `count` values given by its order statistics (see
+/// `linearQuantile(count:probability:orderStatistic:)`), NaN for every key when `count` is 0.
+func quantileTable(count: Int, orderStatistic: (Int) -> Double) -> [String: Double] {
   var table: [String: Double] = [:]
   for (key, probability) in reportedQuantiles {
-    table[key] = sorted.isEmpty ? .nan : linearQuantile(sorted: sorted, probability: probability)
+    table[key] =
+      count == 0
+      ? .nan
+      : linearQuantile(count: count, probability: probability, orderStatistic: orderStatistic)
   }
   return table
+}
+
+/// The ranks `quantileTable(count:orderStatistic:)` reads.
+func quantileTableRanks(count: Int) -> [Int] {
+  count == 0
+    ? []
+    : reportedQuantiles.flatMap { linearQuantileRanks(count: count, probability: $0.probability) }
 }
 
 /// The sum of `values` by Neumaier's compensated summation, whose error does not grow with the
@@ -51,9 +86,20 @@ func quantileTable(sorted: [Double]) -> [String: Double] {
 /// Reference: A. Neumaier, "Rundungsfehleranalyse einiger Verfahren zur Summation endlicher
 /// Summen", ZAMM 54, 1974, pp. 39–51.
 func compensatedSum(_ values: some Sequence<Double>) -> Double {
-  var sum = 0.0
-  var compensation = 0.0
-  for value in values {
+  var sum = CompensatedSum()
+  for value in values { sum.add(value) }
+  return sum.value
+}
+
+/// The running state of `compensatedSum`, for values that arrive in chunks: adding the values
+/// one by one gives the same bits as `compensatedSum` of the whole sequence.
+struct CompensatedSum {
+  private var sum = 0.0
+  private var compensation = 0.0
+
+  /// Adds the next term.
+  @inline(__always)
+  mutating func add(_ value: Double) {
     let total = sum + value
     if abs(sum) >= abs(value) {
       compensation += (sum - total) + value
@@ -62,12 +108,7 @@ func compensatedSum(_ values: some Sequence<Double>) -> Double {
     }
     sum = total
   }
-  return sum.isFinite ? sum + compensation : sum
-}
 
-/// A sample sorted ascending for quantiles, or `nil` when it contains NaN (numpy's quantiles and
-/// mean are then NaN too).
-func sortedWithoutNaN(_ values: [Double]) -> [Double]? {
-  guard !values.contains(where: \.isNaN) else { return nil }
-  return values.sorted()
+  /// The sum so far.
+  var value: Double { sum.isFinite ? sum + compensation : sum }
 }

@@ -16,7 +16,8 @@
 ///   tail probability 1 − α here. It is coherent and converges to the expected shortfall, and
 ///   ES_α ≥ VaR_α always holds. For N < 1/(1 − α) it is minus the worst return. (Averaging
 ///   instead every return ≤ Q(1 − α) would, without ties, average ⌊(N − 1)(1 − α)⌋ + 1 returns:
-///   k or k + 1.)
+///   k or k + 1.) The k smallest are summed (compensated) in path order — those below the k-th
+///   smallest, then copies of it — so the figure needs no sorted copy of the sample.
 ///
 /// Every figure is NaN when N = 0 or a return is NaN (as numpy's are), and since NaN ≠ NaN such
 /// summaries do not compare equal.
@@ -65,32 +66,60 @@ public struct ReturnDistributionSummary: Codable, Sendable, Equatable {
     self.expectedShortfall99 = expectedShortfall99
   }
 
-  /// Summarizes a sample of simple returns, one per path, in any order.
+  /// Summarizes a sample of simple returns, one per path.
   ///
-  /// - Complexity: O(N log N) for the sort.
+  /// - Complexity: O(N) (sums and a radix selection of the order statistics).
   public init(returns: [Double]) {
-    guard let sorted = sortedWithoutNaN(returns), !sorted.isEmpty else {
+    // An array column cannot fail to be read.
+    self = (try? Self(column: ArrayColumn(values: returns)))!
+  }
+
+  /// Summarizes the returns of `column`, read a few times in path order, with memory that does
+  /// not depend on its length. Sums run in path order, so the figures are the same bits however
+  /// the paths were computed; the quantiles are exact order statistics.
+  init(column: some ValueColumn) throws(RiskError) {
+    var sum = CompensatedSum()
+    var sawNaN = false
+    try column.forEachValue { value in
+      sum.add(value)
+      sawNaN = sawNaN || value.isNaN
+    }
+    let count = column.count
+    guard count > 0, !sawNaN else {
       self.init(
-        mean: .nan, standardDeviation: .nan, quantiles: quantileTable(sorted: []),
+        mean: .nan, standardDeviation: .nan, quantiles: quantileTable(count: 0) { _ in .nan },
         valueAtRisk95: .nan, valueAtRisk99: .nan, expectedShortfall95: .nan,
         expectedShortfall99: .nan)
       return
     }
-    let count = sorted.count
-    // Summed in path order, so the figures do not depend on how the sort breaks ties.
-    let mean = compensatedSum(returns) / Double(count)
-    let squares = compensatedSum(returns.lazy.map { ($0 - mean) * ($0 - mean) })
-    func shortfall(tailPercent: Int) -> Double {
-      let tail = max(1, count * tailPercent / 100)
-      return -compensatedSum(sorted[..<tail]) / Double(tail)
+    let mean = sum.value / Double(count)
+    let tails = [5, 1].map { max(1, count * $0 / 100) }
+    let ranks = Set(quantileTableRanks(count: count) + tails.map { $0 - 1 })
+    let order = try orderStatistics(of: column, ranks: ranks)
+    let statistic = { (rank: Int) in order[rank]! }
+    // ES: the k smallest returns are those below the k-th smallest, t, and as many copies of t
+    // as make k; summed in path order, then the copies of t.
+    let thresholds = tails.map { statistic($0 - 1) }
+    var squares = CompensatedSum()
+    var tailSums = [CompensatedSum(), CompensatedSum()]
+    var below = [0, 0]
+    try column.forEachValue { value in
+      squares.add((value - mean) * (value - mean))
+      for t in 0..<2 where value < thresholds[t] {
+        tailSums[t].add(value)
+        below[t] += 1
+      }
+    }
+    for t in 0..<2 {
+      for _ in below[t]..<tails[t] { tailSums[t].add(thresholds[t]) }
     }
     self.init(
       mean: mean,
-      standardDeviation: count < 2 ? .nan : (squares / Double(count - 1)).squareRoot(),
-      quantiles: quantileTable(sorted: sorted),
-      valueAtRisk95: -linearQuantile(sorted: sorted, probability: 0.05),
-      valueAtRisk99: -linearQuantile(sorted: sorted, probability: 0.01),
-      expectedShortfall95: shortfall(tailPercent: 5),
-      expectedShortfall99: shortfall(tailPercent: 1))
+      standardDeviation: count < 2 ? .nan : (squares.value / Double(count - 1)).squareRoot(),
+      quantiles: quantileTable(count: count, orderStatistic: statistic),
+      valueAtRisk95: -linearQuantile(count: count, probability: 0.05, orderStatistic: statistic),
+      valueAtRisk99: -linearQuantile(count: count, probability: 0.01, orderStatistic: statistic),
+      expectedShortfall95: -tailSums[0].value / Double(tails[0]),
+      expectedShortfall99: -tailSums[1].value / Double(tails[1]))
   }
 }

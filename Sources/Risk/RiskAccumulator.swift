@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Collects the per-path risk figures of one variant block by block, and summarizes them.
 ///
 /// For each path and asset a it records the terminal simple return S_a(T)/S_a(0) − 1 and the
@@ -10,13 +16,16 @@
 /// whose terminal return is V_T / V_0 − 1.
 ///
 /// Figures are stored at each path's index, so blocks may be added from any number of threads at
-/// once and in any order: they write disjoint memory and need no lock. `summary()` sorts before
-/// taking quantiles and sums in path order, so its result is identical whatever the block order,
-/// thread count or block size. It must be called after every `add` has returned.
+/// once and in any order: they write disjoint places and need no lock. `summary()` reads them in
+/// path order and takes exact order statistics, so its result is identical whatever the block
+/// order, thread count or block size. It must be called after every `add` has returned.
 ///
-/// Memory: 2 doubles per path per series (assets, plus the portfolio), allocated up front —
-/// 16 MB per million paths per asset. This is O(paths), the one exception to the bounded-memory
-/// rule, because exact quantiles need every value.
+/// Memory (DESIGN invariant 6): the per-path figures (2 doubles per path per series: 16 MB per
+/// million paths per asset) live in a temporary file, not in memory. The file is created in the
+/// given folder (the run's output folder, on the disk that holds the results) and unlinked at
+/// once, so it takes no name and disappears with the accumulator whatever happens to the
+/// process. `summary()` reads it a few times in chunks; memory stays at a few MB for any number
+/// of paths.
 public final class RiskAccumulator: @unchecked Sendable {
   /// Asset names, in the order of the price array's last axis.
   public let assets: [String]
@@ -27,22 +36,25 @@ public final class RiskAccumulator: @unchecked Sendable {
 
   /// The number of series: one per asset, plus one for the portfolio.
   private let seriesCount: Int
-  /// Terminal returns, laid out [series][path − paths.lowerBound].
-  private let terminalReturns: UnsafeMutableBufferPointer<Double>
-  /// Maximum drawdowns, laid out [series][path − paths.lowerBound].
-  private let maxDrawdowns: UnsafeMutableBufferPointer<Double>
-  /// Whether a path's figures have been added, per path − paths.lowerBound.
-  private let added: UnsafeMutableBufferPointer<Bool>
+  /// The unlinked temporary file of per-path figures, laid out
+  /// [series][terminal return | maximum drawdown][path − paths.lowerBound] as doubles.
+  private let descriptor: Int32
+  /// The blocks added so far, disjoint, sorted and merged where they touch; guarded by `lock`.
+  private var added: [Range<Int>] = []
+  private let lock = Lock()
 
-  /// Creates an accumulator for paths `0 ..< totalPaths`.
+  /// Creates an accumulator for paths `0 ..< totalPaths`, keeping its figures in the system's
+  /// temporary folder.
   ///
   /// - Parameters:
   ///   - assets: asset names, distinct, in the order of the price array's last axis.
   ///   - portfolioWeights: one weight per asset (fractions of the initial value, summing to 1),
   ///     or `nil` for no portfolio.
   ///   - totalPaths: the number of paths.
-  public convenience init(assets: [String], portfolioWeights: [Double]?, totalPaths: Int) {
-    self.init(assets: assets, portfolioWeights: portfolioWeights, paths: 0..<totalPaths)
+  public convenience init(
+    assets: [String], portfolioWeights: [Double]?, totalPaths: Int
+  ) throws(RiskError) {
+    try self.init(assets: assets, portfolioWeights: portfolioWeights, paths: 0..<totalPaths)
   }
 
   /// Creates an accumulator for the global path indices `paths` (a shard's range).
@@ -52,7 +64,11 @@ public final class RiskAccumulator: @unchecked Sendable {
   ///   - portfolioWeights: one weight per asset (fractions of the initial value, summing to 1),
   ///     or `nil` for no portfolio.
   ///   - paths: the global indices of the paths that will be added.
-  public init(assets: [String], portfolioWeights: [Double]?, paths: Range<Int>) {
+  ///   - directory: the folder of the temporary file of per-path figures (default: `TMPDIR`,
+  ///     else `/tmp`).
+  public init(
+    assets: [String], portfolioWeights: [Double]?, paths: Range<Int>, directory: String? = nil
+  ) throws(RiskError) {
     precondition(Set(assets).count == assets.count, "asset names \(assets) are not distinct")
     precondition(
       portfolioWeights.map { $0.count == assets.count } ?? true,
@@ -62,19 +78,11 @@ public final class RiskAccumulator: @unchecked Sendable {
     self.portfolioWeights = portfolioWeights
     self.paths = paths
     self.seriesCount = assets.count + (portfolioWeights == nil ? 0 : 1)
-    terminalReturns = .allocate(capacity: seriesCount * paths.count)
-    terminalReturns.initialize(repeating: .nan)
-    maxDrawdowns = .allocate(capacity: seriesCount * paths.count)
-    maxDrawdowns.initialize(repeating: .nan)
-    added = .allocate(capacity: paths.count)
-    added.initialize(repeating: false)
+    let folder = directory ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    descriptor = try createUnlinkedFile(in: folder.isEmpty ? "/tmp" : folder)
   }
 
-  deinit {
-    terminalReturns.deallocate()
-    maxDrawdowns.deallocate()
-    added.deallocate()
-  }
+  deinit { close(descriptor) }
 
   /// Records the figures of paths `firstPath ..< firstPath + pathCount`.
   ///
@@ -85,10 +93,11 @@ public final class RiskAccumulator: @unchecked Sendable {
   ///   - pathCount: the number of paths in the block.
   ///   - steps: the number of steps after the initial price.
   /// - Precondition: the block lies within `paths` and overlaps no block added before.
+  /// - Throws: when the figures cannot be written to the temporary file (a full disk).
   /// - Complexity: O(pathCount × steps × assets).
   public func add(
     prices: UnsafeBufferPointer<Double>, firstPath: Int, pathCount: Int, steps: Int
-  ) {
+  ) throws(RiskError) {
     precondition(steps >= 0, "risk block: \(steps) steps")
     let assetCount = assets.count
     let pathStride = (steps + 1) * assetCount
@@ -98,7 +107,11 @@ public final class RiskAccumulator: @unchecked Sendable {
     precondition(
       firstPath >= paths.lowerBound && firstPath + pathCount <= paths.upperBound,
       "risk block \(firstPath)..<\(firstPath + pathCount) lies outside paths \(paths)")
-    let pathCapacity = paths.count
+    // The block's figures, laid out [series][return | drawdown][path in block], written to the
+    // file one run of paths per series and kind.
+    let figures = UnsafeMutableBufferPointer<Double>.allocate(
+      capacity: max(1, seriesCount * 2 * pathCount))
+    defer { figures.deallocate() }
     // The drawdown trackers of the assets as parallel arrays (peaks, largest drawdowns, NaN
     // flags) in plain buffers, so that the step loop runs across the assets in vector lanes.
     let peak = UnsafeMutablePointer<Double>.allocate(capacity: max(1, assetCount))
@@ -110,8 +123,6 @@ public final class RiskAccumulator: @unchecked Sendable {
       sawNaN.deallocate()
     }
     for block in 0..<pathCount {
-      let slot = firstPath - paths.lowerBound + block
-      precondition(!added[slot], "risk figures of path \(firstPath + block) were added twice")
       let base = block * pathStride
       peak.update(repeating: -.infinity, count: assetCount)
       largest.update(repeating: 0, count: assetCount)
@@ -137,37 +148,160 @@ public final class RiskAccumulator: @unchecked Sendable {
       }
       let last = base + steps * assetCount
       for asset in 0..<assetCount {
-        let index = asset * pathCapacity + slot
-        terminalReturns[index] = prices[last + asset] / prices[base + asset] - 1
-        maxDrawdowns[index] =
+        figures[(asset * 2) * pathCount + block] =
+          prices[last + asset] / prices[base + asset] - 1
+        figures[(asset * 2 + 1) * pathCount + block] =
           DrawdownTracker(peak: peak[asset], largest: largest[asset], sawNaN: sawNaN[asset] != 0)
           .maximum
       }
       if portfolioWeights != nil {
-        let index = assetCount * pathCapacity + slot
-        terminalReturns[index] = portfolioValue / initialPortfolioValue - 1
-        maxDrawdowns[index] = portfolio.maximum
+        figures[(assetCount * 2) * pathCount + block] =
+          portfolioValue / initialPortfolioValue - 1
+        figures[(assetCount * 2 + 1) * pathCount + block] = portfolio.maximum
       }
-      added[slot] = true
+    }
+    let slot = firstPath - paths.lowerBound
+    for row in 0..<(seriesCount * 2) where pathCount > 0 {
+      let bytes = UnsafeRawBufferPointer(
+        UnsafeMutableBufferPointer(rebasing: figures[(row * pathCount)..<((row + 1) * pathCount)]))
+      try writeAll(bytes, at: (row * paths.count + slot) * 8)
+    }
+    lock.withLock { insert(firstPath..<(firstPath + pathCount)) }
+  }
+
+  /// Records a block as added, keeping `added` sorted and merged. Caller holds `lock`.
+  private func insert(_ block: Range<Int>) {
+    guard !block.isEmpty else { return }
+    let i = added.firstIndex { $0.lowerBound >= block.upperBound } ?? added.endIndex
+    precondition(
+      i == 0 || added[i - 1].upperBound <= block.lowerBound,
+      "risk figures of paths \(block) were added twice")
+    var merged = block
+    var lower = i
+    if i > 0, added[i - 1].upperBound == block.lowerBound {
+      lower = i - 1
+      merged = added[i - 1].lowerBound..<merged.upperBound
+    }
+    var upper = i
+    if i < added.count, added[i].lowerBound == block.upperBound {
+      merged = merged.lowerBound..<added[i].upperBound
+      upper = i + 1
+    }
+    added.replaceSubrange(lower..<upper, with: [merged])
+  }
+
+  /// Writes all of `bytes` at byte `offset` of the file, retrying short writes and `EINTR`.
+  private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(RiskError) {
+    var done = 0
+    while done < bytes.count {
+      let written = pwrite(
+        descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+      if written > 0 {
+        done += written
+      } else if written < 0 && errno == EINTR {
+        continue
+      } else {
+        throw .spillFileFailed(operation: "write", errno: written < 0 ? errno : ENOSPC)
+      }
     }
   }
 
   /// The figures of every path added so far (`paths` counts them), per asset and for the
   /// portfolio.
   ///
-  /// - Complexity: O(N log N) per asset, N the number of paths added.
-  public func summary() -> RiskSummary {
-    let slots = (0..<paths.count).filter { added[$0] }
-    func risk(series: Int) -> AssetRisk {
-      let start = series * paths.count
-      return AssetRisk(
-        terminalReturns: slots.map { terminalReturns[start + $0] },
-        maxDrawdowns: slots.map { maxDrawdowns[start + $0] })
+  /// - Throws: when the temporary file cannot be read back.
+  /// - Complexity: O(N) per series, N the number of paths added, in a few passes over the file.
+  public func summary() throws(RiskError) -> RiskSummary {
+    let blocks = lock.withLock { added }
+    let count = blocks.reduce(0) { $0 + $1.count }
+    func column(series: Int, kind: Int) -> SpilledColumn {
+      SpilledColumn(
+        descriptor: descriptor, offset: (series * 2 + kind) * paths.count * 8,
+        firstPath: paths.lowerBound, blocks: blocks, count: count)
+    }
+    func risk(series: Int) throws(RiskError) -> AssetRisk {
+      AssetRisk(
+        terminalReturn: try ReturnDistributionSummary(column: column(series: series, kind: 0)),
+        maxDrawdown: try DrawdownSummary(column: column(series: series, kind: 1)))
     }
     var byAsset: [String: AssetRisk] = [:]
-    for (series, name) in assets.enumerated() { byAsset[name] = risk(series: series) }
+    for (series, name) in assets.enumerated() { byAsset[name] = try risk(series: series) }
     return RiskSummary(
-      paths: slots.count, assets: byAsset,
-      portfolio: portfolioWeights == nil ? nil : risk(series: assets.count))
+      paths: count, assets: byAsset,
+      portfolio: portfolioWeights == nil ? nil : try risk(series: assets.count))
+  }
+}
+
+/// One series' figures in the temporary file: the paths of `blocks`, in path order.
+struct SpilledColumn: ValueColumn {
+  let descriptor: Int32
+  /// The byte offset of the figure of path `firstPath`.
+  let offset: Int
+  let firstPath: Int
+  let blocks: [Range<Int>]
+  let count: Int
+
+  /// Values read per chunk: 512 KB.
+  static let chunkLength = 1 << 16
+
+  func forEachChunk(_ body: (UnsafeBufferPointer<Double>) -> Void) throws(RiskError) {
+    let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: Self.chunkLength)
+    defer { buffer.deallocate() }
+    for block in blocks {
+      var path = block.lowerBound
+      while path < block.upperBound {
+        let length = min(Self.chunkLength, block.upperBound - path)
+        let bytes = UnsafeMutableRawBufferPointer(
+          UnsafeMutableBufferPointer(rebasing: buffer[..<length]))
+        var done = 0
+        while done < bytes.count {
+          let read = pread(
+            descriptor, bytes.baseAddress! + done, bytes.count - done,
+            off_t(offset + (path - firstPath) * 8 + done))
+          if read > 0 {
+            done += read
+          } else if read < 0 && errno == EINTR {
+            continue
+          } else {
+            throw .spillFileFailed(operation: "read", errno: read < 0 ? errno : EIO)
+          }
+        }
+        body(UnsafeBufferPointer(rebasing: buffer[..<length]))
+        path += length
+      }
+    }
+  }
+}
+
+/// Creates a file for reading and writing in `directory` under a name no one else uses, and
+/// unlinks it at once: its space is the process's until the descriptor is closed.
+private func createUnlinkedFile(in directory: String) throws(RiskError) -> Int32 {
+  var generator = SystemRandomNumberGenerator()
+  for _ in 0..<16 {
+    let name = "\(directory)/.scengine-risk-\(getpid())-\(generator.next() as UInt64).tmp"
+    let descriptor = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    if descriptor >= 0 {
+      unlink(name)
+      return descriptor
+    }
+    guard errno == EEXIST else {
+      throw .cannotCreateSpillFile(directory: directory, errno: errno)
+    }
+  }
+  throw .cannotCreateSpillFile(directory: directory, errno: EEXIST)
+}
+
+/// A mutual-exclusion lock over `pthread_mutex_t`.
+private final class Lock: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  init() { pthread_mutex_init(mutex, nil) }
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+  func withLock<T>(_ body: () -> T) -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return body()
   }
 }

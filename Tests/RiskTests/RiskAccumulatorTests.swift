@@ -28,12 +28,12 @@ struct RiskAccumulatorTests {
   static func add(
     _ prices: [Double], to accumulator: RiskAccumulator, blocks: [Range<Int>], steps: Int,
     assets: Int
-  ) {
+  ) throws {
     let perPath = (steps + 1) * assets
     for block in blocks {
-      prices[(block.lowerBound * perPath)..<(block.upperBound * perPath)]
+      try prices[(block.lowerBound * perPath)..<(block.upperBound * perPath)]
         .withUnsafeBufferPointer {
-          accumulator.add(
+          try accumulator.add(
             prices: $0, firstPath: block.lowerBound, pathCount: block.count, steps: steps)
         }
     }
@@ -51,12 +51,12 @@ struct RiskAccumulatorTests {
     let b: [[Double]] = [[50, 50, 50, 50, 50], [20, 10, 20, 10, 20], [1, 2, 4, 2, 1]]
     var prices: [Double] = []
     for path in 0..<3 { for step in 0...4 { prices += [a[path][step], b[path][step]] } }
-    let accumulator = RiskAccumulator(
+    let accumulator = try RiskAccumulator(
       assets: ["A", "B"], portfolioWeights: [0.5, 0.5], totalPaths: 3)
-    prices.withUnsafeBufferPointer {
-      accumulator.add(prices: $0, firstPath: 0, pathCount: 3, steps: 4)
+    try prices.withUnsafeBufferPointer {
+      try accumulator.add(prices: $0, firstPath: 0, pathCount: 3, steps: 4)
     }
-    let summary = accumulator.summary()
+    let summary = try accumulator.summary()
     #expect(summary.paths == 3)
     let assetA = try #require(summary.assets["A"])
     // Terminal returns of A: −0.35, 0.4641, 0; drawdowns 0.5, 0, 0.2.
@@ -87,41 +87,42 @@ struct RiskAccumulatorTests {
     let (paths, steps, assets) = (997, 20, 3)
     let prices = Self.randomWalks(paths: paths, steps: steps, assets: assets, seed: 11)
     let weights = [0.5, 0.3, 0.2]
-    func accumulator() -> RiskAccumulator {
-      RiskAccumulator(assets: ["X", "Y", "Z"], portfolioWeights: weights, totalPaths: paths)
+    func accumulator() throws -> RiskAccumulator {
+      try RiskAccumulator(assets: ["X", "Y", "Z"], portfolioWeights: weights, totalPaths: paths)
     }
 
-    let whole = accumulator()
-    Self.add(prices, to: whole, blocks: [0..<paths], steps: steps, assets: assets)
-    let reference = whole.summary()
+    let whole = try accumulator()
+    try Self.add(prices, to: whole, blocks: [0..<paths], steps: steps, assets: assets)
+    let reference = try whole.summary()
     #expect(reference.paths == paths)
 
-    let reversed = accumulator()
-    Self.add(
+    let reversed = try accumulator()
+    try Self.add(
       prices, to: reversed, blocks: Self.blocks(paths: paths, size: 64).reversed(), steps: steps,
       assets: assets)
-    #expect(reversed.summary() == reference)
+    #expect(try reversed.summary() == reference)
 
-    let concurrent = accumulator()
+    let concurrent = try accumulator()
     let blocks = Self.blocks(paths: paths, size: 13)
     DispatchQueue.concurrentPerform(iterations: 2) { worker in
       let mine = blocks.enumerated().filter { $0.offset % 2 == worker }.map(\.element)
-      Self.add(prices, to: concurrent, blocks: mine.reversed(), steps: steps, assets: assets)
+      // Each worker's error, if any, fails the test through the summary comparison below.
+      try? Self.add(prices, to: concurrent, blocks: mine.reversed(), steps: steps, assets: assets)
     }
-    #expect(concurrent.summary() == reference)
+    #expect(try concurrent.summary() == reference)
   }
 
-  @Test func figuresEqualTheStandaloneFunctions() {
+  @Test func figuresEqualTheStandaloneFunctions() throws {
     let (paths, steps) = (50, 30)
     let prices = Self.randomWalks(paths: paths, steps: steps, assets: 1, seed: 3)
-    let accumulator = RiskAccumulator(assets: ["X"], portfolioWeights: nil, totalPaths: paths)
-    Self.add(
+    let accumulator = try RiskAccumulator(assets: ["X"], portfolioWeights: nil, totalPaths: paths)
+    try Self.add(
       prices, to: accumulator, blocks: Self.blocks(paths: paths, size: 8), steps: steps, assets: 1)
     let path = { (index: Int) in prices[(index * (steps + 1))..<((index + 1) * (steps + 1))] }
     let expected = AssetRisk(
       terminalReturns: (0..<paths).map { path($0).last! / path($0).first! - 1 },
       maxDrawdowns: (0..<paths).map { maximumDrawdown(path($0)) })
-    let summary = accumulator.summary()
+    let summary = try accumulator.summary()
     #expect(summary.assets["X"] == expected)
     #expect(summary.portfolio == nil)
   }
@@ -129,9 +130,9 @@ struct RiskAccumulatorTests {
   @Test func singleAssetPortfolioEqualsTheAsset() throws {
     let (paths, steps) = (300, 25)
     let prices = Self.randomWalks(paths: paths, steps: steps, assets: 1, seed: 5)
-    let accumulator = RiskAccumulator(assets: ["X"], portfolioWeights: [1], totalPaths: paths)
-    Self.add(prices, to: accumulator, blocks: [0..<paths], steps: steps, assets: 1)
-    let summary = accumulator.summary()
+    let accumulator = try RiskAccumulator(assets: ["X"], portfolioWeights: [1], totalPaths: paths)
+    try Self.add(prices, to: accumulator, blocks: [0..<paths], steps: steps, assets: 1)
+    let summary = try accumulator.summary()
     let asset = try #require(summary.assets["X"])
     let portfolio = try #require(summary.portfolio)
     // V_T / V_0 − 1 = (S_T / S_0) / 1 − 1 exactly.
@@ -146,31 +147,32 @@ struct RiskAccumulatorTests {
     }
   }
 
-  @Test func partialRunSummarizesOnlyTheAddedPathsOfAShard() {
+  @Test func partialRunSummarizesOnlyTheAddedPathsOfAShard() throws {
     let (steps, assets) = (5, 2)
     let prices = Self.randomWalks(paths: 10, steps: steps, assets: assets, seed: 9)
-    let shard = RiskAccumulator(assets: ["A", "B"], portfolioWeights: nil, paths: 1000..<1010)
+    let shard = try RiskAccumulator(assets: ["A", "B"], portfolioWeights: nil, paths: 1000..<1010)
     let perPath = (steps + 1) * assets
-    prices[(3 * perPath)..<(7 * perPath)].withUnsafeBufferPointer {
-      shard.add(prices: $0, firstPath: 1003, pathCount: 4, steps: steps)
+    try prices[(3 * perPath)..<(7 * perPath)].withUnsafeBufferPointer {
+      try shard.add(prices: $0, firstPath: 1003, pathCount: 4, steps: steps)
     }
-    let onlyThose = RiskAccumulator(assets: ["A", "B"], portfolioWeights: nil, totalPaths: 4)
-    prices[(3 * perPath)..<(7 * perPath)].withUnsafeBufferPointer {
-      onlyThose.add(prices: $0, firstPath: 0, pathCount: 4, steps: steps)
+    let onlyThose = try RiskAccumulator(assets: ["A", "B"], portfolioWeights: nil, totalPaths: 4)
+    try prices[(3 * perPath)..<(7 * perPath)].withUnsafeBufferPointer {
+      try onlyThose.add(prices: $0, firstPath: 0, pathCount: 4, steps: steps)
     }
-    #expect(shard.summary().paths == 4)
-    #expect(shard.summary() == onlyThose.summary())
+    #expect(try shard.summary().paths == 4)
+    #expect(try shard.summary() == onlyThose.summary())
   }
 
-  @Test func emptyAccumulatorHasNoPathsAndNaNFigures() {
-    let summary = RiskAccumulator(assets: ["A"], portfolioWeights: [1], totalPaths: 10).summary()
+  @Test func emptyAccumulatorHasNoPathsAndNaNFigures() throws {
+    let summary = try RiskAccumulator(assets: ["A"], portfolioWeights: [1], totalPaths: 10)
+      .summary()
     #expect(summary.paths == 0)
     #expect(summary.assets["A"]?.terminalReturn.mean.isNaN == true)
     #expect(summary.portfolio?.maxDrawdown.maximum.isNaN == true)
   }
 
   @Test func summaryEncodesPortfolioAsNullWhenAbsent() throws {
-    let summary = RiskAccumulator(assets: [], portfolioWeights: nil, totalPaths: 0).summary()
+    let summary = try RiskAccumulator(assets: [], portfolioWeights: nil, totalPaths: 0).summary()
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let text = String(decoding: try encoder.encode(summary), as: UTF8.self)
