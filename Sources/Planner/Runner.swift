@@ -142,9 +142,15 @@ public struct Runner: Sendable {
   ) throws(RunError) -> ([FileRecord], RiskSummary) {
     let spec = plan.spec
     let simulator: PathSimulator<P>
+    let schedule: StressSchedule
+    do {
+      schedule = try spec.schedule(of: variant)
+    } catch {
+      throw RunError(error.description, exitCode: 2)
+    }
     do {
       simulator = try PathSimulator(
-        process: process, seed: spec.seed, grid: spec.grid, schedule: variant.schedule)
+        process: process, seed: spec.seed, grid: spec.grid, schedule: schedule)
     } catch {
       throw RunError("\(spec.file): variants.\(variant.name): \(error.description)")
     }

@@ -23,6 +23,14 @@ extension ScenarioParser {
         throw body.error(
           "'\(name)' is not a valid variant name: use letters, digits, '-', '_' and '.'")
       }
+      if case .only(let kept) = schedules, kept != name {
+        // Validated by an earlier parse; only `kept` is compiled now.
+        out.append(
+          VariantSpec(
+            name: name, stresses: [], schedule: StressSchedule(steps: steps, assets: assets.count),
+            keep: false))
+        continue
+      }
       var schedule = StressSchedule(steps: steps, assets: assets.count)
       var stresses: [StressSpec] = []
       if case .scalar(let s) = body.node, s.string.isEmpty || s.string == "~" || s.string == "null"
@@ -37,7 +45,9 @@ extension ScenarioParser {
         }
         try v.finish(allowed: ["stresses"])
       }
-      out.append(VariantSpec(name: name, stresses: stresses, schedule: schedule))
+      out.append(
+        VariantSpec(
+          name: name, stresses: stresses, schedule: schedule, keep: schedules.keeps(name)))
     }
     try m.finish()
     guard !out.isEmpty else {

@@ -33,11 +33,11 @@ public enum ScenarioLoader {
   /// The largest number of paths a scenario may ask for (one Philox path index each).
   public static let maximumPaths = PathStreamLimits.maximumPaths
 
-  /// Reads, parses and validates the scenario file at `path`.
-  public static func load(path: String, overrides: ScenarioOverrides = .init())
-    throws(ScenarioError)
-    -> ScenarioSpec
-  {
+  /// Reads, parses and validates the scenario file at `path`; `schedules` says which variants'
+  /// compiled stress schedules the result keeps in memory.
+  public static func load(
+    path: String, overrides: ScenarioOverrides = .init(), schedules: ScheduleRetention = .all
+  ) throws(ScenarioError) -> ScenarioSpec {
     let text: String
     do {
       text = try String(contentsOfFile: path, encoding: .utf8)
@@ -52,12 +52,15 @@ public enum ScenarioLoader {
     }
     let base = (path as NSString).deletingLastPathComponent
     return try parse(
-      yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
+      yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides,
+      schedules: schedules)
   }
 
-  /// Parses and validates scenario text.
+  /// Parses and validates scenario text; `schedules` says which variants' compiled stress
+  /// schedules the result keeps in memory.
   public static func parse(
-    yaml: String, file: String, baseDirectory: String = ".", overrides: ScenarioOverrides = .init()
+    yaml: String, file: String, baseDirectory: String = ".", overrides: ScenarioOverrides = .init(),
+    schedules: ScheduleRetention = .all
   ) throws(ScenarioError) -> ScenarioSpec {
     let root: Node?
     do {
@@ -74,7 +77,10 @@ public enum ScenarioLoader {
         file: file, field: "", message: "the file is empty; expected a scenario mapping")
     }
     var parser = ScenarioParser(file: file, baseDirectory: baseDirectory, overrides: overrides)
-    return try parser.parse(YAMLField(node: root, path: "", file: file))
+    parser.schedules = schedules
+    var spec = try parser.parse(YAMLField(node: root, path: "", file: file))
+    spec.source = ScenarioSource(yaml: yaml, baseDirectory: baseDirectory, overrides: overrides)
+    return spec
   }
 
   static func yamlErrorLine(_ error: YamlError) -> Int? {
@@ -121,6 +127,8 @@ struct ScenarioParser {
   let file: String
   let baseDirectory: String
   let overrides: ScenarioOverrides
+  /// Which variants' stress schedules to keep.
+  var schedules = ScheduleRetention.all
   var assets: [String] = []
   var steps = 0
 

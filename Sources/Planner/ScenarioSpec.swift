@@ -26,6 +26,63 @@ public struct ScenarioSpec: Sendable {
   public var variants: [VariantSpec]
   /// The file the scenario was read from.
   public var file: String
+  /// The text and settings the spec was parsed from, to compile a variant's stress schedule
+  /// again when the parse kept only its validation (`ScheduleRetention.none`).
+  public var source: ScenarioSource?
+
+  /// The stress schedule of `variant`: the one kept by the parse, or compiled anew from
+  /// `source`, so that a run holds one variant's schedule (steps × assets per stress kind) in
+  /// memory at a time, however many variants the file has.
+  public func schedule(of variant: VariantSpec) throws(ScenarioError) -> StressSchedule {
+    if variant.isScheduleCompiled { return variant.schedule }
+    guard let source else {
+      throw ScenarioError(
+        file: file, field: "variants.\(variant.name)",
+        message: "the stress schedule of this variant was not kept and cannot be compiled again")
+    }
+    var overrides = source.overrides
+    overrides.variants = [variant.name]
+    let again = try ScenarioLoader.parse(
+      yaml: source.yaml, file: file, baseDirectory: source.baseDirectory, overrides: overrides,
+      schedules: .only(variant.name))
+    guard let compiled = again.variants.first, compiled.isScheduleCompiled else {
+      throw ScenarioError(
+        file: file, field: "variants.\(variant.name)",
+        message: "the variant's stress schedule could not be compiled again")
+    }
+    return compiled.schedule
+  }
+}
+
+/// The text of a scenario file and what its parse was given.
+public struct ScenarioSource: Sendable {
+  /// The scenario's YAML text.
+  public var yaml: String
+  /// The folder relative file names (price files of historical stresses) resolve against.
+  public var baseDirectory: String
+  /// The command-line values that replaced the file's.
+  public var overrides: ScenarioOverrides
+}
+
+/// Which variants' stress schedules a parse keeps. A schedule holds arrays of steps × assets
+/// values per stress kind (16 MB for 10 assets × 100,000 steps × two kinds), so a file with many
+/// stressed variants keeps none and compiles each one again when it runs.
+public enum ScheduleRetention: Sendable, Equatable {
+  /// Every variant's schedule.
+  case all
+  /// None: each variant's schedule is compiled to validate it, then dropped.
+  case none
+  /// Only the named variant's schedule is compiled (the others were validated before).
+  case only(String)
+
+  /// Whether the schedule of variant `name` is compiled and kept.
+  func keeps(_ name: String) -> Bool {
+    switch self {
+    case .all: true
+    case .none: false
+    case .only(let kept): kept == name
+    }
+  }
 }
 
 /// The model of a scenario, built and validated.
@@ -84,7 +141,22 @@ public struct OutputSpec: Sendable, Equatable {
 public struct VariantSpec: Sendable {
   public var name: String
   public var stresses: [StressSpec]
+  /// The compiled schedule when `isScheduleCompiled`; otherwise an empty one, and
+  /// `ScenarioSpec.schedule(of:)` compiles it again.
   public var schedule: StressSchedule
+  /// The first step (1-based) at which a stress acts, or `nil` for none.
+  public var firstStressedStep: Int?
+  /// Whether `schedule` holds the compiled stresses (see `ScheduleRetention`).
+  public var isScheduleCompiled: Bool
+
+  /// A variant whose compiled `schedule` is dropped unless `keep`.
+  init(name: String, stresses: [StressSpec], schedule: StressSchedule, keep: Bool = true) {
+    self.name = name
+    self.stresses = stresses
+    self.firstStressedStep = schedule.firstStressedStep
+    self.isScheduleCompiled = keep
+    self.schedule = keep ? schedule : StressSchedule(steps: schedule.steps, assets: schedule.assets)
+  }
 }
 
 /// One stress as written in the file (steps 1-based, windows inclusive), kept for reports.

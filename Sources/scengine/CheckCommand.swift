@@ -68,7 +68,7 @@ struct PlanReport {
     for v in spec.variants {
       lines.append("  \(v.name)" + (v.stresses.isEmpty ? ": no stresses" : ""))
       for s in v.stresses { lines.append("    - \(s)") }
-      if let k = v.schedule.firstStressedStep { lines.append("    first stressed step: \(k)") }
+      if let k = v.firstStressedStep { lines.append("    first stressed step: \(k)") }
     }
     return lines.joined(separator: "\n")
   }

@@ -54,7 +54,8 @@ struct ScenarioOptions: ParsableArguments {
   /// Loads the scenario, or prints its error and exits with status 2.
   func load() throws -> ScenarioSpec {
     do {
-      return try ScenarioLoader.load(path: scenario, overrides: try overrides())
+      return try ScenarioLoader.load(
+        path: scenario, overrides: try overrides(), schedules: .none)
     } catch let error as ScenarioError {
       printError("error: \(error.description)")
       throw ExitCode(2)
