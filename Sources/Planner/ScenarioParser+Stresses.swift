@@ -260,7 +260,8 @@ extension ScenarioParser {
     if let first = table.rows.first?.0, from <= first {
       throw fromField.error(
         "price file \(path) has no row before \(from) (its first date is \(first)); the return "
-          + "dated \(from) is ln(P_\(from) / P_previous row), so the file must start before the window")
+          + "dated \(from) is ln(P_\(from) / P_previous row), so the file must start before the "
+          + "window")
     }
     var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
     var count = 0

@@ -302,8 +302,8 @@ public struct GARCHProcess: PriceProcess {
       while abs(power) * size >= 1e-6 {
         let a = power * alpha
         let c = power * gamma
-        logProduct += log(Self.normalExponentialMoment(a + c) + Self.normalExponentialMoment(a - c))
-          - a * meanAbsolute
+        let moment = Self.normalExponentialMoment(a + c) + Self.normalExponentialMoment(a - c)
+        logProduct += log(moment) - a * meanAbsolute
         power *= beta
         i += 1
         if i > 50_000_000 {

@@ -133,7 +133,9 @@ struct ScenarioSemanticsTests {
     let regimes = try object(spec.modelParameters["regimes"])
     for name in ["calm", "crisis"] {
       let r = try object(regimes[name])
-      #expect(r["correlation"] == .array([.array([.number(1), .number(0.3)]), .array([.number(0.3), .number(1)])]))
+      #expect(
+        r["correlation"]
+          == .array([.array([.number(1), .number(0.3)]), .array([.number(0.3), .number(1)])]))
       #expect(r["correlation_from"] == .string("top-level"))
       #expect(r["correlation_repair"] == nil)
     }
@@ -246,7 +248,8 @@ struct ScenarioSemanticsTests {
     let spec = try parse(F.model(body + ", initial_variance: unconditional_geometric_mean}}"))
     let geometric = try garch(spec)
     #expect(geometric.initialVariance == Array(repeating: exp(-0.3 / (1 - 0.97)), count: 2))
-    #expect(spec.modelParameters["initial_variance_rule"] == .string("unconditional_geometric_mean"))
+    #expect(
+      spec.modelParameters["initial_variance_rule"] == .string("unconditional_geometric_mean"))
   }
 
   @Test(

@@ -114,7 +114,8 @@ struct EGARCHUnconditionalVarianceTests {
           type: type, initialPrices: [100], mean: [0], omega: [2e-6], alpha: [0.05],
           beta: [0.9], initialVariance: .unconditionalGeometricMean)
       }
-      #expect(error?.description.contains("egarch only") == true, "\(type): \(String(describing: error))")
+      #expect(
+        error?.description.contains("egarch only") == true, "\(type): \(String(describing: error))")
     }
   }
 }
