@@ -239,7 +239,6 @@ extension Manifest.Correlation {
       matrix: c.matrix.rowArrays, smallestEigenvalue: c.smallestEigenvalue, rank: c.factor.rank,
       repair: c.repair.map(Manifest.Repair.init))
   }
-
 }
 
 extension Manifest.Repair {

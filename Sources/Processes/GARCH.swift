@@ -63,7 +63,7 @@ public struct GARCHProcess: PriceProcess {
     case unconditional
     /// EGARCH only (`unconditional_geometric_mean`): `exp(ω / (1 − β)) = exp(E[log σ²])`, the
     /// unconditional geometric mean of `σ²`; it exists for every innovation law and lies below
-    /// `E[σ²]`, by 10–30% for common parameters.
+    /// `E[σ²]`, by about 5–35% for common daily parameters.
     case unconditionalGeometricMean
     /// A given per-step variance per asset (e.g. the fitted current state).
     case given([Double])

@@ -11,9 +11,11 @@ import Shocks
 /// that regime's annualized drift, volatility, correlation (its own Cholesky factor, factored
 /// once) and jumps. A regime without a correlation of its own uses the model's `correlation`
 /// (a scenario file's top-level `correlation`; the identity when that is omitted too);
-/// `correlations[s]` is the matrix regime `s` really uses. The chain is drawn from the path's `regimes` substream, one uniform per
-/// step (also when a stress forces the regime), so it never shifts the diffusion shocks. The
-/// regime of each step is the latent output.
+/// `correlations[s]` is the matrix regime `s` really uses. The chain is drawn from the path's
+/// `regimes` substream, one uniform per step (also when a stress forces the regime), so it
+/// never shifts the diffusion shocks. The regime of each step is the latent output (also on a
+/// step whose return a historical replay set: the chain's state, which still drives the other
+/// assets and the next transition).
 ///
 /// Reference: Hamilton, "A new approach to the economic analysis of nonstationary time series
 /// and the business cycle", Econometrica 57, 1989; Hardy, "A regime-switching model of
