@@ -49,6 +49,11 @@ struct SemanticsTests {
       csv: prices("2008-09-15,1192.70\n2008-09-15,1192.70"),
       fragment: "spx.csv:4: date: duplicate date 2008-09-15")
     + both(
+      "price file with a duplicate date outside the replay window",
+      scenario: replay("2008-09-15", "2008-09-16"),
+      csv: prices("2008-09-15,1192.70\n2008-09-16,1213.60") + "2008-09-18,1206.51\n",
+      fragment: "spx.csv:7: date: duplicate date 2008-09-18")
+    + both(
       "price file with a date out of order",
       scenario: replay("2008-09-17", "2008-09-18"),
       csv: prices("2008-09-16,1213.60\n2008-09-15,1192.70"),
@@ -63,6 +68,13 @@ struct SemanticsTests {
       scenario: replay("2008-09-12", "2008-09-16"),
       csv: prices("2008-09-15,1192.70\n2008-09-16,1213.60"),
       fragment: "historical.from: price file ./spx.csv has no row before 2008-09-12")
+    + both(
+      "replay by columns from the first date",
+      scenario: F.stressed(
+        "historical: {at: 10, file: spx.csv, columns: {EQ: close, BOND: close}, "
+          + "from: 2008-09-12, to: 2008-09-15}"),
+      csv: prices("2008-09-15,1192.70\n2008-09-16,1213.60"),
+      fragment: "has no row before 2008-09-12 (its first date is 2008-09-12)")
     + both(
       "replay window on a weekend (no trading day)",
       scenario: replay("2008-09-13", "2008-09-14"),
