@@ -82,7 +82,8 @@ enum BusinessDays {
   }
 }
 
-/// A CSV of dated prices: a `date` column (YYYY-MM-DD) and numeric price columns.
+/// A CSV of dated prices: a `date` column (YYYY-MM-DD), strictly increasing (a duplicate or
+/// out-of-order date is an error), and numeric price columns.
 struct PriceTable {
   let file: String
   let header: [String]
@@ -117,13 +118,22 @@ struct PriceTable {
           file: path, field: "date", line: i + 2,
           message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
       }
+      // A repeated date would invent a return between two prices of one day.
+      if let previous = rows.last?.0, d <= previous {
+        throw ScenarioError(
+          file: path, field: "date", line: i + 2,
+          message: d == previous
+            ? "duplicate date \(d): each date may appear once"
+            : "date \(d) comes after \(previous); dates must increase from row to row")
+      }
       rows.append((d, cells))
     }
-    rows.sort { $0.0 < $1.0 }
     return PriceTable(file: path, header: header, rows: rows)
   }
 
-  /// Log-returns between consecutive prices dated within [from, to].
+  /// The log-returns dated within [from, to]: for each row `d` in the window,
+  /// `ln(P_d / P_previous row)`, so `m` rows give `m` returns. The row before the window must
+  /// exist.
   func logReturns(column: String, from: BusinessDays.Day, to: BusinessDays.Day, field: YAMLField)
     throws(ScenarioError) -> [Double]
   {
@@ -132,18 +142,23 @@ struct PriceTable {
         "price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))"
       )
     }
+    guard let start = rows.firstIndex(where: { $0.0 >= from }), start > 0,
+      rows[start].0 <= to
+    else {
+      throw field.error(
+        "price file \(file) has no dated return between \(from) and \(to): a return needs a row in "
+          + "the window and the row before it")
+    }
     var prices: [Double] = []
-    for (i, row) in rows.enumerated() where row.0 >= from && row.0 <= to {
+    var i = start - 1
+    while i < rows.count && (i < start || rows[i].0 <= to) {
+      let row = rows[i]
       guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isFinite else {
         throw ScenarioError(
           file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
       }
       prices.append(p)
-    }
-    guard prices.count >= 2 else {
-      throw field.error(
-        "price file \(file) has \(prices.count) prices between \(from) and \(to); at least 2 are needed"
-      )
+      i += 1
     }
     return (1..<prices.count).map { Foundation.log(prices[$0] / prices[$0 - 1]) }
   }

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import PathFiles
 import Processes
 import Shocks
@@ -76,7 +77,43 @@ public struct Manifest: Codable, Sendable {
   public struct Variant: Codable, Sendable {
     public var name: String
     public var stresses: [String]
+    /// The correlation stresses whose target `repair: nearest` changed, in stress order
+    /// (DESIGN invariant 4); absent when none was repaired.
+    public var correlationRepairs: [StressRepair]?
     public var seconds: Double
+    enum CodingKeys: String, CodingKey {
+      case name, stresses, seconds
+      case correlationRepairs = "correlation_repairs"
+    }
+
+    public init(
+      name: String, stresses: [String], correlationRepairs: [StressRepair]? = nil, seconds: Double
+    ) {
+      self.name = name
+      self.stresses = stresses
+      self.correlationRepairs = correlationRepairs
+      self.seconds = seconds
+    }
+
+    /// The record of `variant`, which took `seconds` to run.
+    public init(_ variant: VariantSpec, seconds: Double) {
+      var repairs: [StressRepair] = []
+      for (i, stress) in variant.stresses.enumerated() {
+        if let target = stress.correlationTarget, target.repair != nil {
+          repairs.append(StressRepair(stress: i, target: Correlation(target)))
+        }
+      }
+      self.init(
+        name: variant.name, stresses: variant.stresses.map(\.description),
+        correlationRepairs: repairs.isEmpty ? nil : repairs, seconds: seconds)
+    }
+  }
+  /// A correlation stress's target as used after `repair: nearest`.
+  public struct StressRepair: Codable, Sendable {
+    /// The stress's position in the variant's `stresses` (0-based).
+    public var stress: Int
+    /// The repaired target, with what the repair changed.
+    public var target: Correlation
   }
   public struct Output: Codable, Sendable {
     public var format: String
@@ -150,6 +187,12 @@ extension ScenarioSpec {
         "alpha": .numbers(m.alpha), "beta": .numbers(m.beta), "gamma": .numbers(m.gamma),
         "initial_variance": .numbers(m.initialVariance),
       ]
+      switch m.initialVarianceRule {
+      case .unconditional: o["initial_variance_rule"] = .string("unconditional")
+      case .unconditionalGeometricMean:
+        o["initial_variance_rule"] = .string("unconditional_geometric_mean")
+      case .given: o["initial_variance_rule"] = .string("given")
+      }
       switch m.innovations {
       case .normal: o["innovations"] = .string("normal")
       case .studentT(let nu): o["innovations"] = .object(["student_t": .number(nu)])
@@ -157,13 +200,15 @@ extension ScenarioSpec {
       return o
     case .regime(let m):
       var regimes: [String: JSONValue] = [:]
-      for r in m.regimes {
+      for (s, r) in m.regimes.enumerated() {
         var o: [String: JSONValue] = [
           "drift": .numbers(r.drift), "volatility": .numbers(r.volatility),
         ]
-        if let c = r.correlation {
-          o["correlation"] = .array(c.matrix.rowArrays.map { .numbers($0) })
-        }
+        // The correlation the regime really uses: its own, or the top-level one it inherits.
+        let used = m.correlations[s]
+        o["correlation"] = .array(used.matrix.rowArrays.map { .numbers($0) })
+        o["correlation_from"] = .string(r.correlation == nil ? "top-level" : "regime")
+        if let repair = used.repair { o["correlation_repair"] = Manifest.Repair(repair).json }
         if let j = r.jumps { o["jumps"] = jumps(j) }
         regimes[r.name] = .object(o)
       }
@@ -184,15 +229,32 @@ extension ScenarioSpec {
     }
   }
 
-  var correlationRecord: Manifest.Correlation {
-    Manifest.Correlation(
-      matrix: correlation.matrix.rowArrays, smallestEigenvalue: correlation.smallestEigenvalue,
-      rank: correlation.factor.rank,
-      repair: correlation.repair.map {
-        Manifest.Repair(
-          method: "higham2002", frobeniusDistance: $0.frobeniusDistance,
-          eigenvaluesClipped: $0.eigenvaluesClipped,
-          smallestInputEigenvalue: $0.smallestInputEigenvalue)
-      })
+  var correlationRecord: Manifest.Correlation { Manifest.Correlation(correlation) }
+}
+
+extension Manifest.Correlation {
+  /// The record of a validated correlation: the matrix in use and any repair.
+  init(_ c: CorrelationMatrix) {
+    self.init(
+      matrix: c.matrix.rowArrays, smallestEigenvalue: c.smallestEigenvalue, rank: c.factor.rank,
+      repair: c.repair.map(Manifest.Repair.init))
+  }
+}
+
+extension Manifest.Repair {
+  /// The record of a nearest-correlation repair (Higham 2002).
+  init(_ r: NearestCorrelation) {
+    self.init(
+      method: "higham2002", frobeniusDistance: r.frobeniusDistance,
+      eigenvaluesClipped: r.eigenvaluesClipped, smallestInputEigenvalue: r.smallestInputEigenvalue)
+  }
+
+  /// The same record as a JSON value, for the free-form model parameters.
+  var json: JSONValue {
+    .object([
+      "method": .string(method), "frobenius_distance": .number(frobeniusDistance),
+      "eigenvalues_clipped": .number(Double(eigenvaluesClipped)),
+      "smallest_input_eigenvalue": .number(smallestInputEigenvalue),
+    ])
   }
 }

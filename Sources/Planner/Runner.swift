@@ -75,10 +75,7 @@ public struct Runner: Sendable {
       }
       files += records
       summaries.append((variant.name, summary))
-      variants.append(
-        .init(
-          name: variant.name, stresses: variant.stresses.map(\.description),
-          seconds: seconds(since: t0)))
+      variants.append(.init(variant, seconds: seconds(since: t0)))
     }
     let manifest = Manifest(
       version: EngineInfo.version,

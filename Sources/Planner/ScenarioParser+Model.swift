@@ -57,7 +57,8 @@ extension ScenarioParser {
       return .garch(
         try parseGARCH(body, initial: initial, correlation: correlation, measure: measure))
     default:
-      return .regime(try parseRegime(body, initial: initial, measure: measure))
+      return .regime(
+        try parseRegime(body, initial: initial, correlation: correlation, measure: measure))
     }
   }
 
@@ -84,6 +85,8 @@ extension ScenarioParser {
       return (asset.map { assetField(f, $0) } ?? f).error(describe(error))
     case .assetCountMismatch(_, let parameter, _, _):
       return (fields[parameter] ?? fallback).error(describe(error))
+    case .initialVariance:
+      return (fields["initial_variance rule"] ?? fallback).error(describe(error))
     default:
       return fallback.error(describe(error))
     }
@@ -99,6 +102,8 @@ extension ScenarioParser {
       let whose = asset.map { " for \(assets[$0])" } ?? ""
       return "parameters\(whose) are not stationary: \(condition) = \(persistence), expected < 1 "
         + "(set allow_nonstationary: true and give initial_variance to simulate anyway)"
+    case .initialVariance(_, let asset, let reason):
+      return "initial_variance" + (asset.map { " of \(assets[$0])" } ?? "") + ": " + reason
     case .unsupported(let what):
       // The field path already names the model: drop the message's own "garch: " prefix.
       for key in ["gbm", "merton", "kou", "garch", "gjr", "egarch"] where what.hasPrefix("\(key): ")
@@ -184,8 +189,13 @@ extension ScenarioParser {
       }
     }
     var start = GARCHProcess.InitialVariance.unconditional
-    if let vf = p.optional("initial_variance"), !vf.isString("unconditional") {
-      start = .given(try values("initial_variance", vf)!)
+    if let vf = p.optional("initial_variance") {
+      fields.record("initial_variance rule", vf)
+      if vf.isString("unconditional_geometric_mean") {
+        start = .unconditionalGeometricMean
+      } else if !vf.isString("unconditional") {
+        start = .given(try values("initial_variance", vf)!)
+      }
     }
     let allow = try p.optional("allow_nonstationary")?.bool() ?? false
     try p.finish(allowed: [
@@ -202,9 +212,11 @@ extension ScenarioParser {
     }
   }
 
-  func parseRegime(_ f: YAMLField, initial: [Double], measure: Measure) throws(ScenarioError)
-    -> RegimeSwitchingProcess
-  {
+  /// A regime-switching model; a regime without its own `correlation` uses `correlation`, the
+  /// file's top-level one.
+  func parseRegime(
+    _ f: YAMLField, initial: [Double], correlation: CorrelationMatrix, measure: Measure
+  ) throws(ScenarioError) -> RegimeSwitchingProcess {
     var p = try f.mapping()
     let rf = try p.required(
       "regimes", "a map of regime names to {drift, volatility, correlation, jumps}")
@@ -261,7 +273,7 @@ extension ScenarioParser {
     do {
       return try RegimeSwitchingProcess(
         initialPrices: initial, regimes: regimes, transition: transition,
-        initialDistribution: start,
+        initialDistribution: start, correlation: correlation,
         measure: measure)
     } catch {
       if case .invalidTransitionMatrix(let what) = error {

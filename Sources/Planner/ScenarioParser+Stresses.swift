@@ -114,15 +114,25 @@ extension ScenarioParser {
       let tf = try b.required("toward", "the target: {constant: ρ}, {matrix: …} or {one_factor: …}")
       var tm = try tf.mapping()
       let (target, targetField) = try parseMatrixSpec(&tm, field: tf, dimension: n)
+      // `repair` may sit in the target (like a top-level correlation's) or beside it.
+      let inner = tm.optional("repair")
       try tm.finish(allowed: ["matrix", "constant", "one_factor", "repair"])
       let wf = try b.required("weight", "blend weight in [0, 1]")
       let weight = try wf.double()
       guard weight >= 0 && weight <= 1 else {
         throw wf.error("\(weight), expected a weight in [0, 1]")
       }
-      let repairText = try b.optional("repair")?.string() ?? "error"
-      guard let policy = CorrelationMatrix.RepairPolicy(rawValue: repairText) else {
-        throw body.error("'\(repairText)' is not a repair policy; expected error or nearest")
+      let outer = b.optional("repair")
+      if inner != nil, let outer {
+        throw outer.error("repair is given twice, here and in toward; give it once")
+      }
+      var policy = CorrelationMatrix.RepairPolicy.error
+      if let rf = inner ?? outer {
+        let text = try rf.string()
+        guard let p = CorrelationMatrix.RepairPolicy(rawValue: text) else {
+          throw rf.error("'\(text)' is not a repair policy; expected error or nearest")
+        }
+        policy = p
       }
       try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
       let valid = try validatedCorrelation(target, field: targetField, policy: policy)
@@ -130,7 +140,15 @@ extension ScenarioParser {
       var arr = s.correlationBlend ?? Array(repeating: 0, count: steps)
       for t in from...to { arr[t - 1] = UInt16(s.correlationBlends.count) }
       s.correlationBlend = arr
-      return StressSpec(kind: kind, from: from, to: to, detail: "blend \(weight) toward the target")
+      var detail = "blend \(weight) toward the target"
+      if let r = valid.repair {
+        detail +=
+          " (target repaired by repair: nearest, Higham 2002: Frobenius distance "
+          + "\(r.frobeniusDistance), \(r.eigenvaluesClipped) eigenvalue(s) clipped, smallest input "
+          + "eigenvalue \(r.smallestInputEigenvalue))"
+      }
+      return StressSpec(
+        kind: kind, from: from, to: to, detail: detail, correlationTarget: valid)
     case "jumps":
       guard latent.contains(.jumps) else {
         throw body.error(
@@ -143,11 +161,14 @@ extension ScenarioParser {
           b.required("size", "log jump size per asset, e.g. {EQ: -0.15}"))
         try b.finish(allowed: ["at", "size"])
         var arr = s.forcedJump ?? Array(repeating: .nan, count: steps * n)
+        var counts = s.forcedJumpCount ?? Array(repeating: 0, count: steps * n)
         for (a, v) in sizes {
           let i = (at - 1) * n + a
           arr[i] = arr[i].isNaN ? v : arr[i] + v
+          counts[i] += 1  // two forced jumps at one step are two jumps
         }
         s.forcedJump = arr
+        s.forcedJumpCount = counts
         return StressSpec(
           kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
       }
@@ -194,8 +215,10 @@ extension ScenarioParser {
     }
   }
 
-  /// `historical: {at, file, column | columns, assets, from, to}`: the log-returns of the
-  /// price column between two dates (inclusive) replayed from step `at`, on every path.
+  /// `historical: {at, file, column | columns, assets, from, to}`: the log-returns dated `from`
+  /// to `to` (inclusive) in the price column, replayed from step `at` on every path. The return
+  /// dated `d` is `ln(P_d / P_previous row)`, so a window of `m` rows replays `m` returns, the
+  /// first from the row before `from`, which the file must hold.
   func compileHistorical(_ b: inout MappingReader, _ body: YAMLField, into s: inout StressSchedule)
     throws(ScenarioError) -> StressSpec
   {
@@ -233,7 +256,7 @@ extension ScenarioParser {
     let toField = try b.required("to", "last date, YYYY-MM-DD")
     let from = try BusinessDays.parse(try fromField.string(), field: fromField)
     let to = try BusinessDays.parse(try toField.string(), field: toField)
-    guard from < to else { throw toField.error("\(to) is not after \(from)") }
+    guard from <= to else { throw toField.error("\(to) is before \(from)") }
     try b.finish(allowed: ["at", "file", "column", "columns", "assets", "from", "to"])
     let table = try PriceTable.read(path: path, field: ff)
     // A window the data does not cover would silently replay fewer returns than asked for.
@@ -242,6 +265,13 @@ extension ScenarioParser {
       throw offending.error(
         "the window \(from)…\(to) is not covered by price file \(path), whose dates run from \(first) to \(last)"
       )
+    }
+    // The return dated `from` needs the price of the row before it.
+    if let first = table.rows.first?.0, from <= first {
+      throw fromField.error(
+        "price file \(path) has no row before \(from) (its first date is \(first)); the return "
+          + "dated \(from) is ln(P_\(from) / P_previous row), so the file must start before the "
+          + "window")
     }
     var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
     var count = 0

@@ -165,6 +165,8 @@ public struct StressSpec: Sendable, Equatable, CustomStringConvertible {
   public var from: Int
   public var to: Int
   public var detail: String
+  /// A correlation stress's validated target, with what `repair: nearest` changed, if anything.
+  public var correlationTarget: CorrelationMatrix? = nil
 
   public var description: String {
     let when = from == to ? "step \(from)" : "steps \(from)–\(to)"

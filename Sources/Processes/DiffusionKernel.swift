@@ -256,8 +256,11 @@ struct DiffusionKernel {
         if jumps { drawJumps(path: path, step: t, regime: s, context: context, workspace: w) }
         for a in 0..<n {
           var logReturn: Double
+          // A replayed return is the asset's whole move: no jump of the step reaches the price.
+          var jumpCount = jumps ? w.jumpCount[a] : 0
           if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
             logReturn = hist
+            jumpCount = 0
           } else {
             let e = w.shocks[row + a]
             if schedule.volatilityMultiplier == nil && schedule.driftOverride == nil {
@@ -273,7 +276,7 @@ struct DiffusionKernel {
           }
           if let shock = schedule.shockReturn?[row + a], shock != 0 { logReturn += log1p(shock) }
           returns[row + a] = logReturn
-          output.jumps?[row + a] = jumps ? w.jumpCount[a] : 0
+          output.jumps?[row + a] = jumpCount
         }
       }
     }
@@ -332,7 +335,9 @@ struct DiffusionKernel {
     if let forced = schedule.forcedJump {
       for a in 0..<n where !forced[t * n + a].isNaN {
         w.jumpSum[a] += forced[t * n + a]
-        w.jumpCount[a] += 1
+        let (count, overflow) = w.jumpCount[a].addingReportingOverflow(
+          schedule.forcedJumpCount?[t * n + a] ?? 1)
+        w.jumpCount[a] = overflow ? .max : count
       }
     }
   }

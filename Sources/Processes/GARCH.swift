@@ -20,20 +20,28 @@ import Shocks
 /// the shared generator; Student-t innovations are multivariate t with one mixing draw per
 /// step. Prices follow `log S_t = log S_{t−1} + r_t`. Covariance stationarity requires
 /// `α + β < 1` (GARCH), `α + β + γ/2 < 1` (GJR, symmetric innovations) or `|β| < 1` (EGARCH);
-/// other parameters are rejected unless `allowNonstationary`. The unconditional variance is
-/// `ω / (1 − α − β − γ/2)`; for EGARCH the start "unconditional" is `exp(ω / (1 − β))`, the
-/// exponential of the unconditional mean of `log σ²`.
+/// other parameters are rejected unless `allowNonstationary`. The unconditional variance
+/// `E[σ²]` is `ω / (1 − α − β − γ/2)` (GARCH, GJR); for EGARCH it is Nelson's (1991) infinite
+/// product (see `egarchUnconditionalVariance`), which exists for normal innovations but is
+/// infinite for Student-t ones whenever `α + |γ| > 0` (a t law has no exponential moments).
+/// EGARCH can also start from `exp(ω / (1 − β)) = exp(E[log σ²])`, the unconditional geometric
+/// mean of `σ²`, which exists for every innovation law and is below `E[σ²]` (Jensen).
 ///
 /// Under a risk-neutral measure the mean becomes `(r − q) dt − σ_t²/2` so that
 /// `E[e^{r_t}] = e^{(r − q) dt}` (Duan 1995); this needs normal innovations, since a
 /// Student-t has no moment generating function.
 ///
-/// Stresses: a volatility multiplier `m` scales `σ_t` for the step (the recursion keeps the
-/// unscaled `σ_t²` in its β term, but the larger `ε_t` feeds the next variance); a variance
-/// stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t`; a drift
-/// override `d` (annualized) sets `μ = d · dt` (risk-neutral: it replaces `r − q`, so
-/// `μ = d · dt − m² σ_t²/2`); a correlation stress blends the CCC correlation of `z` over its
-/// window. The latent output is the conditional variance in force during each step, `m² σ_t²`.
+/// Stresses: a volatility multiplier `m` scales `σ_t` for the step, so `ε_t = m σ_t z_t`; the
+/// recursion keeps the unscaled `σ_t²` in its β term, and the larger `ε_t` feeds the next
+/// variance in all three models (EGARCH through the news `ε_t / σ_t = m z_t`, standardized by
+/// the unscaled `σ_t`: `log σ²_{t+1} = ω + α (|m z_t| − E|z|) + γ m z_t + β log σ_t²`); a
+/// variance stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t`
+/// (EGARCH: of the news `ε_t / σ_t`); a drift override `d` (annualized) sets `μ = d · dt`
+/// (risk-neutral: it replaces `r − q`, so `μ = d · dt − m² σ_t²/2`); a correlation stress
+/// blends the CCC correlation of `z` over its window. The latent output is the conditional
+/// variance in force during each step, `m² σ_t²`; on a step whose return a historical replay
+/// set, it is the variance the recursion carried into the step (the replayed return did not
+/// come from it, but feeds the next variance).
 public struct GARCHProcess: PriceProcess {
   /// The variance recursion.
   public enum VolatilityModel: String, Sendable, CaseIterable {
@@ -47,10 +55,16 @@ public struct GARCHProcess: PriceProcess {
     case studentT(degreesOfFreedom: Double)
   }
 
-  /// Where the variance recursion starts.
+  /// Where the variance recursion starts (`initial_variance` in a scenario file).
   public enum InitialVariance: Sendable, Equatable {
-    /// The unconditional variance (EGARCH: `exp(ω / (1 − β))`).
+    /// The unconditional variance `E[σ²]` (`unconditional`): `ω / (1 − α − β − γ/2)` for GARCH
+    /// and GJR; Nelson's infinite product for EGARCH (see `egarchUnconditionalVariance`),
+    /// rejected where it is infinite (EGARCH with Student-t innovations and `α + |γ| > 0`).
     case unconditional
+    /// EGARCH only (`unconditional_geometric_mean`): `exp(ω / (1 − β)) = exp(E[log σ²])`, the
+    /// unconditional geometric mean of `σ²`; it exists for every innovation law and lies below
+    /// `E[σ²]`, by about 5–35% for common daily parameters.
+    case unconditionalGeometricMean
     /// A given per-step variance per asset (e.g. the fitted current state).
     case given([Double])
   }
@@ -69,6 +83,8 @@ public struct GARCHProcess: PriceProcess {
   public let measure: Measure
   /// σ²₁ per asset.
   public let initialVariance: [Double]
+  /// The rule `initialVariance` came from.
+  public let initialVarianceRule: InitialVariance
   /// `E|z|` for the innovation law (EGARCH).
   public let expectedAbsoluteInnovation: Double
 
@@ -175,14 +191,31 @@ public struct GARCHProcess: PriceProcess {
         model: model, parameter: "correlation", count: correlation.dimension, expected: n)
     }
     switch initialVariance {
-    case .unconditional:
+    case .unconditional, .unconditionalGeometricMean:
       for a in 0..<n where persistence[a] >= 1 {
         throw .unsupported(
           "\(model): asset \(a) has no unconditional variance (\(condition) = \(persistence[a])); "
             + "give initial_variance explicitly")
       }
-      self.initialVariance = (0..<n).map { a in
-        type == .egarch ? exp(omega[a] / (1 - beta[a])) : omega[a] / (1 - persistence[a])
+      if initialVariance == .unconditionalGeometricMean {
+        guard type == .egarch else {
+          throw .initialVariance(
+            model: model, asset: nil,
+            reason: "unconditional_geometric_mean is defined for egarch only; use unconditional "
+              + "(ω / (1 − \(condition)))")
+        }
+        self.initialVariance = (0..<n).map { a in exp(omega[a] / (1 - beta[a])) }
+      } else if type == .egarch {
+        var start: [Double] = []
+        for a in 0..<n {
+          start.append(
+            try Self.egarchUnconditionalVariance(
+              omega: omega[a], alpha: alpha[a], beta: beta[a], gamma: gamma[a],
+              innovations: innovations, asset: a))
+        }
+        self.initialVariance = start
+      } else {
+        self.initialVariance = (0..<n).map { a in omega[a] / (1 - persistence[a]) }
       }
     case .given(let v):
       try validatePerAsset(
@@ -191,6 +224,7 @@ public struct GARCHProcess: PriceProcess {
       ) { $0.isFinite && $0 > 0 }
       self.initialVariance = v
     }
+    self.initialVarianceRule = initialVariance
     self.type = type
     self.initialPrices = initialPrices
     self.mean = mean
@@ -213,6 +247,83 @@ public struct GARCHProcess: PriceProcess {
       return 2 * (nu - 2).squareRoot() * exp(lgamma((nu + 1) / 2) - lgamma(nu / 2))
         / (Double.pi.squareRoot() * (nu - 1))
     }
+  }
+
+  /// The unconditional variance `E[σ²]` of a stationary EGARCH(1,1) (`|β| < 1`), per step.
+  ///
+  /// The stationary solution is `log σ²_t = ω/(1 − β) + Σ_{i≥0} β^i g(z_{t−1−i})` with
+  /// `g(z) = α (|z| − E|z|) + γ z` and `z` independent, so (Nelson 1991, theorem 2.1)
+  ///
+  ///     E[σ²] = exp(ω / (1 − β)) · Π_{i≥0} E[exp(β^i g(z))]
+  ///
+  /// For a standard normal `z`, with `a = β^i α`, `c = β^i γ`,
+  /// `E[exp(a|z| + c z)] = e^{(a+c)²/2} Φ(a+c) + e^{(a−c)²/2} Φ(a−c)`, and each factor is that
+  /// times `exp(−a E|z|)`. The logarithms of the factors are summed until `|β|^i (|α| + |γ|)`
+  /// falls below 1e-6; the rest of the series is added in closed form from the second-order
+  /// term `½ β^{2i} Var g(z)`, `Var g = α² (1 − 2/π) + γ²` (relative error below 1e-12). For
+  /// a unit-variance Student-t `z`, `E[exp(a|z| + c z)]` is infinite as soon as `a + |c| > 0`,
+  /// so `E[σ²]` is infinite unless `α = γ = 0` (then `exp(ω / (1 − β))`); the finite case with
+  /// `α ≤ −|γ| < 0` is not computed.
+  ///
+  /// Reference: Nelson, "Conditional heteroskedasticity in asset returns: a new approach",
+  /// Econometrica 59, 1991, theorem 2.1 and appendix 1.
+  ///
+  /// - Throws: `ProcessError.initialVariance` where `E[σ²]` is infinite, not computed, or
+  ///   outside the range of a `Double`.
+  public static func egarchUnconditionalVariance(
+    omega: Double, alpha: Double, beta: Double, gamma: Double, innovations: Innovations,
+    asset: Int = 0
+  ) throws(ProcessError) -> Double {
+    let geometric = omega / (1 - beta)
+    func failure(_ why: String) -> ProcessError {
+      .initialVariance(
+        model: "egarch", asset: asset,
+        reason: why + "; give initial_variance as a number, or unconditional_geometric_mean for "
+          + "exp(ω / (1 − β)) = exp(E[log σ²])")
+    }
+    var logProduct = 0.0
+    switch innovations {
+    case .studentT:
+      if alpha == 0 && gamma == 0 { break }
+      if alpha + abs(gamma) > 0 {
+        throw failure(
+          "unconditional: E[σ²] is infinite with Student-t innovations, since E[exp(α|z| + γz)] "
+            + "is infinite for a t law when alpha + |gamma| > 0 (here \(alpha + abs(gamma)))")
+      }
+      throw failure(
+        "unconditional: E[σ²] with Student-t innovations and alpha ≤ −|gamma| is finite but not "
+          + "computed")
+    case .normal:
+      let meanAbsolute = (2 / Double.pi).squareRoot()
+      let secondOrder = alpha * alpha * (1 - 2 / Double.pi) + gamma * gamma
+      let size = abs(alpha) + abs(gamma)
+      var power = 1.0  // β^i
+      var i = 0
+      while abs(power) * size >= 1e-6 {
+        let a = power * alpha
+        let c = power * gamma
+        let moment = Self.normalExponentialMoment(a + c) + Self.normalExponentialMoment(a - c)
+        logProduct += log(moment) - a * meanAbsolute
+        power *= beta
+        i += 1
+        if i > 50_000_000 {
+          throw failure("unconditional: beta is \(beta), too close to 1 to sum E[σ²]")
+        }
+      }
+      // Σ_{j ≥ i} ½ β^{2j} Var g = ½ β^{2i} Var g / (1 − β²).
+      logProduct += 0.5 * power * power * secondOrder / (1 - beta * beta)
+    }
+    let variance = exp(geometric + logProduct)
+    guard variance.isFinite && variance > 0 else {
+      throw failure(
+        "unconditional: E[σ²] = exp(\(geometric + logProduct)) is outside the range of a Double")
+    }
+    return variance
+  }
+
+  /// `E[e^{u z}; z > 0] = e^{u²/2} Φ(u)` for a standard normal `z`.
+  static func normalExponentialMoment(_ u: Double) -> Double {
+    exp(0.5 * u * u) * 0.5 * erfc(-u / 2.0.squareRoot())
   }
 
   public struct Workspace {
@@ -326,7 +437,10 @@ public struct GARCHProcess: PriceProcess {
           let g = type == .gjr && negative ? gamma[a] : 0
           w.variance[a] = omega[a] + (alpha[a] + g) * squared + beta[a] * h
         case .egarch:
-          if sd > 0 { z = eps / sd }
+          // The news ε/σ_t, standardized by the unscaled σ_t: m z for the model's own return
+          // (so a volatility stress carries into the next variance, as for GARCH and GJR).
+          let unscaled = h.squareRoot()
+          z = unscaled > 0 ? eps / unscaled : m * z
           w.variance[a] = exp(
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
               + beta[a] * log(h))

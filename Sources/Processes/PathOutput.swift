@@ -10,7 +10,8 @@ public struct LatentStates: OptionSet, Sendable, Hashable {
   public init(rawValue: UInt8) { self.rawValue = rawValue }
   /// The conditional variance in force during each step (per step, decimal).
   public static let variance = LatentStates(rawValue: 1)
-  /// The number of jumps in each step, per asset.
+  /// The number of jumps in each step, per asset, that reached the price (each forced jump
+  /// counts; 0 on a step whose return a historical replay replaced).
   public static let jumps = LatentStates(rawValue: 2)
   /// The regime in force during each step.
   public static let regimes = LatentStates(rawValue: 4)

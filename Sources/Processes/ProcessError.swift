@@ -10,6 +10,8 @@ public enum ProcessError: Error, Equatable, Sendable, CustomStringConvertible {
   case nonStationary(model: String, asset: Int?, persistence: Double, condition: String)
   /// A regime-switching transition matrix or initial distribution that is not stochastic.
   case invalidTransitionMatrix(String)
+  /// A starting variance rule (`initial_variance`) that has no value for these parameters.
+  case initialVariance(model: String, asset: Int?, reason: String)
   /// A combination the model cannot honour, explained.
   case unsupported(String)
 
@@ -26,6 +28,9 @@ public enum ProcessError: Error, Equatable, Sendable, CustomStringConvertible {
         + "expected < 1 (set allow_nonstationary to simulate anyway)"
     case .invalidTransitionMatrix(let what):
       return "regime switching: \(what)"
+    case .initialVariance(let model, let asset, let reason):
+      let whose = asset.map { " of asset \($0)" } ?? ""
+      return "\(model): initial_variance\(whose): \(reason)"
     case .unsupported(let what):
       return what
     }

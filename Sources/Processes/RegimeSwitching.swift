@@ -9,9 +9,13 @@ import Shocks
 /// of step 1 is drawn from the initial distribution (by default the stationary distribution
 /// `π = π P`). During a step in regime `s` the assets follow GBM (or a jump-diffusion) with
 /// that regime's annualized drift, volatility, correlation (its own Cholesky factor, factored
-/// once) and jumps. The chain is drawn from the path's `regimes` substream, one uniform per
-/// step (also when a stress forces the regime), so it never shifts the diffusion shocks. The
-/// regime of each step is the latent output.
+/// once) and jumps. A regime without a correlation of its own uses the model's `correlation`
+/// (a scenario file's top-level `correlation`; the identity when that is omitted too);
+/// `correlations[s]` is the matrix regime `s` really uses. The chain is drawn from the path's
+/// `regimes` substream, one uniform per step (also when a stress forces the regime), so it
+/// never shifts the diffusion shocks. The regime of each step is the latent output (also on a
+/// step whose return a historical replay set: the chain's state, which still drives the other
+/// assets and the next transition).
 ///
 /// Reference: Hamilton, "A new approach to the economic analysis of nonstationary time series
 /// and the business cycle", Econometrica 57, 1989; Hardy, "A regime-switching model of
@@ -23,7 +27,8 @@ public struct RegimeSwitchingProcess: PriceProcess {
     public let name: String
     public let drift: [Double]
     public let volatility: [Double]
-    /// The regime's correlation; `nil` = independent assets.
+    /// The regime's own correlation; `nil` = the model's `correlation` (see
+    /// `RegimeSwitchingProcess.correlations` for the matrix in force).
     public let correlation: CorrelationMatrix?
     public let jumps: JumpSpecification?
 
@@ -51,6 +56,9 @@ public struct RegimeSwitchingProcess: PriceProcess {
   /// The distribution of the regime of step 1.
   public let initialDistribution: [Double]
   public let measure: Measure
+  /// The correlation of regimes that give none of their own.
+  public let correlation: CorrelationMatrix
+  /// The correlation each regime uses, in regime order: its own, or `correlation`.
   public let correlations: [CorrelationMatrix]
   /// Row `i` of the cumulative transition matrix at `i · K`, then the cumulative initial
   /// distribution at `K · K`.
@@ -62,11 +70,14 @@ public struct RegimeSwitchingProcess: PriceProcess {
     regimes.contains { $0.jumps != nil } ? [.regimes, .jumps] : .regimes
   }
 
-  /// - Parameter initialDistribution: `nil` for the stationary distribution of `transition`.
+  /// - Parameters:
+  ///   - initialDistribution: `nil` for the stationary distribution of `transition`.
+  ///   - correlation: the correlation of the regimes that give none; `nil` = independent assets.
   /// - Throws: `ProcessError` naming the first invalid parameter.
   public init(
     initialPrices: [Double], regimes: [Regime], transition: [[Double]],
-    initialDistribution: [Double]? = nil, measure: Measure = .realWorld
+    initialDistribution: [Double]? = nil, correlation: CorrelationMatrix? = nil,
+    measure: Measure = .realWorld
   ) throws(ProcessError) {
     let k = regimes.count
     guard k >= 1 && k <= Self.maximumRegimes else {
@@ -78,6 +89,11 @@ public struct RegimeSwitchingProcess: PriceProcess {
         model: model, initialPrices: initialPrices, drift: regime.drift,
         volatility: regime.volatility, correlation: regime.correlation, measure: measure)
       try regime.jumps?.validate(assets: initialPrices.count)
+    }
+    if let correlation, correlation.dimension != initialPrices.count {
+      throw .assetCountMismatch(
+        model: "regime", parameter: "correlation", count: correlation.dimension,
+        expected: initialPrices.count)
     }
     try Self.validateStochastic(transition, regimes: k)
     let initial: [Double]
@@ -107,7 +123,9 @@ public struct RegimeSwitchingProcess: PriceProcess {
     self.transition = transition
     self.initialDistribution = initial
     self.measure = measure
-    self.correlations = regimes.map { $0.correlation ?? .identity(n) }
+    let shared = correlation ?? .identity(n)
+    self.correlation = shared
+    self.correlations = regimes.map { $0.correlation ?? shared }
     self.cumulative = (transition + [initial]).flatMap(Self.cumulative)
   }
 

@@ -13,12 +13,20 @@ import Shocks
 /// - `shockReturn`: an instant simple return `r`, the price at the end of the step is
 ///   multiplied by `1 + r` on top of the step's own move; 0 = none.
 /// - `jumpIntensityMultiplier`: multiplies the jump intensity of the step; 1 = unchanged.
-/// - `forcedJump`: a log jump added at the step (counted as one jump); NaN = none.
+/// - `forcedJump`: the summed log size of the jumps forced at the step; NaN = none.
+/// - `forcedJumpCount`: how many jumps `forcedJump` sums (two forced jumps at one step count
+///   as two in the jump counts); `nil` = one wherever `forcedJump` is set.
 /// - `forcedRegime`: the regime in force during the step; −1 = the chain decides.
 /// - `variance`: the GARCH conditional variance (per step, decimal) at the start of the
 ///   step; NaN = unchanged.
 /// - `historicalReturn`: a log return that replaces the step's return on every path; NaN =
-///   the model's own.
+///   the model's own. A replayed return replaces the whole move of the asset in that step,
+///   jumps included: its jump count is 0 (the model's jumps and any forced jump never reach
+///   the price). An instant shock still applies on top of it. The latent states that describe
+///   the model rather than the step's move keep their meaning: the regime is the chain's state
+///   during the step (it still drives the other assets and the next transition), and the GARCH
+///   variance is the conditional variance the recursion carried into the step (the replayed
+///   return then feeds the recursion as its `ε`).
 /// - `correlationBlend`: per step, 0 for the model's correlation or `j` for the blend
 ///   `correlationBlends[j − 1]`.
 public struct StressSchedule: Sendable, Equatable {
@@ -42,6 +50,7 @@ public struct StressSchedule: Sendable, Equatable {
   public var shockReturn: [Double]?
   public var jumpIntensityMultiplier: [Double]?
   public var forcedJump: [Double]?
+  public var forcedJumpCount: [Int32]?
   public var forcedRegime: [Int16]?
   public var variance: [Double]?
   public var historicalReturn: [Double]?
@@ -90,7 +99,8 @@ public struct StressSchedule: Sendable, Equatable {
       ("volatilityMultiplier", volatilityMultiplier?.count),
       ("driftOverride", driftOverride?.count), ("shockReturn", shockReturn?.count),
       ("jumpIntensityMultiplier", jumpIntensityMultiplier?.count),
-      ("forcedJump", forcedJump?.count), ("variance", variance?.count),
+      ("forcedJump", forcedJump?.count), ("forcedJumpCount", forcedJumpCount?.count),
+      ("variance", variance?.count),
       ("historicalReturn", historicalReturn?.count),
     ]
     for case (let name, let count?) in perStepAndAsset where count != steps * assets {
@@ -102,6 +112,9 @@ public struct StressSchedule: Sendable, Equatable {
     ]
     for case (let name, let count?) in perStep where count != steps {
       return "stress schedule: \(name) has \(count) entries, expected \(steps) (one per step)"
+    }
+    if let bad = forcedJumpCount?.first(where: { $0 < 0 }) {
+      return "stress schedule: a forced jump count is \(bad), expected a count ≥ 0"
     }
     if let bad = forcedRegime?.first(where: { $0 < -1 || Int($0) >= k }) {
       return "a regime stress forces regime \(bad), but the model has regimes 0…\(k - 1)"

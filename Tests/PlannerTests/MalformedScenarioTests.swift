@@ -245,7 +245,7 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
     .init(
       name: "historical replay past the last step",
       yaml: F.stressed(
-        "historical: {at: 250, file: spx.csv, column: close, from: 2008-09-12, to: 2008-09-19}"),
+        "historical: {at: 250, file: spx.csv, column: close, from: 2008-09-15, to: 2008-09-19}"),
       fragment: "the replay of 5 returns from step 250 ends at step 254, after the last step 252",
       field: "variants.stressed.stresses[0].historical", files: ["spx.csv": F.priceCSV]),
   ]

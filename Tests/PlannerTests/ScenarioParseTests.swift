@@ -201,7 +201,7 @@ struct ScenarioParseTests {
     #expect(spec.output.emit == [.prices])
   }
 
-  @Test("a historical stress replays the file's log-returns from its step")
+  @Test("a historical stress replays the file's log-returns dated from…to from its step")
   func historicalReplay() throws {
     let folder = try TemporaryDirectory("historical")
     defer { folder.remove() }
@@ -213,12 +213,13 @@ struct ScenarioParseTests {
       file: "test.yaml", baseDirectory: folder.url.path)
     let schedule = try variant(spec, "stressed").schedule
     let r = try #require(schedule.historicalReturn)
-    let closes = [1192.70, 1213.60, 1156.39, 1206.51]
-    for j in 0..<3 {
+    // Four rows, four returns: the first is the one dated 2008-09-15, from the 09-12 close.
+    let closes = [1251.70, 1192.70, 1213.60, 1156.39, 1206.51]
+    for j in 0..<4 {
       #expect(r[(9 + j) * 2] == Foundation.log(closes[j + 1] / closes[j]))
       #expect(r[(9 + j) * 2 + 1].isNaN, "BOND is not replayed")
     }
-    #expect(r[12 * 2].isNaN)
+    #expect(r[13 * 2].isNaN)
     #expect(schedule.firstStressedStep == 10)
   }
 }

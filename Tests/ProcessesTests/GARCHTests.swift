@@ -154,7 +154,8 @@ struct GARCHTests {
   }
 
   /// log σ² is a stationary AR(1) with mean ω/(1 − β) because E[α(|z| − E|z|) + γz] = 0, which
-  /// needs the right E|z| for the innovation law; the run starts at that mean.
+  /// needs the right E|z| for the innovation law; the run starts at that mean
+  /// (`unconditionalGeometricMean`, `log σ²₁ = ω/(1 − β)`).
   @Test(
     "EGARCH: the sample mean of log σ² is ω/(1 − β)",
     arguments: [GARCHProcess.Innovations.normal, .studentT(degreesOfFreedom: 5)])
@@ -162,7 +163,7 @@ struct GARCHTests {
     let (omega, alpha, gamma, beta) = (-0.5, 0.1, -0.05, 0.95)
     let egarch = try GARCHProcess(
       type: .egarch, initialPrices: [100], mean: [0], omega: [omega], alpha: [alpha], beta: [beta],
-      gamma: [gamma], innovations: innovations)
+      gamma: [gamma], innovations: innovations, initialVariance: .unconditionalGeometricMean)
     let out = try simulate(
       egarch, paths: 1000, grid: timeGrid(steps: 2000, dt: 1.0 / 252), seed: 1991)
     let logVariance = (0..<out.paths).map { p in

@@ -10,10 +10,12 @@ import Testing
 #endif
 
 /// The models the exactness, invariance and stress tests run over: every process type, each
-/// with several correlated assets, jumps that often come several to a step, and both measures.
+/// with several correlated assets, jumps that often come several to a step, and both measures;
+/// and one-asset twins of the diffusions (`gbm1`, `merton1`, `kou1`, `regime1`,
+/// `regimeJumps1`), which take the diffusion kernel's one-asset loops.
 enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
   case gbm3, gbm12, merton, mertonSystemic, kou, garch, garchT, gjr, egarch, egarchT, regime,
-    regimeJumps, regime12
+    regimeJumps, regime12, gbm1, merton1, kou1, regime1, regimeJumps1
 
   var testDescription: String { rawValue }
 
@@ -26,10 +28,11 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
   var grid: TimeGrid {
     switch self {
-    case .gbm3, .gbm12: return timeGrid(steps: 30, dt: 1.0 / 52)
-    case .merton, .mertonSystemic, .kou: return timeGrid(steps: 24, dt: 1.0 / 12)
+    case .gbm3, .gbm12, .gbm1: return timeGrid(steps: 30, dt: 1.0 / 52)
+    case .merton, .mertonSystemic, .kou, .merton1, .kou1: return timeGrid(steps: 24, dt: 1.0 / 12)
     case .garch, .garchT, .gjr, .egarch, .egarchT: return timeGrid(steps: 40, dt: 1.0 / 252)
-    case .regime, .regimeJumps, .regime12: return timeGrid(steps: 60, dt: 1.0 / 52)
+    case .regime, .regimeJumps, .regime12, .regime1, .regimeJumps1:
+      return timeGrid(steps: 60, dt: 1.0 / 52)
     }
   }
 
@@ -97,6 +100,7 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
           innovations: self == .egarchT ? .studentT(degreesOfFreedom: 8) : .normal,
           initialVariance: garchStart, correlation: constantCorrelation(-0.5, dimension: 2))
       case .regime:
+        // "calm" has no correlation of its own: it takes the model's.
         return try RegimeSwitchingProcess(
           initialPrices: [100, 100, 50],
           regimes: [
@@ -108,7 +112,8 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
               name: "crisis", drift: [-0.3, 0.05, 0.1], volatility: [0.45, 0.1, 0.3],
               correlation: correlation([[1, 0.8, 0.7], [0.8, 1, 0.6], [0.7, 0.6, 1]])),
           ],
-          transition: [[0.9, 0.08, 0.02], [0.1, 0.8, 0.1], [0.05, 0.15, 0.8]])
+          transition: [[0.9, 0.08, 0.02], [0.1, 0.8, 0.1], [0.05, 0.15, 0.8]],
+          correlation: correlation([[1, 0.3, -0.4], [0.3, 1, 0.25], [-0.4, 0.25, 1]]))
       case .regimeJumps:
         return try RegimeSwitchingProcess(
           initialPrices: [100, 60],
@@ -136,6 +141,42 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
               correlation: constantCorrelation(0.7, dimension: 12)),
           ],
           transition: [[0.8, 0.2], [0.1, 0.9]])
+      case .gbm1:
+        return try GeometricBrownianMotion(
+          initialPrices: [100], drift: [0.07], volatility: [0.18])
+      case .merton1:
+        return try JumpDiffusion(
+          initialPrices: [80], drift: [0.04], volatility: [0.15],
+          jumps: JumpSpecification(
+            intensity: [20], sizes: .normal(mean: [-0.03], standardDeviation: [0.05])),
+          measure: .riskNeutral(rate: 0.03, dividendYield: [0.01]))
+      case .kou1:
+        return try JumpDiffusion(
+          initialPrices: [40], drift: [0.1], volatility: [0.3],
+          jumps: JumpSpecification(
+            intensity: [15],
+            sizes: .doubleExponential(upProbability: [0.4], upMean: [0.06], downMean: [0.09])))
+      case .regime1:
+        return try RegimeSwitchingProcess(
+          initialPrices: [100],
+          regimes: [
+            .init(name: "calm", drift: [0.08], volatility: [0.12]),
+            .init(name: "nervous", drift: [0.01], volatility: [0.22]),
+            .init(name: "crisis", drift: [-0.3], volatility: [0.45]),
+          ],
+          transition: [[0.9, 0.08, 0.02], [0.1, 0.8, 0.1], [0.05, 0.15, 0.8]])
+      case .regimeJumps1:
+        return try RegimeSwitchingProcess(
+          initialPrices: [60],
+          regimes: [
+            .init(name: "calm", drift: [0.04], volatility: [0.2]),
+            .init(
+              name: "crisis", drift: [0.0], volatility: [0.3],
+              jumps: JumpSpecification(
+                intensity: [25], sizes: .normal(mean: [-0.05], standardDeviation: [0.1]))),
+          ],
+          transition: [[0.9, 0.1], [0.2, 0.8]], initialDistribution: [0, 1],
+          measure: .riskNeutral(rate: 0.02, dividendYield: [0]))
       }
     } catch {
       preconditionFailure("test model \(self) rejected: \(error)")
@@ -168,10 +209,11 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
       let chain = referenceRegimeChain(
         seed: seed, path: path, steps: steps, transition: p.transition,
         initial: p.initialDistribution, forced: schedule.forcedRegime)
+      // A regime without its own correlation takes the model's (documented on the process).
       let regimes = p.regimes.map {
         ReferenceRegime(
           drift: $0.drift, volatility: $0.volatility,
-          correlation: $0.correlation ?? .identity(p.assetCount), jumps: $0.jumps)
+          correlation: $0.correlation ?? p.correlation, jumps: $0.jumps)
       }
       return referenceDiffusion(
         seed: seed, path: path, grid: grid, initialPrices: p.initialPrices, regimes: regimes,
@@ -204,6 +246,13 @@ enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
     if hasJumps {
       s.set(\.jumpIntensityMultiplier, steps: 2...7, assets: [0], to: 4, neutral: 1)
       s.set(\.forcedJump, steps: 4...4, assets: [n - 1], to: -0.15, neutral: .nan)
+      // Two forced jumps at step 11 (counted as two), and one at replayed step 12 (counted as
+      // none: the replay replaces the whole move).
+      s.set(\.forcedJump, steps: 11...12, assets: [n - 1], to: -0.1, neutral: .nan)
+      s.forcedJumpCount = (0..<(steps * n)).map { i in
+        let (k, a) = (i / n + 1, i % n)
+        return a == n - 1 && k == 11 ? 2 : a == n - 1 && (k == 4 || k == 12) ? 1 : 0
+      }
     }
     if isGARCH {
       s.set(\.variance, steps: 16...16, assets: [0], to: 4e-4, neutral: .nan)

@@ -193,14 +193,16 @@ func referenceDiffusion(
     for a in 0..<n {
       if let forced = stress(schedule.forcedJump, a), !forced.isNaN {
         sums[a] += forced
-        counts[a] += 1
+        counts[a] += Int(stress(schedule.forcedJumpCount.map { $0.map(Double.init) }, a) ?? 1)
       }
     }
     let kappa = regime.jumps?.compensator ?? Array(repeating: 0, count: n)
     for a in 0..<n {
       var r: Double
       if let hist = stress(schedule.historicalReturn, a), !hist.isNaN {
+        // The replay is the asset's whole move: no jump reaches the price.
         r = hist
+        counts[a] = 0
       } else {
         let sigma = regime.volatility[a] * (stress(schedule.volatilityMultiplier, a) ?? 1)
         var mu = regime.drift[a]
@@ -228,9 +230,10 @@ func referenceDiffusion(
 ///     r = μ + m σ_t z (+ log(1 + shock)),  ε = r − μ,
 ///     GARCH  σ²_{t+1} = ω + α ε² + β σ_t²
 ///     GJR    σ²_{t+1} = ω + α ε² + γ 1[ε < 0] ε² + β σ_t²
-///     EGARCH log σ²_{t+1} = ω + α (|ε/(m σ_t)| − E|z|) + γ ε/(m σ_t) + β log σ_t²
+///     EGARCH log σ²_{t+1} = ω + α (|ε/σ_t| − E|z|) + γ ε/σ_t + β log σ_t²
 ///
-/// starting from σ²₁ = ω / (1 − α − β − γ/2) (EGARCH `exp(ω / (1 − β))`) or the given variance;
+/// starting from σ²₁ = ω / (1 − α − β − γ/2) (EGARCH: Nelson's product for `E[σ²]`, summed
+/// here by quadrature, see `referenceEGARCHUnconditionalVariance`) or the given variance;
 /// under a risk-neutral measure `μ = (r − q) dt − m² σ_t²/2`. `m` is the volatility stress; a
 /// drift override `d` replaces `μ` by `d dt` (risk-neutral: replaces `r − q` by `d`).
 func referenceGARCH(
@@ -250,7 +253,9 @@ func referenceGARCH(
     switch g.type {
     case .garch: return g.omega[a] / (1 - g.alpha[a] - g.beta[a])
     case .gjr: return g.omega[a] / (1 - g.alpha[a] - g.beta[a] - 0.5 * g.gamma[a])
-    case .egarch: return exp(g.omega[a] / (1 - g.beta[a]))
+    case .egarch:
+      return referenceEGARCHUnconditionalVariance(
+        omega: g.omega[a], alpha: g.alpha[a], beta: g.beta[a], gamma: g.gamma[a])
     }
   }
   if case .given(let v) = start { variance = v }
@@ -279,7 +284,7 @@ func referenceGARCH(
         let gamma = eps < 0 ? g.gamma[a] : 0
         variance[a] = g.omega[a] + g.alpha[a] * eps * eps + gamma * eps * eps + g.beta[a] * h
       case .egarch:
-        let zt = eps / sd
+        let zt = eps / h.squareRoot()
         variance[a] = exp(
           g.omega[a] + g.alpha[a] * (abs(zt) - expectedAbsoluteInnovation) + g.gamma[a] * zt
             + g.beta[a] * log(h))
@@ -291,4 +296,33 @@ func referenceGARCH(
     out.prices += logPrice.map { exp($0) }
   }
   return out
+}
+
+/// `E[σ²]` of a stationary EGARCH(1,1) with standard normal innovations, the plain way:
+/// `exp(ω/(1 − β)) Π_{i<terms} E[exp(β^i g(z))]`, `g(z) = α(|z| − E|z|) + γ z`, each factor by
+/// Simpson's rule on the normal density over [−12, 12] (nodes on the kink at 0), divided by the
+/// same rule's mass of the density (no closed form used).
+func referenceEGARCHUnconditionalVariance(
+  omega: Double, alpha: Double, beta: Double, gamma: Double, terms: Int = 3000
+) -> Double {
+  let meanAbsolute = (2 / Double.pi).squareRoot()
+  let intervals = 4000
+  let h = 24.0 / Double(intervals)
+  let nodes = (0...intervals).map { -12 + Double($0) * h }
+  let weights = (0...intervals).map { k -> Double in
+    let w = (k == 0 || k == intervals) ? 1.0 : (k % 2 == 1 ? 4.0 : 2.0)
+    return w * exp(-0.5 * nodes[k] * nodes[k])
+  }
+  let news = nodes.map { alpha * (abs($0) - meanAbsolute) + gamma * $0 }
+  let mass = weights.reduce(0, +)
+  var logProduct = 0.0
+  var power = 1.0
+  for _ in 0..<terms {
+    var sum = 0.0
+    for k in 0...intervals { sum += weights[k] * exp(power * news[k]) }
+    logProduct += log(sum / mass)
+    power *= beta
+    if abs(power) < 1e-200 { break }
+  }
+  return exp(omega / (1 - beta) + logProduct)
 }
