@@ -56,9 +56,12 @@ let package = Package(
       name: "PlannerTests",
       dependencies: ["Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport"]),
     .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
+    // Measures a command's peak resident memory for the memory-bound tests.
+    .executableTarget(name: "peak-rss", path: "Tests/PeakRSS"),
     .testTarget(name: "CLITests", dependencies: ["scengine", "ScengineTestSupport"]),
     // Hostile and careless inputs through the binary, one file per class (see HostileCase).
-    .testTarget(name: "HostileInputTests", dependencies: ["scengine", "ScengineTestSupport"]),
+    .testTarget(
+      name: "HostileInputTests", dependencies: ["scengine", "peak-rss", "ScengineTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

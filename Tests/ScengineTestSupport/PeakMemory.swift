@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 extension ScengineBinary {
   /// What a run measured for its memory did.
   public struct Measured: Sendable {
@@ -13,31 +9,23 @@ extension ScengineBinary {
     public let peakKiB: Int
   }
 
-  /// Runs scengine with `arguments` (give absolute paths: it runs in the test's working folder),
-  /// standard streams on /dev/null, and reads its peak resident memory from `wait4(2)`: the
-  /// figure of this one child, whatever else the test process runs at the same time.
+  /// Runs scengine with `arguments` (give absolute paths) through `peak-rss`, a small program
+  /// built beside it that spawns scengine and reads its peak resident memory from `wait4(2)`:
+  /// the figure of scengine alone (a child spawned by the test process itself would start from
+  /// the test process's own high-water mark).
   public static func measurePeakMemory(_ arguments: [String]) throws -> Measured {
     guard let binary = url else { throw NotFound() }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for descriptor in Int32(0)...2 {
-      posix_spawn_file_actions_addopen(
-        &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+    let wrapper = binary.deletingLastPathComponent().appendingPathComponent("peak-rss")
+    let result = try run([binary.path] + arguments, executable: wrapper)
+    let fields = result.stdout.split(separator: " ").map {
+      Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
     }
-    let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, binary.path, &actions, nil, argv, environ)
-    guard spawned == 0 else {
+    guard result.status == 0, fields.count == 2, let status = fields[0], let peak = fields[1]
+    else {
       throw CocoaError(
-        .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "posix_spawn \(spawned)"])
+        .executableLoad,
+        userInfo: [NSLocalizedDescriptionKey: "peak-rss failed: \(result.stdout) \(result.stderr)"])
     }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    let exited = status & 0x7f == 0
-    return Measured(
-      status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), peakKiB: usage.ru_maxrss)
+    return Measured(status: Int32(status), peakKiB: peak)
   }
 }
