@@ -86,38 +86,40 @@ enum BusinessDays {
 struct PriceTable {
   let file: String
   let header: [String]
-  let rows: [(BusinessDays.Day, [Substring])]
+  /// Date, cells and the row's own line in the file (1-based), which messages name.
+  let rows: [(BusinessDays.Day, [Substring], line: Int)]
 
   static func read(path: String, field: YAMLField) throws(ScenarioError) -> PriceTable {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw field.error("cannot read price file \(path)")
     }
-    var lines = text.split(whereSeparator: \.isNewline).map {
-      $0.trimmingCharacters(in: .whitespaces)
-    }
-    .filter { !$0.isEmpty }
+    // Each line keeps its number in the file, blank lines included.
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+      .enumerated().map { ($0.offset + 1, $0.element.trimmingCharacters(in: .whitespaces)) }
+      .filter { !$0.1.isEmpty }
     guard !lines.isEmpty else { throw field.error("price file \(path) is empty") }
-    let header = lines.removeFirst().split(separator: ",").map {
+    let header = lines.removeFirst().1.split(separator: ",").map {
       $0.trimmingCharacters(in: .whitespaces)
     }
     guard let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" }) else {
       throw field.error(
-        "price file \(path) has no 'date' column; columns are \(header.joined(separator: ", "))")
+        "price file \(path) has no 'date' column; its first line is "
+          + excerpt(header.joined(separator: ","), limit: 60))
     }
-    var rows: [(BusinessDays.Day, [Substring])] = []
-    for (i, line) in lines.enumerated() {
+    var rows: [(BusinessDays.Day, [Substring], line: Int)] = []
+    for (number, line) in lines {
       let cells = line.split(separator: ",", omittingEmptySubsequences: false)
       guard cells.count == header.count else {
         throw ScenarioError(
-          file: path, field: "", line: i + 2,
+          file: path, field: "", line: number,
           message: "\(cells.count) cells, the header has \(header.count)")
       }
       guard let d = BusinessDays.parse(String(cells[dateColumn])) else {
         throw ScenarioError(
-          file: path, field: "date", line: i + 2,
-          message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
+          file: path, field: "date", line: number,
+          message: "\(excerpt(cells[dateColumn])) is not a date; expected YYYY-MM-DD")
       }
-      rows.append((d, cells))
+      rows.append((d, cells, number))
     }
     rows.sort { $0.0 < $1.0 }
     return PriceTable(file: path, header: header, rows: rows)
@@ -129,14 +131,18 @@ struct PriceTable {
   {
     guard let c = header.firstIndex(of: column) else {
       throw field.error(
-        "price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))"
-      )
+        "price file \(file) has no column '\(column)'; columns are "
+          + excerpt(header.joined(separator: ", "), limit: 60))
     }
     var prices: [Double] = []
-    for (i, row) in rows.enumerated() where row.0 >= from && row.0 <= to {
-      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isFinite else {
+    for row in rows where row.0 >= from && row.0 <= to {
+      // Positive, normal and finite: a subnormal price has lost its precision.
+      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isNormal
+      else {
         throw ScenarioError(
-          file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
+          file: file, field: column, line: row.line,
+          message: "\(excerpt(row.1[c])) is not a price: expected a positive, normal, finite "
+            + "number")
       }
       prices.append(p)
     }

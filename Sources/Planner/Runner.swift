@@ -173,8 +173,17 @@ public struct Runner: Sendable {
       var workspace = process.makeWorkspace(context: simulator.context)
       while !cancel.isCancelled && !failure.isCancelled, let b = next.take() {
         let block = blocks[b]
-        arrays.withOutput { out in
-          simulator.simulate(paths: block, into: out, workspace: &workspace)
+        let done = arrays.withOutput { out in
+          simulator.simulate(
+            paths: block, into: out, workspace: &workspace,
+            stopIf: { cancel.isCancelled || failure.isCancelled })
+        }
+        if done < block.count { return }
+        if let problem = PriceRange(spec.output.precision).problem(
+          in: arrays.prices, block: block, steps: steps, assets: spec.assets)
+        {
+          failure.cancel(reason: "\(spec.file): variant \(variant.name): \(problem)")
+          return
         }
         do {
           try sinks.write(arrays, block: block)

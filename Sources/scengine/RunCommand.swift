@@ -26,10 +26,12 @@ struct RunCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output directory (default: out/<scenario name>).")
   var out: String?
 
-  @Option(help: "Worker threads (default: all cores).")
+  @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
   var threads: Int?
 
-  @Option(help: "Paths per block (default: sized to about 4 MB of buffers per worker).")
+  @Option(
+    parsing: .unconditional,
+    help: "Paths per block (default: sized to about 4 MB of buffers per worker; at most 2 GiB).")
   var blockSize: Int?
 
   @Option(
@@ -54,11 +56,12 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let spec = try options.load()
-    let scenarioHash: String
-    do { scenarioHash = try sha256Hex(ofFileAt: options.scenario) } catch {
-      printError("error: \(error.description)")
-      throw ExitCode(2)
+    let (spec, scenarioHash) = try options.loadWithChecksum()
+    if let blockSize {
+      do { try RunPlan.validate(blockSize: blockSize, spec: spec) } catch {
+        printError("error: \(error.description)")
+        throw ExitCode(error.exitCode)
+      }
     }
     let plan = RunPlan(
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
