@@ -193,7 +193,7 @@ public struct GARCHProcess: PriceProcess {
       let start = (0..<n).map { a in
         type == .egarch ? exp(omega[a] / (1 - beta[a])) : omega[a] / (1 - persistence[a])
       }
-      let formula = type == .egarch ? "exp(omega / (1 - beta))" : "omega / (1 - \(condition))"
+      let formula = type == .egarch ? "exp(omega / (1 - beta))" : "omega / (1 - (\(condition)))"
       try validatePerAsset(
         start, model: model, parameter: "unconditional variance \(formula)", assets: n,
         expected: ParameterLimits.describe(variances, "a per-step variance")
