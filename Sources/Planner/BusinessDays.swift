@@ -89,9 +89,17 @@ struct PriceTable {
   /// Date, cells and the row's own line in the file (1-based), which messages name.
   let rows: [(BusinessDays.Day, [Substring], line: Int)]
 
+  /// The largest price file read (256 MiB).
+  static let maximumBytes = 256 << 20
+
   static func read(path: String, field: YAMLField) throws(ScenarioError) -> PriceTable {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw field.error("cannot read price file \(path)")
+    // Read with a limit: `file: /dev/zero` must not read without end.
+    let contents: BoundedFile
+    do { contents = try BoundedFile(path: path, limit: maximumBytes) } catch {
+      throw field.error("cannot read price file \(path): \(error.reason)")
+    }
+    guard let text = String(bytes: contents.bytes, encoding: .utf8) else {
+      throw field.error("cannot read price file \(path): it is not UTF-8 text")
     }
     // Each line keeps its number in the file, blank lines included.
     var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)

@@ -21,7 +21,9 @@ public struct ScenarioError: Error, Sendable, Equatable, CustomStringConvertible
   /// file name holding an escape sequence must not reach the terminal raw).
   public var description: String {
     let place = line.map { "\(file):\($0)" } ?? file
-    let text = field.isEmpty ? "\(place): \(message)" : "\(place): \(field): \(message)"
+    // A field path holds keys of the file: a long one is shortened.
+    let shown = field.count > 120 ? String(field.prefix(120)) + "…" : field
+    let text = field.isEmpty ? "\(place): \(message)" : "\(place): \(shown): \(message)"
     return text.escapingControlCharacters
   }
 }

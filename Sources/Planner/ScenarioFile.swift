@@ -24,33 +24,12 @@ public struct ScenarioFile: Sendable {
 
   /// Reads the file at `path`.
   public static func read(path: String) throws(ScenarioError) -> ScenarioFile {
-    func failure(_ why: String) -> ScenarioError {
-      ScenarioError(file: path, field: "", message: "cannot read scenario file: \(why)")
+    let contents: BoundedFile
+    do { contents = try BoundedFile(path: path, limit: maximumBytes) } catch {
+      throw ScenarioError(
+        file: path, field: "", message: "cannot read scenario file: \(error.reason)")
     }
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else {
-      let code = errno
-      throw failure(code == ENOENT ? "no such file" : String(cString: strerror(code)))
-    }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
-    let kind = Int(status.st_mode) & Int(S_IFMT)
-    if kind == Int(S_IFDIR) { throw failure("it is a directory") }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
-      if count == 0 { break }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw failure(String(cString: strerror(errno)))
-      }
-      bytes += chunk[..<count]
-      guard bytes.count <= maximumBytes else {
-        throw failure("it is larger than \(maximumBytes >> 20) MiB")
-      }
-    }
+    let bytes = contents.bytes
     guard let text = String(bytes: bytes, encoding: .utf8) else {
       let valid = String(decoding: bytes, as: UTF8.self).unicodeScalars
         .prefix { $0 != "\u{FFFD}" }
@@ -60,11 +39,54 @@ public struct ScenarioFile: Sendable {
         message: "cannot read scenario file: it is not UTF-8 text")
     }
     var base = "."
-    if kind == Int(S_IFREG) {
+    if contents.isRegularFile {
       let folder = (path as NSString).deletingLastPathComponent
       if !folder.isEmpty { base = folder }
     }
     return ScenarioFile(bytes: bytes, text: text, baseDirectory: base)
+  }
+}
+
+/// The bytes of a file read to its end, from a regular file, a pipe, a FIFO or a device, with
+/// a limit so that an endless one (`/dev/zero`) is refused instead of read without end.
+struct BoundedFile {
+  /// Why a file could not be read, in words.
+  struct Failure: Error {
+    let reason: String
+  }
+
+  let bytes: [UInt8]
+  let isRegularFile: Bool
+
+  init(path: String, limit: Int) throws(Failure) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      let code = errno
+      throw Failure(reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+      throw Failure(reason: String(cString: strerror(errno)))
+    }
+    let kind = Int(status.st_mode) & Int(S_IFMT)
+    if kind == Int(S_IFDIR) { throw Failure(reason: "it is a directory") }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+      if count == 0 { break }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw Failure(reason: String(cString: strerror(errno)))
+      }
+      bytes += chunk[..<count]
+      guard bytes.count <= limit else {
+        throw Failure(reason: "it is larger than \(limit >> 20) MiB")
+      }
+    }
+    self.bytes = bytes
+    isRegularFile = kind == Int(S_IFREG)
   }
 }
 

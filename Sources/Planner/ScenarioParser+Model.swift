@@ -20,7 +20,7 @@ extension ScenarioParser {
     // The key's value node carries the line of the unknown model.
     let body = m.optional(kind)!
     guard kinds.contains(kind) else {
-      var message = "unknown model '\(kind)'"
+      var message = "unknown model \(excerpt(kind))"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
       throw body.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
@@ -264,7 +264,7 @@ extension ScenarioParser {
         for (name, v) in im.entries() {
           guard let i = regimes.firstIndex(where: { $0.name == name }) else {
             throw v.error(
-              "unknown regime '\(name)'; regimes are \(regimes.map(\.name).joined(separator: ", "))"
+              "unknown regime \(excerpt(name)); regimes are \(regimes.map(\.name).joined(separator: ", "))"
             )
           }
           probs[i] = try v.double()

@@ -74,7 +74,7 @@ extension ScenarioParser {
       )
     }
     guard kinds.contains(kind) else {
-      var message = "unknown stress '\(kind)'"
+      var message = "unknown stress \(excerpt(kind))"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
       throw f.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
@@ -196,7 +196,7 @@ extension ScenarioParser {
       let name = try ff.string()
       guard let index = process.regimes.firstIndex(where: { $0.name == name }) else {
         throw ff.error(
-          "unknown regime '\(name)'; regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
+          "unknown regime \(excerpt(name)); regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
         )
       }
       try b.finish(allowed: ["from", "to", "force"])
@@ -246,7 +246,7 @@ extension ScenarioParser {
       var cm = try cf.mapping()
       for (asset, col) in cm.entries() {
         guard let i = assets.firstIndex(of: asset) else {
-          throw col.error("unknown asset '\(asset)'; assets are \(assets.joined(separator: ", "))")
+          throw col.error("unknown asset \(excerpt(asset)); assets are \(assets.joined(separator: ", "))")
         }
         columns[i] = try col.string()
       }
@@ -259,7 +259,7 @@ extension ScenarioParser {
         targets = try af.sequence().map { x throws(ScenarioError) in
           let a = try x.string()
           guard let i = assets.firstIndex(of: a) else {
-            throw x.error("unknown asset '\(a)'; assets are \(assets.joined(separator: ", "))")
+            throw x.error("unknown asset \(excerpt(a)); assets are \(assets.joined(separator: ", "))")
           }
           return i
         }

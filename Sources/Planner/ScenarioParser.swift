@@ -303,7 +303,7 @@ struct ScenarioParser {
           throw ScenarioError(
             file: file, field: "variants",
             message:
-              "no variant named '\(name)' (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))"
+              "no variant named \(excerpt(name)) (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))"
           )
         }
         if !picked.contains(where: { $0.name == name }) { picked.append(v) }
@@ -372,7 +372,7 @@ struct ScenarioParser {
     var out: [Int: Double] = [:]
     for (key, value) in reader.entries() {
       guard let i = assets.firstIndex(of: key) else {
-        var message = "unknown asset '\(key)'"
+        var message = "unknown asset \(excerpt(key))"
         if let near = nearest(key, in: assets) { message += " (did you mean '\(near)'?)" }
         throw value.error(message + "; assets are \(assets.joined(separator: ", "))")
       }

@@ -164,7 +164,7 @@ struct MappingReader {
   func finish(allowed: [String]? = nil) throws(ScenarioError) {
     for (key, node) in pairs where !used.contains(key) {
       let known = allowed ?? Array(used).sorted()
-      var message = "unknown key '\(key)'"
+      var message = "unknown key \(excerpt(key))"
       if let near = nearest(key, in: known) { message += " (did you mean '\(near)'?)" }
       message += "; expected one of: \(known.sorted().joined(separator: ", "))"
       throw ScenarioError(

@@ -50,6 +50,10 @@ struct RunCommand: ParsableCommand {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads).")
     }
+    // Each worker allocates its block buffers: bound the workers by more than any machine has.
+    if let threads, threads > 1024 {
+      throw ValidationError("--threads must be at most 1024, got \(threads).")
+    }
     if let blockSize, blockSize < 1 {
       throw ValidationError("--block-size must be at least 1, got \(blockSize).")
     }

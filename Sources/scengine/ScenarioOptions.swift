@@ -38,7 +38,7 @@ struct ScenarioOptions: ParsableArguments {
         let name = item.trimmingCharacters(in: .whitespaces)
         guard let s = OutputSpec.Series(rawValue: name) else {
           throw ValidationError(
-            "--emit: '\(name)' is not a series; expected prices, returns, regimes, variance or jumps."
+            "--emit: '\(name.escapingControlCharacters)' is not a series; expected prices, returns, regimes, variance or jumps."
           )
         }
         if !list.contains(s) { list.append(s) }

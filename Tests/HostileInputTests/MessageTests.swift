@@ -85,6 +85,31 @@ struct MessageTests {
       ]),
   ]
 
+  static let longInput: [HostileCase] = [
+    HostileCase(
+      name: "a 1,000-character unknown key is shortened",
+      files: ["s.yaml": F.scenario(extra: String(repeating: "k", count: 1000) + ": 1")],
+      arguments: ["check", "s.yaml"], fragment: "unknown key 'kkkkkkkkkk", longestMessage: 400),
+    HostileCase(
+      name: "a 1,000-character unknown asset is shortened",
+      files: [
+        "s.yaml": F.scenario([
+          "initial": "initial: {EQ: 100, BOND: 100, \(String(repeating: "Z", count: 1000)): 1}"
+        ])
+      ],
+      arguments: ["check", "s.yaml"], fragment: "unknown asset 'ZZZZZZZZZZ", longestMessage: 400),
+    HostileCase(
+      name: "a price file that never ends is refused",
+      files: [
+        "s.yaml": F.stressed(
+          "historical: {at: 1, file: /dev/zero, column: close, from: 2008-09-12, to: 2008-09-16}")
+      ], arguments: ["check", "s.yaml"],
+      fragment: "cannot read price file /dev/zero: it is larger than 256 MiB", timeout: 30),
+    HostileCase(
+      name: "a scenario file that never ends is refused", arguments: ["check", "/dev/zero"],
+      fragment: "cannot read scenario file: it is larger than 64 MiB", timeout: 30),
+  ]
+
   static let commandLines: [HostileCase] = [
     HostileCase(
       name: "--paths -1", files: ["s.yaml": F.scenario()],
@@ -99,6 +124,14 @@ struct MessageTests {
       arguments: ["run", "s.yaml", "--out", "out", "--threads", "-2"], status: 64,
       fragment: "--threads must be at least 1, got -2"),
     HostileCase(
+      name: "--threads 2000", files: ["s.yaml": F.scenario()],
+      arguments: ["run", "s.yaml", "--out", "out", "--threads", "2000"], status: 64,
+      fragment: "--threads must be at most 1024, got 2000"),
+    HostileCase(
+      name: "an escape sequence in --emit is escaped", files: ["s.yaml": F.scenario()],
+      arguments: ["check", "s.yaml", "--emit", "prices,\u{1B}[2J"], status: 64,
+      fragment: "--emit: '\\u{1B}[2J' is not a series"),
+    HostileCase(
       name: "a scenario that is a folder", files: ["d/s.yaml": F.scenario()],
       arguments: ["check", "d"], fragment: "d: cannot read scenario file: it is a directory"),
   ]
@@ -110,6 +143,9 @@ struct MessageTests {
   func echoedInput(_ c: HostileCase) throws {
     try c.check()
   }
+
+  @Test(arguments: longInput)
+  func longInputShortened(_ c: HostileCase) throws { try c.check() }
 
   @Test(arguments: commandLines)
   func commandLine(_ c: HostileCase) throws { try c.check() }
