@@ -246,7 +246,8 @@ extension ScenarioParser {
       var cm = try cf.mapping()
       for (asset, col) in cm.entries() {
         guard let i = assets.firstIndex(of: asset) else {
-          throw col.error("unknown asset \(excerpt(asset)); assets are \(assets.joined(separator: ", "))")
+          throw col.error(
+            "unknown asset \(excerpt(asset)); assets are \(assets.joined(separator: ", "))")
         }
         columns[i] = try col.string()
       }
@@ -259,7 +260,8 @@ extension ScenarioParser {
         targets = try af.sequence().map { x throws(ScenarioError) in
           let a = try x.string()
           guard let i = assets.firstIndex(of: a) else {
-            throw x.error("unknown asset \(excerpt(a)); assets are \(assets.joined(separator: ", "))")
+            throw x.error(
+              "unknown asset \(excerpt(a)); assets are \(assets.joined(separator: ", "))")
           }
           return i
         }
