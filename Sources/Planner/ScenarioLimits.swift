@@ -26,6 +26,9 @@ public enum ScenarioLimits {
   public static let maximumAssets = 10_000
   /// The most values one path holds, `(steps + 1) × assets` (1 GiB of float64 prices).
   public static let maximumValuesPerPath = 1 << 27
+  /// The most multiply-adds one path may take to correlate its shocks, `steps × assets²`
+  /// (checked when any correlation is not the identity): about a second of work.
+  public static let maximumCorrelationWork = 2_000_000_000
   /// The most correlation stresses in one variant.
   public static let maximumCorrelationStresses = 1000
   /// The most correlation matrices one variant may have in force, `(correlation stresses + 1)

@@ -366,3 +366,31 @@ extension ScenarioParser {
     }
   }
 }
+
+extension ScenarioParser {
+  /// Rejects a scenario whose correlated shocks would take more than
+  /// `ScenarioLimits.maximumCorrelationWork` multiply-adds per path (`steps × assets²`): such a
+  /// path takes seconds, and a cancelled run stops only between paths. Independent assets
+  /// (identity correlations, no correlation stress) need no such work.
+  func checkCorrelationWork(model: ModelSpec, variants: [VariantSpec], field: YAMLField)
+    throws(ScenarioError)
+  {
+    let correlations: [CorrelationMatrix]
+    switch model {
+    case .gbm(let m): correlations = m.correlations
+    case .jumpDiffusion(let m): correlations = m.correlations
+    case .garch(let m): correlations = m.correlations
+    case .regime(let m): correlations = m.correlations
+    }
+    let correlated =
+      correlations.contains { !$0.isIdentity }
+      || variants.contains { !$0.schedule.correlationBlends.isEmpty }
+    let n = assets.count
+    let work = [n, n].reduce(steps) { $0.multipliedChecked(by: $1) ?? .max }
+    let most = ScenarioLimits.maximumCorrelationWork
+    guard correlated && work > most else { return }
+    throw field.error(
+      "\(steps) steps × \(n)² correlated assets take \(work) multiply-adds per path, expected at "
+        + "most \(most) (about a second); use fewer steps or assets")
+  }
+}

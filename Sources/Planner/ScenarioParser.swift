@@ -296,6 +296,7 @@ struct ScenarioParser {
     var variants = try parseVariants(
       top.optional("variants"), model: model, measure: measure, correlation: correlation, grid: grid
     )
+    try checkCorrelationWork(model: model, variants: variants, field: assetsField)
     if let chosen = overrides.variants {
       var picked: [VariantSpec] = []
       for name in chosen {

@@ -123,6 +123,16 @@ struct InputLimitTests {
       ).replacingOccurrences(of: ", start: 2027-01-04", with: ""),
       "expected at most 10000000 per path", timeout: 20)
 
+  /// One path whose correlated shocks take seconds (a cancelled run stops between paths).
+  static let slowPaths: [HostileCase] = both(
+    "2001 steps × 1000 correlated assets",
+    F.scenario([
+      "time": "time: {steps: 2001, dt: 1/252}",
+      "assets": "assets: [\((0..<1000).map { "A\($0)" }.joined(separator: ", "))]",
+      "initial": "initial: 100", "correlation": "correlation: {constant: 0.2}", "portfolio": nil,
+      "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}", "variants": nil,
+    ]), "2001 steps × 1000² correlated assets take 2001000000 multiply-adds per path")
+
   /// Scales that made every price ∞ or 0 with exit status 0.
   static let infinities: [HostileCase] =
     both(
@@ -240,6 +250,9 @@ struct InputLimitTests {
 
   @Test(arguments: hangs)
   func hang(_ c: HostileCase) throws { try c.check() }
+
+  @Test(arguments: slowPaths)
+  func slowPath(_ c: HostileCase) throws { try c.check() }
 
   @Test(arguments: infinities)
   func infinity(_ c: HostileCase) throws { try c.check() }
