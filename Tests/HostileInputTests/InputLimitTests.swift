@@ -260,6 +260,19 @@ struct InputLimitTests {
   @Test(arguments: names)
   func name(_ c: HostileCase) throws { try c.check() }
 
+  /// Anchors and aliases used as YAML means them, to share a block, are accepted.
+  @Test func modestAliasesAccepted() throws {
+    let sandbox = try TemporaryDirectory("aliases")
+    defer { sandbox.remove() }
+    try sandbox.write(
+      F.model(
+        "{regime: {transition: [[0.95, 0.05], [0.05, 0.95]], regimes: {calm: {drift: "
+          + "&d {EQ: 0.05, BOND: 0.03}, volatility: 0.1}, crisis: {drift: *d, volatility: 0.3}}}}"
+      ), to: "s.yaml")
+    let result = try ScengineBinary.run(["check", "s.yaml"], in: sandbox.url, timeout: 60)
+    #expect(result.reason == .exit && result.status == 0, "stderr: \(result.stderr)")
+  }
+
   /// `check`'s size estimate of a huge run saturates instead of overflowing.
   @Test func sizeEstimateOverflow() throws {
     let sandbox = try TemporaryDirectory("estimate")
