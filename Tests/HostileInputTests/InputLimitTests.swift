@@ -198,6 +198,18 @@ struct InputLimitTests {
         arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 1,
         fragment: "variant baseline: path 0, step "),
       HostileCase(
+        name: "prices beyond the range of float32 output fail the run",
+        files: [
+          "s.yaml": F.scenario([
+            "time": "time: {steps: 10000, dt: 1/252}", "portfolio": nil, "variants": nil,
+            "model": "model: {gbm: {drift: 10, volatility: 0.2}}",
+          ])
+        ],
+        arguments: [
+          "run", "s.yaml", "--out", "out", "--progress", "none", "--precision", "float32",
+        ],
+        status: 1, fragment: "(above 3.4028234663852886e+38)"),
+      HostileCase(
         name: "drift stresses overflowing while running, naming the variant",
         files: [
           "s.yaml": F.scenario([
