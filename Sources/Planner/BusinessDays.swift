@@ -139,7 +139,7 @@ struct PriceTable {
   {
     guard let c = header.firstIndex(of: column) else {
       throw field.error(
-        "price file \(file) has no column '\(column)'; columns are "
+        "price file \(file) has no column \(excerpt(column)); columns are "
           + excerpt(header.joined(separator: ", "), limit: 60))
     }
     var prices: [Double] = []
