@@ -3,7 +3,7 @@ import CLapack
 /// Tells OpenBLAS how many threads to use inside one call. scengine parallelises over blocks
 /// of paths, so each worker calls BLAS single-threaded.
 public func setBLASThreadCount(_ count: Int) {
-  openblas_set_num_threads(Int32(max(1, count)))
+  openblas_set_num_threads(Int32(clamping: max(1, count)))
 }
 
 extension Matrix {

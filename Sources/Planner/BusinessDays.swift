@@ -87,46 +87,57 @@ enum BusinessDays {
 struct PriceTable {
   let file: String
   let header: [String]
-  let rows: [(BusinessDays.Day, [Substring])]
+  /// Date, cells and the row's own line in the file (1-based), which messages name.
+  let rows: [(BusinessDays.Day, [Substring], line: Int)]
+
+  /// The largest price file read (256 MiB).
+  static let maximumBytes = 256 << 20
 
   static func read(path: String, field: YAMLField) throws(ScenarioError) -> PriceTable {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw field.error("cannot read price file \(path)")
+    // Read with a limit: `file: /dev/zero` must not read without end.
+    let contents: BoundedFile
+    do { contents = try BoundedFile(path: path, limit: maximumBytes) } catch {
+      throw field.error("cannot read price file \(path): \(error.reason)")
     }
-    var lines = text.split(whereSeparator: \.isNewline).map {
-      $0.trimmingCharacters(in: .whitespaces)
+    guard let text = String(bytes: contents.bytes, encoding: .utf8) else {
+      throw field.error("cannot read price file \(path): it is not UTF-8 text")
     }
-    .filter { !$0.isEmpty }
+    // Each line keeps its number in the file, blank lines included.
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+      .enumerated().map { ($0.offset + 1, $0.element.trimmingCharacters(in: .whitespaces)) }
+      .filter { !$0.1.isEmpty }
     guard !lines.isEmpty else { throw field.error("price file \(path) is empty") }
-    let header = lines.removeFirst().split(separator: ",").map {
+    let header = lines.removeFirst().1.split(separator: ",").map {
       $0.trimmingCharacters(in: .whitespaces)
     }
     guard let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" }) else {
       throw field.error(
-        "price file \(path) has no 'date' column; columns are \(header.joined(separator: ", "))")
+        "price file \(path) has no 'date' column; its first line is "
+          + excerpt(header.joined(separator: ","), limit: 60))
     }
-    var rows: [(BusinessDays.Day, [Substring])] = []
-    for (i, line) in lines.enumerated() {
+    var rows: [(BusinessDays.Day, [Substring], line: Int)] = []
+    for (number, line) in lines {
       let cells = line.split(separator: ",", omittingEmptySubsequences: false)
       guard cells.count == header.count else {
         throw ScenarioError(
-          file: path, field: "", line: i + 2,
+          file: path, field: "", line: number,
           message: "\(cells.count) cells, the header has \(header.count)")
       }
       guard let d = BusinessDays.parse(String(cells[dateColumn])) else {
         throw ScenarioError(
-          file: path, field: "date", line: i + 2,
-          message: "'\(cells[dateColumn])' is not a date; expected YYYY-MM-DD")
+          file: path, field: "date", line: number,
+          message: "\(excerpt(cells[dateColumn])) is not a date; expected YYYY-MM-DD")
       }
       // A repeated date would invent a return between two prices of one day.
       if let previous = rows.last?.0, d <= previous {
         throw ScenarioError(
-          file: path, field: "date", line: i + 2,
+          file: path, field: "date", line: number,
           message: d == previous
             ? "duplicate date \(d): each date may appear once"
-            : "date \(d) comes after \(previous); dates must increase from row to row")
+            : "date \(d) does not come after \(previous), the date of the row before; dates "
+              + "must increase from row to row")
       }
-      rows.append((d, cells))
+      rows.append((d, cells, number))
     }
     return PriceTable(file: path, header: header, rows: rows)
   }
@@ -139,8 +150,8 @@ struct PriceTable {
   {
     guard let c = header.firstIndex(of: column) else {
       throw field.error(
-        "price file \(file) has no column '\(column)'; columns are \(header.joined(separator: ", "))"
-      )
+        "price file \(file) has no column \(excerpt(column)); columns are "
+          + excerpt(header.joined(separator: ", "), limit: 60))
     }
     guard let start = rows.firstIndex(where: { $0.0 >= from }), start > 0,
       rows[start].0 <= to
@@ -153,9 +164,13 @@ struct PriceTable {
     var i = start - 1
     while i < rows.count && (i < start || rows[i].0 <= to) {
       let row = rows[i]
-      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isFinite else {
+      // Positive, normal and finite: a subnormal price has lost its precision.
+      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isNormal
+      else {
         throw ScenarioError(
-          file: file, field: column, line: i + 2, message: "'\(row.1[c])' is not a price > 0")
+          file: file, field: column, line: row.line,
+          message: "\(excerpt(row.1[c])) is not a price: expected a positive, normal, finite "
+            + "number")
       }
       prices.append(p)
       i += 1

@@ -48,21 +48,54 @@ extension ScenarioSpec {
     return bytes
   }
 
-  /// Bytes written per variant (NPY data, without headers), for estimates.
+  /// Bytes written per variant (NPY data, without headers), for estimates; `Int.max` when the
+  /// estimate overflows (every product and sum is computed with a saturating check).
   public var outputBytesPerVariant: Int {
     let s = grid.steps
     let n = assets.count
     let item = output.precision == .float32 ? 4 : 8
+    func product(_ factors: Int...) -> Int {
+      factors.reduce(1) { $0.multipliedChecked(by: $1) ?? .max }
+    }
     var bytes = 0
     for series in output.emit {
       switch series {
-      case .prices: bytes += paths * (s + 1) * n * item
-      case .returns, .variance: bytes += paths * s * n * item
-      case .jumps: bytes += paths * s * n * 4
-      case .regimes: bytes += paths * s
+      case .prices: bytes = bytes.addingSaturated(product(paths, s + 1, n, item))
+      case .returns, .variance: bytes = bytes.addingSaturated(product(paths, s, n, item))
+      case .jumps: bytes = bytes.addingSaturated(product(paths, s, n, 4))
+      case .regimes: bytes = bytes.addingSaturated(product(paths, s))
       }
     }
-    if output.format == .csv { bytes = paths * (s + 1) * n * 48 }
+    if output.format == .csv { bytes = product(paths, s + 1, n, 48) }
     return bytes
+  }
+}
+
+extension RunPlan {
+  /// The most bytes of block buffers one worker may hold (2 GiB): `--block-size` may ask for
+  /// at most as many paths as fit, and at least one path.
+  public static let maximumBlockBytes = 2 << 30
+
+  /// The largest block size `--block-size` may give for `spec`.
+  public static func maximumBlockSize(for spec: ScenarioSpec) -> Int {
+    max(1, maximumBlockBytes / max(1, spec.bytesPerPathInMemory))
+  }
+
+  /// Checks a block size asked for on the command line: at least 1 and at most
+  /// `maximumBlockSize(for:)` (the product of block size and bytes per path is computed with
+  /// an overflow check).
+  public static func validate(blockSize: Int, spec: ScenarioSpec) throws(RunError) {
+    let most = maximumBlockSize(for: spec)
+    guard blockSize >= 1 else {
+      throw RunError("--block-size must be at least 1, got \(blockSize)", exitCode: 2)
+    }
+    guard blockSize > most else { return }
+    let perPath = spec.bytesPerPathInMemory
+    let (bytes, overflow) = blockSize.multipliedReportingOverflow(by: perPath)
+    let needed = overflow ? "more than 2^63 bytes" : "\(bytes) bytes"
+    throw RunError(
+      "--block-size \(blockSize) needs \(needed) of buffers per worker (\(perPath) bytes per "
+        + "path), more than the limit of \(maximumBlockBytes >> 30) GiB; use at most \(most)",
+      exitCode: 2)
   }
 }

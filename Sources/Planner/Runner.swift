@@ -183,8 +183,25 @@ public struct Runner: Sendable {
       var workspace = process.makeWorkspace(context: simulator.context)
       while !cancel.isCancelled && !failure.isCancelled, let b = next.take() {
         let block = blocks[b]
-        arrays.withOutput { out in
-          simulator.simulate(paths: block, into: out, workspace: &workspace)
+        // Asked before each path; the flags' locks are taken at most every 10 ms.
+        var nextCheck: UInt64 = 0
+        let done = arrays.withOutput { out in
+          simulator.simulate(
+            paths: block, into: out, workspace: &workspace,
+            stopIf: {
+              let now = DispatchTime.now().uptimeNanoseconds
+              guard now >= nextCheck else { return false }
+              nextCheck = now + 10_000_000
+              return cancel.isCancelled || failure.isCancelled
+            })
+        }
+        if done < block.count { return }
+        if let problem = PriceRange(spec.output.precision).problem(
+          in: arrays.prices, block: block, steps: steps, assets: spec.assets)
+        {
+          failure.cancel(
+            reason: "\(spec.file): variant \(variant.name): \(problem)".escapingControlCharacters)
+          return
         }
         do {
           try sinks.write(arrays, block: block)

@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import Processes
 import Shocks
@@ -19,7 +20,7 @@ extension ScenarioParser {
     // The key's value node carries the line of the unknown model.
     let body = m.optional(kind)!
     guard kinds.contains(kind) else {
-      var message = "unknown model '\(kind)'"
+      var message = "unknown model \(excerpt(kind))"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
       throw body.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
@@ -124,6 +125,23 @@ extension ScenarioParser {
     let intensityField = fields.record(
       "jump intensity", try j.required("intensity", "jumps per year"))
     let intensity = try perAsset(intensityField, what: "jump intensity")
+    let perStep = ParameterLimits.maximumJumpsPerStep
+    for (a, rate) in intensity.enumerated() where !(rate * timeStep <= perStep) {
+      throw assetField(intensityField, a).error(
+        "jump intensity of \(assets[a]) is \(rate) a year, \(rate * timeStep) expected jumps in "
+          + "a step of \(timeStep) years; expected at most \(Int(perStep)) per step (an "
+          + "intensity of at most \(perStep / timeStep) a year)")
+    }
+    // Kou draws each jump: bound the expected jumps of one path, so that a path takes a
+    // fraction of a second and a cancelled run stops promptly.
+    let perPath = ScenarioLimits.maximumKouJumpsPerPath
+    let expected = intensity.reduce(0, +) * timeStep * Double(steps)
+    if kou && !(expected <= perPath) {
+      throw intensityField.error(
+        "jump intensities of \(intensity.map { "\($0)" }.joined(separator: ", ")) a year give "
+          + "\(expected) expected jumps per path over \(steps) steps; a Kou path draws every "
+          + "jump, expected at most \(Int(perPath)) per path")
+    }
     let systemic = try j.optional("systemic")?.bool() ?? false
     let sizes: JumpSpecification.SizeLaw
     if kou {
@@ -258,7 +276,7 @@ extension ScenarioParser {
         for (name, v) in im.entries() {
           guard let i = regimes.firstIndex(where: { $0.name == name }) else {
             throw v.error(
-              "unknown regime '\(name)'; regimes are \(regimes.map(\.name).joined(separator: ", "))"
+              "unknown regime \(excerpt(name)); regimes are \(regimes.map(\.name).joined(separator: ", "))"
             )
           }
           probs[i] = try v.double()
@@ -300,4 +318,91 @@ struct ParameterFields {
   }
 
   subscript(parameter: String) -> YAMLField? { fields[parameter] }
+}
+
+extension ScenarioParser {
+  /// Per asset, the largest annual jump intensity of any regime (empty without jumps).
+  func largestJumpIntensities(_ model: ModelSpec) -> [Double] {
+    switch model {
+    case .gbm(let m): return m.largestJumpIntensities
+    case .jumpDiffusion(let m): return m.largestJumpIntensities
+    case .garch(let m): return m.largestJumpIntensities
+    case .regime(let m): return m.largestJumpIntensities
+    }
+  }
+
+  /// Rejects a model whose median log price leaves ±`ScenarioLimits.maximumHorizonLogPrice`
+  /// by the horizon: `log S₀ + (μ − λκ − σ²/2) T` for diffusions (each regime as if it held
+  /// throughout), `log S₀ + mean · steps` for GARCH (risk neutral: `((r − q) dt − σ₁²/2)` per
+  /// step). Beyond it, most paths would overflow to ∞ or underflow to 0.
+  func checkHorizon(_ model: ModelSpec, initial: [Double], grid: TimeGrid, field: YAMLField)
+    throws(ScenarioError)
+  {
+    let horizon = grid.horizon
+    // (regime name or nil, per-asset log drift per year or per step, length of the horizon)
+    var drifts: [(String?, [Double], Double)] = []
+    func diffusion(_ drift: [Double], _ volatility: [Double], _ jumps: JumpSpecification?)
+      -> [Double]
+    {
+      let kappa = jumps?.compensator
+      return drift.indices.map { a in
+        drift[a] - (jumps.map { $0.intensity[a] * kappa![a] } ?? 0)
+          - 0.5 * volatility[a] * volatility[a]
+      }
+    }
+    switch model {
+    case .gbm(let m): drifts = [(nil, diffusion(m.drift, m.volatility, nil), horizon)]
+    case .jumpDiffusion(let m): drifts = [(nil, diffusion(m.drift, m.volatility, m.jumps), horizon)]
+    case .regime(let p):
+      drifts = p.regimes.map { ($0.name, diffusion($0.drift, $0.volatility, $0.jumps), horizon) }
+    case .garch(let m):
+      var perStep = m.mean
+      if case .riskNeutral(let rate, let dividends) = m.measure {
+        perStep = m.mean.indices.map {
+          (rate - dividends[$0]) * grid.timeStep - 0.5 * m.initialVariance[$0]
+        }
+      }
+      drifts = [(nil, perStep, Double(grid.steps))]
+    }
+    let bound = ScenarioLimits.maximumHorizonLogPrice
+    for (regime, g, length) in drifts {
+      for a in g.indices {
+        let level = log(initial[a]) + g[a] * length
+        guard !(abs(level) <= bound) else { continue }
+        let whose = regime.map { "regime \($0), " } ?? ""
+        throw field.error(
+          "\(whose)\(assets[a]): the median log price at the horizon, log S0 + log drift × "
+            + "\(length) = \(level), is beyond ±\(Int(bound)), where prices overflow to infinity "
+            + "or underflow to 0; use a smaller drift or volatility, or a shorter horizon")
+      }
+    }
+  }
+}
+
+extension ScenarioParser {
+  /// Rejects a scenario whose correlated shocks would take more than
+  /// `ScenarioLimits.maximumCorrelationWork` multiply-adds per path (`steps × assets²`): such a
+  /// path takes seconds, and a cancelled run stops only between paths. Independent assets
+  /// (identity correlations, no correlation stress) need no such work.
+  func checkCorrelationWork(model: ModelSpec, variants: [VariantSpec], field: YAMLField)
+    throws(ScenarioError)
+  {
+    let correlations: [CorrelationMatrix]
+    switch model {
+    case .gbm(let m): correlations = m.correlations
+    case .jumpDiffusion(let m): correlations = m.correlations
+    case .garch(let m): correlations = m.correlations
+    case .regime(let m): correlations = m.correlations
+    }
+    let correlated =
+      correlations.contains { !$0.isIdentity }
+      || variants.contains { !$0.schedule.correlationBlends.isEmpty }
+    let n = assets.count
+    let work = [n, n].reduce(steps) { $0.multipliedChecked(by: $1) ?? .max }
+    let most = ScenarioLimits.maximumCorrelationWork
+    guard correlated && work > most else { return }
+    throw field.error(
+      "\(steps) steps × \(n)² correlated assets take \(work) multiply-adds per path, expected at "
+        + "most \(most) (about a second); use fewer steps or assets")
+  }
 }

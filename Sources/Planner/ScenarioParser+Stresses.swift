@@ -16,13 +16,24 @@ extension ScenarioParser {
     }
     var m = try f.mapping()
     var out: [VariantSpec] = []
+    var folded: [String: String] = [:]
     for (name, body) in m.entries() {
-      guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
-        name != ".", name != ".."
-      else {
+      if let problem = ScenarioLimits.problem(withName: name) {
         throw body.error(
-          "'\(name)' is not a valid variant name: use letters, digits, '-', '_' and '.'")
+          "\(excerpt(name, limit: 60)) is not a valid variant name: it \(problem); use 1 to "
+            + "\(ScenarioLimits.maximumNameBytes) letters, digits, '-', '_' and '.', not "
+            + "starting with '.'")
       }
+      if ScenarioLimits.reservedVariantNames.contains(name.lowercased()) {
+        throw body.error(
+          "'\(name)' is not a valid variant name: the output folder holds a file of that name")
+      }
+      if let other = folded[name.lowercased()] {
+        throw body.error(
+          "variant '\(name)' differs from variant '\(other)' only by case; their folders would "
+            + "be one on a case-insensitive file system")
+      }
+      folded[name.lowercased()] = name
       if case .only(let kept) = schedules, kept != name {
         // Validated by an earlier parse; only `kept` is compiled now.
         out.append(
@@ -73,7 +84,7 @@ extension ScenarioParser {
       )
     }
     guard kinds.contains(kind) else {
-      var message = "unknown stress '\(kind)'"
+      var message = "unknown stress \(excerpt(kind))"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
       throw f.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
@@ -87,23 +98,37 @@ extension ScenarioParser {
       let at = try step(b.required("at", "the step of the shock"))
       let rf = try b.required("returns", "simple return per asset, e.g. {EQ: -0.2}")
       let returns = try stressValues(rf)
-      for (a, r) in returns where !(r > -1) {
+      for (a, r) in returns.sorted(by: { $0.key < $1.key }) where !(r > -1) {
         throw assetField(rf, a).error(
           "return of \(assets[a]) is \(r), expected a simple return > -1")
       }
       try b.finish(allowed: ["at", "returns"])
       var arr = s.shockReturn ?? Array(repeating: 0, count: steps * n)
       for (a, r) in returns { arr[(at - 1) * n + a] = (1 + arr[(at - 1) * n + a]) * (1 + r) - 1 }
+      for (a, r) in returns.sorted(by: { $0.key < $1.key }) {
+        if let problem = factorProblem(1 + r, compounded: 1 + arr[(at - 1) * n + a], step: at) {
+          throw assetField(rf, a).error("return of \(assets[a]) is \(r): \(problem)")
+        }
+      }
       s.shockReturn = arr
       return StressSpec(kind: kind, from: at, to: at, detail: describe(returns, unit: "return"))
     case "volatility":
+      let most = ScenarioLimits.maximumVolatilityMultiplier
       let (from, to, mult) = try multiplyOverWindow(
         &b, body, key: "multiplier", what: "volatility multiplier per asset, e.g. {EQ: 2.5}",
-        into: &s.volatilityMultiplier)
+        into: &s.volatilityMultiplier, maximum: most,
+        compoundedLimit: { _ in (most, "") })
       return StressSpec(kind: kind, from: from, to: to, detail: describe(mult, unit: "×"))
     case "drift":
       let (from, to) = try window(&b, body)
-      let drift = try stressValues(b.required("drift", "annualized drift per asset"))
+      let df = try b.required("drift", "annualized drift per asset")
+      let drift = try stressValues(df)
+      let most = ParameterLimits.maximumDrift
+      for (a, v) in drift.sorted(by: { $0.key < $1.key }) where abs(v) > most {
+        throw assetField(df, a).error(
+          "drift of \(assets[a]) is \(v), expected an annualized drift from -\(Int(most)) to "
+            + "\(Int(most))")
+      }
       try b.finish(allowed: ["from", "to", "drift"])
       var arr = s.driftOverride ?? Array(repeating: .nan, count: steps * n)
       for t in from...to { for (a, v) in drift { arr[(t - 1) * n + a] = v } }
@@ -135,6 +160,7 @@ extension ScenarioParser {
         policy = p
       }
       try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
+      try checkCorrelationCount(s.correlationBlends.count + 1, model: model, field: body)
       let valid = try validatedCorrelation(target, field: targetField, policy: policy)
       s.correlationBlends.append(.init(target: valid.matrix, weight: weight))
       var arr = s.correlationBlend ?? Array(repeating: 0, count: steps)
@@ -157,8 +183,8 @@ extension ScenarioParser {
       }
       if let af = b.optional("at") {
         let at = try step(af)
-        let sizes = try stressValues(
-          b.required("size", "log jump size per asset, e.g. {EQ: -0.15}"))
+        let sf = try b.required("size", "log jump size per asset, e.g. {EQ: -0.15}")
+        let sizes = try stressValues(sf)
         try b.finish(allowed: ["at", "size"])
         var arr = s.forcedJump ?? Array(repeating: .nan, count: steps * n)
         var counts = s.forcedJumpCount ?? Array(repeating: 0, count: steps * n)
@@ -167,14 +193,29 @@ extension ScenarioParser {
           arr[i] = arr[i].isNaN ? v : arr[i] + v
           counts[i] += 1  // two forced jumps at one step are two jumps
         }
+        for (a, v) in sizes.sorted(by: { $0.key < $1.key }) {
+          if let problem = factorProblem(exp(v), compounded: exp(arr[(at - 1) * n + a]), step: at) {
+            throw assetField(sf, a).error("log jump size of \(assets[a]) is \(v): \(problem)")
+          }
+        }
         s.forcedJump = arr
         s.forcedJumpCount = counts
         return StressSpec(
           kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
       }
+      let rates = largestJumpIntensities(model)
+      let perStep = ParameterLimits.maximumJumpsPerStep
       let (from, to, mult) = try multiplyOverWindow(
         &b, body, key: "intensity_multiplier", what: "multiplier of the jump intensity",
-        into: &s.jumpIntensityMultiplier)
+        into: &s.jumpIntensityMultiplier, maximum: ScenarioLimits.maximumIntensityMultiplier,
+        compoundedLimit: { a in
+          let rate = a < rates.count ? rates[a] : 0
+          return (
+            rate > 0 ? perStep / (rate * timeStep) : .infinity,
+            " (an intensity of \(rate) a year times the multiplier gives at most \(Int(perStep)) "
+              + "expected jumps in a step of \(timeStep) years)"
+          )
+        })
       return StressSpec(
         kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":
@@ -186,7 +227,7 @@ extension ScenarioParser {
       let name = try ff.string()
       guard let index = process.regimes.firstIndex(where: { $0.name == name }) else {
         throw ff.error(
-          "unknown regime '\(name)'; regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
+          "unknown regime \(excerpt(name)); regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
         )
       }
       try b.finish(allowed: ["from", "to", "force"])
@@ -201,9 +242,15 @@ extension ScenarioParser {
       let at = try step(b.required("at", "the step"))
       let vf = try b.required("variance", "per-step conditional variance per asset")
       let values = try stressValues(vf)
-      for (a, v) in values where !(v > 0) {
+      for (a, v) in values.sorted(by: { $0.key < $1.key }) where !(v > 0) {
         throw assetField(vf, a).error(
           "variance of \(assets[a]) is \(v), expected a per-step variance > 0")
+      }
+      let variances = ParameterLimits.perStepVariance
+      for (a, v) in values.sorted(by: { $0.key < $1.key }) where !variances.contains(v) {
+        throw assetField(vf, a).error(
+          "variance of \(assets[a]) is \(v), expected a per-step variance from "
+            + "\(variances.lowerBound) to \(variances.upperBound)")
       }
       try b.finish(allowed: ["at", "variance"])
       var arr = s.variance ?? Array(repeating: .nan, count: steps * n)
@@ -232,7 +279,8 @@ extension ScenarioParser {
       var cm = try cf.mapping()
       for (asset, col) in cm.entries() {
         guard let i = assets.firstIndex(of: asset) else {
-          throw col.error("unknown asset '\(asset)'; assets are \(assets.joined(separator: ", "))")
+          throw col.error(
+            "unknown asset \(excerpt(asset)); assets are \(assets.joined(separator: ", "))")
         }
         columns[i] = try col.string()
       }
@@ -245,7 +293,8 @@ extension ScenarioParser {
         targets = try af.sequence().map { x throws(ScenarioError) in
           let a = try x.string()
           guard let i = assets.firstIndex(of: a) else {
-            throw x.error("unknown asset '\(a)'; assets are \(assets.joined(separator: ", "))")
+            throw x.error(
+              "unknown asset \(excerpt(a)); assets are \(assets.joined(separator: ", "))")
           }
           return i
         }
@@ -284,6 +333,14 @@ extension ScenarioParser {
         )
       }
       for (j, r) in returns.enumerated() { arr[(at - 1 + j) * n + a] = r }
+      if let (j, r) = returns.enumerated().first(where: {
+        factorProblem(exp($0.element), compounded: 1, step: at + $0.offset) != nil
+      }) {
+        throw ff.error(
+          "the replayed log return \(j + 1) of column '\(column)' is \(r), a price move by a "
+            + "factor of \(exp(r)); expected at most a factor of "
+            + "\(Int(ScenarioLimits.maximumStressFactor)) up or down (is the price file right?)")
+      }
     }
     s.historicalReturn = arr
     return StressSpec(
@@ -292,22 +349,82 @@ extension ScenarioParser {
 
   /// `{from, to, KEY: multiplier per asset}`: multiplies `schedule` (steps × assets, 1 where
   /// absent) by each asset's multiplier over the window, so overlapping windows compound.
+  ///
+  /// Each multiplier must be at most `maximum`, and the compounded multiplier of asset `a` at
+  /// every step at most `compoundedLimit(a).0` (`.1` explains the limit in messages).
   func multiplyOverWindow(
     _ b: inout MappingReader, _ body: YAMLField, key: String, what: String,
-    into schedule: inout [Double]?
+    into schedule: inout [Double]?, maximum: Double,
+    compoundedLimit: (Int) -> (Double, String)
   ) throws(ScenarioError) -> (Int, Int, [Int: Double]) {
     let n = assets.count
     let (from, to) = try window(&b, body)
     let mf = try b.required(key, what)
     let mult = try stressValues(mf)
-    for (a, v) in mult where !(v >= 0) {
+    for (a, v) in mult.sorted(by: { $0.key < $1.key }) where !(v >= 0) {
       throw assetField(mf, a).error("multiplier of \(assets[a]) is \(v), expected a number ≥ 0")
+    }
+    for (a, v) in mult.sorted(by: { $0.key < $1.key }) where v > maximum {
+      throw assetField(mf, a).error(
+        "multiplier of \(assets[a]) is \(v), expected a number from 0 to \(maximum)")
     }
     try b.finish(allowed: ["from", "to", key])
     var arr = schedule ?? Array(repeating: 1, count: steps * n)
     for t in from...to { for (a, v) in mult { arr[(t - 1) * n + a] *= v } }
+    for a in mult.keys.sorted() {
+      let (most, why) = compoundedLimit(a)
+      for t in from...to where !(arr[(t - 1) * n + a] <= most) {
+        throw assetField(mf, a).error(
+          "with the other stresses of step \(t), the multiplier of \(assets[a]) compounds to "
+            + "\(arr[(t - 1) * n + a]), expected at most \(most)\(why)")
+      }
+    }
     schedule = arr
     return (from, to, mult)
+  }
+
+  /// Why a stress that multiplies a price by `factor` at step `step` (and, with the other
+  /// stresses of the step, by `compounded`) is refused, or `nil`: both must lie within a
+  /// factor `ScenarioLimits.maximumStressFactor` up or down.
+  func factorProblem(_ factor: Double, compounded: Double, step: Int) -> String? {
+    let most = ScenarioLimits.maximumStressFactor
+    let range = (1 / most)...most
+    if !range.contains(factor) {
+      return "a price move by a factor of \(factor), expected a factor from \(1 / most) to "
+        + "\(Int(most))"
+    }
+    if !range.contains(compounded) {
+      return "with the other stresses of step \(step) the price moves by a factor of "
+        + "\(compounded), expected a factor from \(1 / most) to \(Int(most))"
+    }
+    return nil
+  }
+
+  /// Rejects a variant's `count`-th correlation stress when the matrices in force would be too
+  /// many or too large: at most `ScenarioLimits.maximumCorrelationStresses` stresses, and
+  /// `(count + 1) × regimes` matrices of `assets²` entries (with their factors) within
+  /// `ScenarioLimits.maximumCorrelationMatrices` and `maximumCorrelationBytes`.
+  func checkCorrelationCount(_ count: Int, model: ModelSpec, field: YAMLField)
+    throws(ScenarioError)
+  {
+    let most = ScenarioLimits.maximumCorrelationStresses
+    guard count <= most else {
+      throw field.error("more than \(most) correlation stresses in one variant")
+    }
+    var regimes = 1
+    if case .regime(let p) = model { regimes = p.regimes.count }
+    let n = assets.count
+    let matrices = (count + 1).multipliedChecked(by: regimes) ?? .max
+    let bytes = [n, n, 16].reduce(matrices) { $0.multipliedChecked(by: $1) ?? .max }
+    guard matrices <= ScenarioLimits.maximumCorrelationMatrices,
+      bytes <= ScenarioLimits.maximumCorrelationBytes
+    else {
+      throw field.error(
+        "\(count) correlation stresses × \(regimes) regimes need \(matrices) correlation "
+          + "matrices of \(n) × \(n) in force, expected at most "
+          + "\(ScenarioLimits.maximumCorrelationMatrices) and "
+          + "\(ScenarioLimits.maximumCorrelationBytes >> 30) GiB with their factors")
+    }
   }
 
   /// A step number in 1…steps.

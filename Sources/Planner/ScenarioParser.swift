@@ -38,21 +38,16 @@ public enum ScenarioLoader {
   public static func load(
     path: String, overrides: ScenarioOverrides = .init(), schedules: ScheduleRetention = .all
   ) throws(ScenarioError) -> ScenarioSpec {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      let why =
-        !exists
-        ? "no such file"
-        : isDirectory.boolValue ? "it is a directory" : "cannot read it as UTF-8 text"
-      throw ScenarioError(file: path, field: "", message: "cannot read scenario file: \(why)")
-    }
-    let base = (path as NSString).deletingLastPathComponent
-    return try parse(
-      yaml: text, file: path, baseDirectory: base.isEmpty ? "." : base, overrides: overrides,
+    try load(ScenarioFile.read(path: path), path: path, overrides: overrides, schedules: schedules)
+  }
+
+  /// Parses and validates a scenario file already read from `path`.
+  public static func load(
+    _ scenario: ScenarioFile, path: String, overrides: ScenarioOverrides = .init(),
+    schedules: ScheduleRetention = .all
+  ) throws(ScenarioError) -> ScenarioSpec {
+    try parse(
+      yaml: scenario.text, file: path, baseDirectory: scenario.baseDirectory, overrides: overrides,
       schedules: schedules)
   }
 
@@ -62,6 +57,9 @@ public enum ScenarioLoader {
     yaml: String, file: String, baseDirectory: String = ".", overrides: ScenarioOverrides = .init(),
     schedules: ScheduleRetention = .all
   ) throws(ScenarioError) -> ScenarioSpec {
+    if let (line, message) = YAMLAliases.check(yaml) {
+      throw ScenarioError(file: file, field: "", line: line, message: message)
+    }
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)
@@ -131,6 +129,8 @@ struct ScenarioParser {
   var schedules = ScheduleRetention.all
   var assets: [String] = []
   var steps = 0
+  /// The step length in years, once read.
+  var timeStep = 0.0
 
   init(file: String, baseDirectory: String, overrides: ScenarioOverrides) {
     self.file = file
@@ -142,9 +142,11 @@ struct ScenarioParser {
     var top = try root.mapping()
     let nameField = try top.required("name", "the scenario's name, used in file names")
     let name = try nameField.string()
-    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-    else {
-      throw nameField.error("'\(name)' is not a valid name: use letters, digits, '-', '_' and '.'")
+    if let problem = ScenarioLimits.problem(withName: name) {
+      throw nameField.error(
+        "\(excerpt(name, limit: 60)) is not a valid name: it \(problem); use 1 to "
+          + "\(ScenarioLimits.maximumNameBytes) letters, digits, '-', '_' and '.', not starting "
+          + "with '.'")
     }
     if let vf = top.optional("version") {
       guard try vf.int() == 1 else {
@@ -174,6 +176,7 @@ struct ScenarioParser {
     let dtField = try time.required("dt", "step length in years, e.g. 1/252")
     let dt = try dtField.double()
     guard dt > 0 else { throw dtField.error("\(dt) years, expected a step length > 0") }
+    timeStep = dt
     var dates: [String]? = nil
     if let startField = time.optional("start") {
       dates = try BusinessDays.dates(
@@ -192,14 +195,32 @@ struct ScenarioParser {
     guard !assets.isEmpty else {
       throw assetsField.error("the list is empty; expected at least one asset")
     }
+    guard assets.count <= ScenarioLimits.maximumAssets else {
+      throw assetsField.error(
+        "\(assets.count) assets, expected at most \(ScenarioLimits.maximumAssets)")
+    }
+    var folded: [String: Int] = [:]
     for (i, a) in assets.enumerated() {
-      guard !a.isEmpty, a.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+      if let problem = ScenarioLimits.problem(withName: a) {
         throw assetFields[i].error(
-          "asset \(i) '\(a)' is not a valid name: use letters, digits, '-', '_' and '.'")
+          "asset \(i) \(excerpt(a, limit: 60)) is not a valid name: it \(problem); use 1 to "
+            + "\(ScenarioLimits.maximumNameBytes) letters, digits, '-', '_' and '.', not "
+            + "starting with '.'")
+      }
+      if ScenarioLimits.reservedAssetNames.contains(a.lowercased()) {
+        throw assetFields[i].error(
+          "asset '\(a)' is a column of the path files; rename it (reserved: "
+            + ScenarioLimits.reservedAssetNames.sorted().joined(separator: ", ") + ")")
       }
       if let first = assets[..<i].firstIndex(of: a) {
         throw assetFields[i].error("asset '\(a)' is listed twice (also assets[\(first)])")
       }
+      if let first = folded[a.lowercased()] {
+        throw assetFields[i].error(
+          "asset '\(a)' differs from assets[\(first)] '\(assets[first])' only by case; "
+            + "column names must differ ignoring case")
+      }
+      folded[a.lowercased()] = i
     }
 
     let initialField = try top.required("initial", "initial prices: one number or a map by asset")
@@ -207,6 +228,12 @@ struct ScenarioParser {
     for (i, p) in initial.enumerated() where !(p > 0) {
       throw assetField(initialField, i).error(
         "initial price of \(assets[i]) is \(p), expected a price > 0")
+    }
+    let prices = ParameterLimits.initialPrice
+    for (i, p) in initial.enumerated() where !prices.contains(p) {
+      throw assetField(initialField, i).error(
+        "initial price of \(assets[i]) is \(p), expected a price from \(prices.lowerBound) to "
+          + "\(prices.upperBound)")
     }
 
     let correlation = try parseCorrelation(top.optional("correlation"))
@@ -218,6 +245,11 @@ struct ScenarioParser {
     var portfolio: [Double]? = nil
     if let pf = top.optional("portfolio") {
       let w = try perAsset(pf, what: "portfolio weight", defaultValue: 0)
+      let most = ScenarioLimits.maximumPortfolioWeight
+      for (i, v) in w.enumerated() where abs(v) > most {
+        throw assetField(pf, i).error(
+          "weight of \(assets[i]) is \(v), expected a weight from -\(Int(most)) to \(Int(most))")
+      }
       let total = w.reduce(0, +)
       guard abs(total - 1) <= 1e-9 else {
         throw pf.error(
@@ -259,10 +291,21 @@ struct ScenarioParser {
       if let pathsField, overrides.paths == nil { throw pathsField.error(message) }
       throw ScenarioError(file: file, field: "paths", message: message + " (--paths)")
     }
+    // One path's buffers (and each stress array) hold (steps + 1) × assets values.
+    let values = (steps + 1).multipliedChecked(by: assets.count) ?? .max
+    guard values <= ScenarioLimits.maximumValuesPerPath else {
+      throw assetsField.error(
+        "\(steps + 1) time points × \(assets.count) assets = \(values) values per path, "
+          + "expected at most \(ScenarioLimits.maximumValuesPerPath); use fewer steps or assets")
+    }
+    try checkHorizon(
+      model, initial: initial, grid: grid,
+      field: top.optional("model") ?? root)
 
     var variants = try parseVariants(
       top.optional("variants"), model: model, measure: measure, correlation: correlation, grid: grid
     )
+    try checkCorrelationWork(model: model, variants: variants, field: assetsField)
     if let chosen = overrides.variants {
       var picked: [VariantSpec] = []
       for name in chosen {
@@ -270,7 +313,7 @@ struct ScenarioParser {
           throw ScenarioError(
             file: file, field: "variants",
             message:
-              "no variant named '\(name)' (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))"
+              "no variant named \(excerpt(name)) (--variant); the file has: \(variants.map(\.name).joined(separator: ", "))"
           )
         }
         if !picked.contains(where: { $0.name == name }) { picked.append(v) }
@@ -339,7 +382,7 @@ struct ScenarioParser {
     var out: [Int: Double] = [:]
     for (key, value) in reader.entries() {
       guard let i = assets.firstIndex(of: key) else {
-        var message = "unknown asset '\(key)'"
+        var message = "unknown asset \(excerpt(key))"
         if let near = nearest(key, in: assets) { message += " (did you mean '\(near)'?)" }
         throw value.error(message + "; assets are \(assets.joined(separator: ", "))")
       }

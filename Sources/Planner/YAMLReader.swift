@@ -25,7 +25,7 @@ struct YAMLField {
   /// The value as shown in messages.
   var shown: String {
     switch node {
-    case .scalar(let s): return "'\(s.string)'"
+    case .scalar(let s): return excerpt(s.string)
     case .mapping: return "a mapping"
     case .sequence: return "a list"
     case .alias: return "an alias"
@@ -42,8 +42,20 @@ struct YAMLField {
     }
     var pairs: [(String, Node)] = []
     for (k, v) in m {
-      guard let key = k.string else { throw error("keys must be strings") }
-      pairs.append((key, v))
+      // A key's own line: a complex key may sit far below the mapping's first line.
+      let line = k.mark?.line ?? self.line
+      guard case .scalar(let scalar) = k else {
+        let kind = k.sequence != nil ? "a list" : "a mapping"
+        throw ScenarioError(
+          file: file, field: path, line: line,
+          message: "a key is \(kind); keys must be plain text such as drift or EQ")
+      }
+      if scalar.string == "<<" && scalar.style == .plain {
+        throw ScenarioError(
+          file: file, field: path, line: line,
+          message: "YAML merge keys (<<) are not supported; write the keys out in full")
+      }
+      pairs.append((scalar.string, v))
     }
     return MappingReader(field: self, pairs: pairs)
   }
@@ -63,7 +75,7 @@ struct YAMLField {
     guard case .scalar(let s) = node else { throw error("expected a number, got \(shown)") }
     let text = s.string.trimmingCharacters(in: .whitespaces)
     if let v = Double(text), !text.isEmpty {
-      guard v.isFinite else { throw error("expected a finite number, got '\(text)'") }
+      guard v.isFinite else { throw error("expected a finite number, got \(excerpt(text))") }
       return v
     }
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
@@ -72,16 +84,18 @@ struct YAMLField {
     {
       guard b != 0 else { throw error("division by zero in '\(text)'") }
       let v = a / b
-      guard v.isFinite else { throw error("expected a finite number, got '\(text)'") }
+      guard v.isFinite else { throw error("expected a finite number, got \(excerpt(text))") }
       return v
     }
-    throw error("expected a number, got '\(text)'")
+    throw error("expected a number, got \(excerpt(text))")
   }
 
   func int() throws(ScenarioError) -> Int {
     guard case .scalar(let s) = node else { throw error("expected a whole number, got \(shown)") }
     let text = s.string.replacingOccurrences(of: "_", with: "")
-    guard let v = Int(text) else { throw error("expected a whole number, got '\(s.string)'") }
+    guard let v = Int(text) else {
+      throw error("expected a whole number, got \(excerpt(s.string))")
+    }
     return v
   }
 
@@ -89,7 +103,7 @@ struct YAMLField {
     guard case .scalar(let s) = node else { throw error("expected a whole number, got \(shown)") }
     let text = s.string.replacingOccurrences(of: "_", with: "")
     guard let v = UInt64(text) else {
-      throw error("expected a whole number from 0 to \(UInt64.max), got '\(s.string)'")
+      throw error("expected a whole number from 0 to \(UInt64.max), got \(excerpt(s.string))")
     }
     return v
   }
@@ -150,7 +164,7 @@ struct MappingReader {
   func finish(allowed: [String]? = nil) throws(ScenarioError) {
     for (key, node) in pairs where !used.contains(key) {
       let known = allowed ?? Array(used).sorted()
-      var message = "unknown key '\(key)'"
+      var message = "unknown key \(excerpt(key))"
       if let near = nearest(key, in: known) { message += " (did you mean '\(near)'?)" }
       message += "; expected one of: \(known.sorted().joined(separator: ", "))"
       throw ScenarioError(

@@ -98,6 +98,11 @@ public struct GARCHProcess: PriceProcess {
     }
   }
 
+  /// Ranges (`ParameterLimits`): `mean` at most 1 per step in magnitude; GARCH/GJR `omega` in
+  /// (0, 1], `alpha`, `beta` in [0, 10], `gamma` in [−10, 10]; EGARCH `omega`, `alpha`, `beta`,
+  /// `gamma` in [−10, 10]; the starting variance (given or unconditional) from 10⁻³⁰ to 1 per
+  /// step; Student-t degrees of freedom in (2, 10⁶].
+  ///
   /// - Parameters:
   ///   - gamma: the asymmetry per asset; must be zero (or empty) for `.garch`.
   /// - Throws: `ProcessError` naming the first invalid parameter.
@@ -111,28 +116,28 @@ public struct GARCHProcess: PriceProcess {
     let n = initialPrices.count
     guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
     let gamma = gamma.isEmpty ? Array(repeating: 0, count: n) : gamma
-    try validatePerAsset(
-      initialPrices, model: model, parameter: "initial price", assets: n,
-      expected: "a finite price > 0"
-    ) { $0.isFinite && $0 > 0 }
+    try validateInitialPrices(initialPrices, model: model)
+    let largestMean = ParameterLimits.maximumPerStepMean
     try validatePerAsset(
       mean, model: model, parameter: "mean", assets: n,
-      expected: "a finite per-step log return"
-    ) { $0.isFinite }
+      expected: "a finite per-step log return from -\(limit(largestMean)) to \(limit(largestMean))"
+    ) { $0.isFinite && abs($0) <= largestMean }
+    let largest = ParameterLimits.maximumGARCHCoefficient
+    let variances = ParameterLimits.perStepVariance
     switch type {
     case .garch, .gjr:
       try validatePerAsset(
         omega, model: model, parameter: "omega", assets: n,
-        expected: "a finite per-step variance > 0"
-      ) { $0.isFinite && $0 > 0 }
+        expected: "a finite per-step variance > 0, at most \(limit(variances.upperBound))"
+      ) { $0.isFinite && $0 > 0 && $0 <= variances.upperBound }
       try validatePerAsset(
         alpha, model: model, parameter: "alpha", assets: n,
-        expected: "a finite number ≥ 0"
-      ) { $0.isFinite && $0 >= 0 }
+        expected: "a finite number ≥ 0, at most \(limit(largest))"
+      ) { $0.isFinite && $0 >= 0 && $0 <= largest }
       try validatePerAsset(
         beta, model: model, parameter: "beta", assets: n,
-        expected: "a finite number ≥ 0"
-      ) { $0.isFinite && $0 >= 0 }
+        expected: "a finite number ≥ 0, at most \(limit(largest))"
+      ) { $0.isFinite && $0 >= 0 && $0 <= largest }
       if type == .garch {
         try validatePerAsset(
           gamma, model: model, parameter: "gamma", assets: n,
@@ -141,8 +146,8 @@ public struct GARCHProcess: PriceProcess {
       } else {
         try validatePerAsset(
           gamma, model: model, parameter: "gamma", assets: n,
-          expected: "a finite number"
-        ) { $0.isFinite }
+          expected: "a finite number from -\(limit(largest)) to \(limit(largest))"
+        ) { $0.isFinite && abs($0) <= largest }
         for a in 0..<n where alpha[a] + gamma[a] < 0 {
           throw .invalidParameter(
             model: model, parameter: "alpha + gamma", asset: a,
@@ -153,8 +158,8 @@ public struct GARCHProcess: PriceProcess {
       for (name, values) in [("omega", omega), ("alpha", alpha), ("beta", beta), ("gamma", gamma)] {
         try validatePerAsset(
           values, model: model, parameter: name, assets: n,
-          expected: "a finite number"
-        ) { $0.isFinite }
+          expected: "a finite number from -\(limit(largest)) to \(limit(largest))"
+        ) { $0.isFinite && abs($0) <= largest }
       }
     }
     let persistence = (0..<n).map { a -> Double in
@@ -179,6 +184,10 @@ public struct GARCHProcess: PriceProcess {
         nu, model: model, parameter: "student_t degrees of freedom",
         expected: "a finite number > 2 (unit variance)"
       ) { $0.isFinite && $0 > 2 }
+      try validateScalar(
+        nu, model: model, parameter: "student_t degrees of freedom",
+        expected: "at most \(limit(ParameterLimits.maximumDegreesOfFreedom)) (beyond, use normal)"
+      ) { $0 <= ParameterLimits.maximumDegreesOfFreedom }
       if case .riskNeutral = measure {
         throw .unsupported(
           "\(model): a risk-neutral GARCH needs normal innovations (a Student-t return has no "
@@ -197,6 +206,8 @@ public struct GARCHProcess: PriceProcess {
           "\(model): asset \(a) has no unconditional variance (\(condition) = \(persistence[a])); "
             + "give initial_variance explicitly")
       }
+      let start: [Double]
+      let formula: String
       if initialVariance == .unconditionalGeometricMean {
         guard type == .egarch else {
           throw .initialVariance(
@@ -204,24 +215,34 @@ public struct GARCHProcess: PriceProcess {
             reason: "unconditional_geometric_mean is defined for egarch only; use unconditional "
               + "(ω / (1 − \(condition)))")
         }
-        self.initialVariance = (0..<n).map { a in exp(omega[a] / (1 - beta[a])) }
+        start = (0..<n).map { a in exp(omega[a] / (1 - beta[a])) }
+        formula = "exp(omega / (1 - beta))"
       } else if type == .egarch {
-        var start: [Double] = []
+        var values: [Double] = []
         for a in 0..<n {
-          start.append(
+          values.append(
             try Self.egarchUnconditionalVariance(
               omega: omega[a], alpha: alpha[a], beta: beta[a], gamma: gamma[a],
               innovations: innovations, asset: a))
         }
-        self.initialVariance = start
+        start = values
+        formula = "E[sigma^2]"
       } else {
-        self.initialVariance = (0..<n).map { a in omega[a] / (1 - persistence[a]) }
+        start = (0..<n).map { a in omega[a] / (1 - persistence[a]) }
+        formula = "omega / (1 - (\(condition)))"
       }
+      try validatePerAsset(
+        start, model: model, parameter: "unconditional variance \(formula)", assets: n,
+        expected: ParameterLimits.describe(variances, "a per-step variance")
+          + "; give initial_variance or smaller omega"
+      ) { variances.contains($0) }
+      self.initialVariance = start
     case .given(let v):
       try validatePerAsset(
         v, model: model, parameter: "initial_variance", assets: n,
-        expected: "a finite per-step variance > 0"
-      ) { $0.isFinite && $0 > 0 }
+        expected: "a finite per-step variance > 0, from \(limit(variances.lowerBound)) to "
+          + limit(variances.upperBound)
+      ) { $0.isFinite && variances.contains($0) }
       self.initialVariance = v
     }
     self.initialVarianceRule = initialVariance

@@ -23,8 +23,11 @@ public struct GeometricBrownianMotion: PriceProcess {
   public var latentStates: LatentStates { [] }
 
   /// - Parameters:
-  ///   - drift: annualized drift per asset (ignored under a risk-neutral measure).
-  ///   - volatility: annualized volatility per asset, ≥ 0.
+  ///   - initialPrices: prices at time 0, in `ParameterLimits.initialPrice` (10⁻³⁰ to 10³⁰).
+  ///   - drift: annualized drift per asset (ignored under a risk-neutral measure), at most
+  ///     `ParameterLimits.maximumDrift` (10) in magnitude.
+  ///   - volatility: annualized volatility per asset, from 0 to
+  ///     `ParameterLimits.maximumVolatility` (10).
   /// - Throws: `ProcessError` naming the first invalid parameter.
   public init(
     initialPrices: [Double], drift: [Double], volatility: [Double],
@@ -60,21 +63,32 @@ func validateDiffusion(
 ) throws(ProcessError) {
   let n = initialPrices.count
   guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
-  try validatePerAsset(
-    initialPrices, model: model, parameter: "initial price", assets: n,
-    expected: "a finite price > 0"
-  ) { $0.isFinite && $0 > 0 }
+  try validateInitialPrices(initialPrices, model: model)
   try validatePerAsset(
     drift, model: model, parameter: "drift", assets: n,
-    expected: "a finite annualized rate"
-  ) { $0.isFinite }
+    expected: "a finite annualized rate from -\(limit(ParameterLimits.maximumDrift)) to "
+      + limit(ParameterLimits.maximumDrift)
+  ) { $0.isFinite && abs($0) <= ParameterLimits.maximumDrift }
   try validatePerAsset(
     volatility, model: model, parameter: "volatility", assets: n,
-    expected: "a finite annualized volatility ≥ 0"
-  ) { $0.isFinite && $0 >= 0 }
+    expected: "a finite annualized volatility ≥ 0, at most "
+      + limit(ParameterLimits.maximumVolatility)
+  ) { $0.isFinite && $0 >= 0 && $0 <= ParameterLimits.maximumVolatility }
   if let correlation, correlation.dimension != n {
     throw .assetCountMismatch(
       model: model, parameter: "correlation", count: correlation.dimension, expected: n)
   }
   try measure.validate(assets: n, model: model)
 }
+
+/// Checks initial prices: finite, in `ParameterLimits.initialPrice`.
+func validateInitialPrices(_ prices: [Double], model: String) throws(ProcessError) {
+  let range = ParameterLimits.initialPrice
+  try validatePerAsset(
+    prices, model: model, parameter: "initial price", assets: prices.count,
+    expected: "a finite price > 0, from \(limit(range.lowerBound)) to \(limit(range.upperBound))"
+  ) { $0.isFinite && range.contains($0) }
+}
+
+/// A limit as shown in messages.
+func limit(_ x: Double) -> String { ParameterLimits.format(x) }

@@ -26,6 +26,7 @@ public struct JumpDiffusion: PriceProcess {
   public var correlations: [CorrelationMatrix] { [correlation] }
   public var shockDistribution: CorrelatedShockGenerator.Distribution { .normal }
   public var latentStates: LatentStates { .jumps }
+  public var largestJumpIntensities: [Double] { jumps.intensity }
 
   /// - Throws: `ProcessError` naming the first invalid parameter.
   public init(

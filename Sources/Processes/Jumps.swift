@@ -6,6 +6,9 @@
 
 /// Compound-Poisson jumps in the log price.
 ///
+/// Ranges: Merton's `mean` and `stdev` at most `ParameterLimits.maximumJumpLogSize` (5) in
+/// magnitude; Kou's `upMean` in (0, 0.99], `downMean` in (0, 5].
+///
 /// Jumps arrive at `intensity` λ per year (per asset, or on one clock shared by all assets
 /// when `systemic`); in a step of length `dt` their number is Poisson(λ dt). Each jump adds a
 /// log size `Y` to the log price:
@@ -28,7 +31,9 @@ public struct JumpSpecification: Sendable, Equatable {
     case doubleExponential(upProbability: [Double], upMean: [Double], downMean: [Double])
   }
 
-  /// Jumps per year, per asset (annualized, ≥ 0).
+  /// Jumps per year, per asset (annualized, ≥ 0, at most
+  /// `ParameterLimits.maximumJumpIntensity`; a scenario also bounds the expected jumps per
+  /// step, `ParameterLimits.maximumJumpsPerStep`).
   public let intensity: [Double]
   /// The log jump size law.
   public let sizes: SizeLaw
@@ -50,10 +55,11 @@ public struct JumpSpecification: Sendable, Equatable {
   /// Checks every parameter for `assets` assets.
   func validate(assets: Int) throws(ProcessError) {
     let model = modelName
+    let most = ParameterLimits.maximumJumpIntensity
     try validatePerAsset(
       intensity, model: model, parameter: "jump intensity", assets: assets,
-      expected: "a finite number of jumps per year ≥ 0"
-    ) { $0.isFinite && $0 >= 0 }
+      expected: "a finite number of jumps per year ≥ 0, at most \(limit(most))"
+    ) { $0.isFinite && $0 >= 0 && $0 <= most }
     if systemic, let first = intensity.first, intensity.contains(where: { $0 != first }) {
       throw .unsupported(
         "\(model): systemic jumps share one clock, so the jump intensity must be the same for every asset"
@@ -61,27 +67,30 @@ public struct JumpSpecification: Sendable, Equatable {
     }
     switch sizes {
     case .normal(let mean, let sd):
+      let size = ParameterLimits.maximumJumpLogSize
       try validatePerAsset(
         mean, model: model, parameter: "jump mean", assets: assets,
-        expected: "a finite log size"
-      ) { $0.isFinite }
+        expected: "a finite log size from -\(limit(size)) to \(limit(size))"
+      ) { $0.isFinite && abs($0) <= size }
       try validatePerAsset(
         sd, model: model, parameter: "jump stdev", assets: assets,
-        expected: "a finite number ≥ 0"
-      ) { $0.isFinite && $0 >= 0 }
+        expected: "a finite number ≥ 0, at most \(limit(size))"
+      ) { $0.isFinite && $0 >= 0 && $0 <= size }
     case .doubleExponential(let p, let up, let down):
       try validatePerAsset(
         p, model: model, parameter: "up_probability", assets: assets,
         expected: "a probability in [0, 1]"
       ) { $0 >= 0 && $0 <= 1 }
+      let upMost = ParameterLimits.maximumKouUpMean
       try validatePerAsset(
         up, model: model, parameter: "up_mean", assets: assets,
-        expected: "a finite number in (0, 1) (so that E[e^Y] is finite)"
-      ) { $0 > 0 && $0 < 1 }
+        expected: "a finite number in (0, 1) so that E[e^Y] is finite, at most \(upMost)"
+      ) { $0 > 0 && $0 <= upMost }
+      let downMost = ParameterLimits.maximumKouDownMean
       try validatePerAsset(
         down, model: model, parameter: "down_mean", assets: assets,
-        expected: "a finite number > 0"
-      ) { $0.isFinite && $0 > 0 }
+        expected: "a finite number > 0, at most \(limit(downMost))"
+      ) { $0.isFinite && $0 > 0 && $0 <= downMost }
     }
   }
 

@@ -25,6 +25,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     if let problem = schedule.inconsistency(regimes: process.correlations.count) {
       throw .scheduleMismatch(problem)
     }
+    if let problem = Self.limitProblem(process: process, grid: grid, schedule: schedule) {
+      throw .outOfRange(problem)
+    }
     let factors: [CorrelationMatrix]
     do { factors = try schedule.correlationFactors(model: process.correlations) } catch {
       throw .correlation(error)
@@ -52,13 +55,60 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
   public func simulate(
     paths: Range<Int>, into output: BlockOutput, workspace: inout Process.Workspace
   ) {
+    simulate(paths: paths, into: output, workspace: &workspace, stopIf: { false })
+  }
+
+  /// Simulates paths `paths` into `output`, reusing `workspace`, asking `shouldStop` before
+  /// each path, so that a cancelled run ends within one path rather than one block.
+  ///
+  /// - Returns: the number of paths simulated, from the first: `paths.count`, or fewer when
+  ///   `shouldStop` returned `true` (the later paths' output is then unwritten).
+  @discardableResult
+  public func simulate(
+    paths: Range<Int>, into output: BlockOutput, workspace: inout Process.Workspace,
+    stopIf shouldStop: () -> Bool
+  ) -> Int {
     let steps = context.grid.steps
     let n = process.assetCount
     for (offset, path) in paths.enumerated() {
+      if shouldStop() { return offset }
       process.simulate(
         path: path, context: context, workspace: &workspace,
         output: output.path(offset, steps: steps, assets: n))
     }
+    return paths.count
+  }
+
+  /// Why `schedule` would drive `process` outside the ranges the kernels rely on, or `nil`:
+  /// more than `ParameterLimits.maximumJumpsPerStep` expected jumps in a step (the scenario
+  /// parser reports the same with the field; this guards every other caller), or more
+  /// correlation matrices than a step's factor index (`UInt16`) can address.
+  static func limitProblem(process: Process, grid: TimeGrid, schedule: StressSchedule)
+    -> String?
+  {
+    let factors = (schedule.correlationBlends.count + 1).multipliedReportingOverflow(
+      by: max(1, process.correlations.count))
+    if factors.overflow || factors.partialValue > Int(UInt16.max) {
+      return "\(schedule.correlationBlends.count) correlation stresses × "
+        + "\(process.correlations.count) regimes need more than \(UInt16.max) correlation "
+        + "matrices"
+    }
+    let rates = process.largestJumpIntensities
+    guard !rates.isEmpty else { return nil }
+    let n = process.assetCount
+    let most = ParameterLimits.maximumJumpsPerStep
+    let dt = grid.timeStep
+    for t in 0..<grid.steps {
+      for a in 0..<min(n, rates.count) {
+        let expected = rates[a] * dt * (schedule.jumpIntensityMultiplier?[t * n + a] ?? 1)
+        if !(expected <= most) {
+          return "step \(t + 1): asset \(a) expects \(expected) jumps (intensity × dt × "
+            + "multiplier), expected at most \(Int(most))"
+        }
+      }
+      if schedule.jumpIntensityMultiplier == nil { break }
+    }
+    return nil
   }
 
   /// Simulates paths `paths` on `threads` threads, in sub-blocks of `blockSize` paths.
@@ -115,6 +165,8 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
   case unsupportedStress(String)
   case correlation(CorrelationError)
   case shocks(RandomnessError)
+  /// A schedule that would take the model outside the ranges the kernels rely on.
+  case outOfRange(String)
 
   public var description: String {
     switch self {
@@ -122,6 +174,7 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
     case .unsupportedStress(let s): return s
     case .correlation(let e): return "stressed \(e.description)"
     case .shocks(let e): return "shock distribution: \(e.description)"
+    case .outOfRange(let s): return s
     }
   }
 }

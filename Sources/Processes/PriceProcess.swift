@@ -23,6 +23,10 @@ public protocol PriceProcess: Sendable {
   /// The latent states the process can emit.
   var latentStates: LatentStates { get }
 
+  /// Per asset, the largest annual jump intensity of the model (any regime); empty for a
+  /// model without jumps. Lets the simulator bound the expected jumps of a step.
+  var largestJumpIntensities: [Double] { get }
+
   /// Scratch memory for paths of `context.grid.steps` steps.
   func makeWorkspace(context: SimulationContext) -> Workspace
 
@@ -32,6 +36,9 @@ public protocol PriceProcess: Sendable {
 }
 
 extension PriceProcess {
+  /// No jumps, by default.
+  public var largestJumpIntensities: [Double] { [] }
+
   /// Checks that a schedule only uses stresses this process can honour.
   func unsupportedStress(in schedule: StressSchedule) -> String? {
     if schedule.variance != nil && !latentStates.contains(.variance) {

@@ -69,6 +69,11 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public var latentStates: LatentStates {
     regimes.contains { $0.jumps != nil } ? [.regimes, .jumps] : .regimes
   }
+  public var largestJumpIntensities: [Double] {
+    let rates = regimes.compactMap { $0.jumps?.intensity }
+    guard let first = rates.first else { return [] }
+    return rates.dropFirst().reduce(first) { zip($0, $1).map { max($0, $1) } }
+  }
 
   /// - Parameters:
   ///   - initialDistribution: `nil` for the stationary distribution of `transition`.

@@ -5,10 +5,12 @@
 public struct TimeGrid: Sendable, Equatable {
   /// The number of steps (≥ 1).
   public let steps: Int
-  /// The length of one step in years (e.g. 1/252 for business days).
+  /// The length of one step in years (e.g. 1/252 for business days), at most
+  /// `ParameterLimits.maximumTimeStep` (100).
   public let timeStep: Double
 
-  /// - Throws: `ProcessError.invalidParameter` unless `steps ≥ 1` and `timeStep` is finite, > 0.
+  /// - Throws: `ProcessError.invalidParameter` unless `steps ≥ 1` and `timeStep` is finite, > 0
+  ///   and at most `ParameterLimits.maximumTimeStep`.
   public init(steps: Int, timeStep: Double) throws(ProcessError) {
     try validateScalar(
       Double(steps), model: "time grid", parameter: "steps", expected: "an integer ≥ 1"
@@ -16,9 +18,10 @@ public struct TimeGrid: Sendable, Equatable {
       $0 >= 1
     }
     try validateScalar(
-      timeStep, model: "time grid", parameter: "dt", expected: "a finite number of years > 0"
+      timeStep, model: "time grid", parameter: "dt",
+      expected: "a finite number of years > 0, at most \(limit(ParameterLimits.maximumTimeStep))"
     ) {
-      $0.isFinite && $0 > 0
+      $0.isFinite && $0 > 0 && $0 <= ParameterLimits.maximumTimeStep
     }
     self.steps = steps
     self.timeStep = timeStep

@@ -174,15 +174,24 @@ public struct PoissonDistribution: Sendable, Equatable {
   /// The mean from which PTRS replaces inversion.
   public static let rejectionThreshold = 10.0
 
-  /// - Throws: `RandomnessError` unless `mean` is finite and ≥ 0.
+  /// The largest mean: below it every draw is an integer a double holds exactly and an `Int`
+  /// converts without overflow.
+  public static let maximumMean = 1e15
+
+  /// - Throws: `RandomnessError` unless `mean` is finite, ≥ 0 and at most `maximumMean`.
   public init(mean: Double) throws(RandomnessError) {
-    try require(mean.isFinite && mean >= 0, "mean", mean, "a finite number ≥ 0")
+    try require(
+      mean.isFinite && mean >= 0 && mean <= Self.maximumMean, "mean", mean,
+      "a finite number ≥ 0, at most \(Self.maximumMean)")
     self.init(validatedMean: mean)
   }
 
-  /// A Poisson law whose mean the caller has already checked to be finite and ≥ 0.
+  /// A Poisson law whose mean the caller has already checked to be finite, ≥ 0 and at most
+  /// `maximumMean`.
   public init(validatedMean mean: Double) {
-    precondition(mean.isFinite && mean >= 0, "Poisson mean must be finite and non-negative")
+    precondition(
+      mean.isFinite && mean >= 0 && mean <= Self.maximumMean,
+      "Poisson mean must be finite, non-negative and at most maximumMean")
     self.mean = mean
     self.expMinusMean = exp(-mean)
     if mean >= Self.rejectionThreshold {
@@ -223,6 +232,10 @@ public struct PoissonDistribution: Sendable, Equatable {
     return k
   }
 
+  /// A whole double as a count: `Int(k)`, saturated at 2⁶² (never reached below `maximumMean`).
+  @inline(__always)
+  static func count(_ k: Double) -> Int { k < 0x1p62 ? Int(k) : 1 << 62 }
+
   @usableFromInline
   static func samplePTRS<G: RandomNumberGenerator>(
     mean: Double, _ c: PTRSConstants, using rng: inout G
@@ -232,12 +245,14 @@ public struct PoissonDistribution: Sendable, Equatable {
       let v = rng.nextOpenUnit()
       let us = 0.5 - abs(u)
       let k = ((2 * c.a / us + c.b) * u + mean + 0.43).rounded(.down)
-      if us >= 0.07 && v <= c.vr { return Int(k) }
+      // `k` is whole and, for a mean up to `maximumMean`, far inside the range of `Int`;
+      // `count` saturates anyway, so that no mean can make the conversion trap.
+      if us >= 0.07 && v <= c.vr { return count(k) }
       if k < 0 || (us < 0.013 && v > us) { continue }
       if log(v) + log(c.invAlpha) - log(c.a / (us * us) + c.b)
         <= -mean + k * c.logMean - lgamma(k + 1)
       {
-        return Int(k)
+        return count(k)
       }
     }
   }

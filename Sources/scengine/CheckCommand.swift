@@ -12,6 +12,11 @@ struct CheckCommand: ParsableCommand {
 
   func run() throws {
     let spec = try options.load()
+    // What `run` sets up before its first path, checked too.
+    do { try spec.checkSimulations() } catch {
+      printError("error: \(error.description)")
+      throw ExitCode(2)
+    }
     print(PlanReport(spec: spec).text)
   }
 }
@@ -61,8 +66,9 @@ struct PlanReport {
       "output     \(spec.output.format.rawValue), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))"
     )
     let bytes = spec.outputBytesPerVariant
+    let (total, overflow) = bytes.multipliedReportingOverflow(by: spec.variants.count)
     lines.append(
-      "size       \(byteString(bytes)) per variant, \(byteString(bytes * spec.variants.count)) in all"
+      "size       \(byteString(bytes)) per variant, \(byteString(overflow ? .max : total)) in all"
     )
     lines.append("variants   \(spec.variants.count)")
     for v in spec.variants {
@@ -70,7 +76,9 @@ struct PlanReport {
       for s in v.stresses { lines.append("    - \(s)") }
       if let k = v.firstStressedStep { lines.append("    first stressed step: \(k)") }
     }
-    return lines.joined(separator: "\n")
+    // The description and the file name are the user's text: no control character reaches
+    // the terminal raw.
+    return lines.map(\.escapingControlCharacters).joined(separator: "\n")
   }
 
   func describe(_ params: [String: JSONValue]) -> String {
@@ -105,5 +113,7 @@ func byteString(_ bytes: Int) -> String {
     v /= 1000
     i += 1
   }
-  return i == 0 ? "\(bytes) B" : String(format: "%.1f", v) + " " + units[i]
+  // Int.max stands for an estimate that overflowed.
+  let text = i == 0 ? "\(bytes) B" : String(format: "%.1f", v) + " " + units[i]
+  return bytes == .max ? "more than \(text)" : text
 }

@@ -26,10 +26,12 @@ struct RunCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output directory (default: out/<scenario name>).")
   var out: String?
 
-  @Option(help: "Worker threads (default: all cores).")
+  @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
   var threads: Int?
 
-  @Option(help: "Paths per block (default: sized to about 4 MB of buffers per worker).")
+  @Option(
+    parsing: .unconditional,
+    help: "Paths per block (default: sized to about 4 MB of buffers per worker; at most 2 GiB).")
   var blockSize: Int?
 
   @Option(
@@ -48,17 +50,22 @@ struct RunCommand: ParsableCommand {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads).")
     }
+    // Each worker allocates its block buffers: bound the workers by more than any machine has.
+    if let threads, threads > 1024 {
+      throw ValidationError("--threads must be at most 1024, got \(threads).")
+    }
     if let blockSize, blockSize < 1 {
       throw ValidationError("--block-size must be at least 1, got \(blockSize).")
     }
   }
 
   func run() throws {
-    let spec = try options.load()
-    let scenarioHash: String
-    do { scenarioHash = try sha256Hex(ofFileAt: options.scenario) } catch {
-      printError("error: \(error.description)")
-      throw ExitCode(2)
+    let (spec, scenarioHash) = try options.loadWithChecksum()
+    if let blockSize {
+      do { try RunPlan.validate(blockSize: blockSize, spec: spec) } catch {
+        printError("error: \(error.description)")
+        throw ExitCode(error.exitCode)
+      }
     }
     let plan = RunPlan(
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PathFiles
 import Planner
 
 extension OutputSpec.Format: ExpressibleByArgument {}
@@ -9,10 +10,12 @@ struct ScenarioOptions: ParsableArguments {
   @Argument(help: "The scenario file (YAML).")
   var scenario: String
 
-  @Option(help: "Number of paths (overrides the file).")
+  // `.unconditional`: `--paths -1` reads -1 as the value (and `validate()` rejects it) instead
+  // of taking it for an option and saying the value is missing.
+  @Option(parsing: .unconditional, help: "Number of paths (overrides the file).")
   var paths: Int?
 
-  @Option(help: "64-bit seed (overrides the file).")
+  @Option(parsing: .unconditional, help: "64-bit seed (overrides the file).")
   var seed: UInt64?
 
   @Option(name: .customLong("variant"), help: "Run only this variant (repeatable).")
@@ -35,7 +38,7 @@ struct ScenarioOptions: ParsableArguments {
         let name = item.trimmingCharacters(in: .whitespaces)
         guard let s = OutputSpec.Series(rawValue: name) else {
           throw ValidationError(
-            "--emit: '\(name)' is not a series; expected prices, returns, regimes, variance or jumps."
+            "--emit: '\(name.escapingControlCharacters)' is not a series; expected prices, returns, regimes, variance or jumps."
           )
         }
         if !list.contains(s) { list.append(s) }
@@ -53,9 +56,18 @@ struct ScenarioOptions: ParsableArguments {
 
   /// Loads the scenario, or prints its error and exits with status 2.
   func load() throws -> ScenarioSpec {
+    try loadWithChecksum().spec
+  }
+
+  /// Loads the scenario and the SHA-256 of the bytes read (a pipe can be read only once), or
+  /// prints its error and exits with status 2.
+  func loadWithChecksum() throws -> (spec: ScenarioSpec, sha256: String) {
     do {
-      return try ScenarioLoader.load(
-        path: scenario, overrides: try overrides(), schedules: .none)
+      let file = try ScenarioFile.read(path: scenario)
+      let spec = try ScenarioLoader.load(
+        file, path: scenario, overrides: try overrides(),
+        schedules: .none)
+      return (spec, sha256Hex(of: file.bytes))
     } catch let error as ScenarioError {
       printError("error: \(error.description)")
       throw ExitCode(2)

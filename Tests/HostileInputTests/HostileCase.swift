@@ -20,6 +20,9 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
   /// A fragment the message on standard error must contain.
   let fragment: String
   var timeout: Double = 60
+  /// The longest standard error allowed, in characters (`nil`: no limit): a message that
+  /// echoes input must shorten it.
+  var longestMessage: Int? = nil
 
   var testDescription: String { name }
 
@@ -45,6 +48,11 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
       result.stderr.contains(fragment),
       "\(name): stderr does not contain '\(fragment)':\n\(result.stderr)")
     HostileCase.expectOneCleanMessage(result.stderr, name: name)
+    if let longestMessage {
+      #expect(
+        result.stderr.count <= longestMessage,
+        "\(name): \(result.stderr.count) characters on stderr, expected at most \(longestMessage)")
+    }
     if status != 0 {
       #expect(
         regularFiles(under: sandbox.url) == before,

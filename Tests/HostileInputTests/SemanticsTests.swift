@@ -57,12 +57,12 @@ struct SemanticsTests {
       "price file with a date out of order",
       scenario: replay("2008-09-17", "2008-09-18"),
       csv: prices("2008-09-16,1213.60\n2008-09-15,1192.70"),
-      fragment: "spx.csv:4: date: date 2008-09-15 comes after 2008-09-16")
+      fragment: "spx.csv:4: date: date 2008-09-15 does not come after 2008-09-16")
     + both(
       "price file sorted newest first",
       scenario: replay("2008-09-15", "2008-09-16"),
       csv: "date,close\n2008-09-17,1156.39\n2008-09-16,1213.60\n2008-09-15,1192.70\n",
-      fragment: "date 2008-09-16 comes after 2008-09-17")
+      fragment: "date 2008-09-16 does not come after 2008-09-17")
     + both(
       "replay from the first date (no previous price for its return)",
       scenario: replay("2008-09-12", "2008-09-16"),

@@ -248,6 +248,58 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
         "historical: {at: 250, file: spx.csv, column: close, from: 2008-09-15, to: 2008-09-19}"),
       fragment: "the replay of 5 returns from step 250 ends at step 254, after the last step 252",
       field: "variants.stressed.stresses[0].historical", files: ["spx.csv": F.priceCSV]),
+    // Ranges, names and YAML features (README, "Names and ranges").
+    .init(
+      name: "dt longer than 100 years", yaml: F.scenario(["time": "time: {steps: 252, dt: 101}"]),
+      fragment: "dt is 101.0, expected a finite number of years > 0, at most 100", field: "time.dt"),
+    .init(
+      name: "volatility above 10",
+      yaml: F.model("{gbm: {drift: 0.05, volatility: {EQ: 11, BOND: 0.05}}}"),
+      fragment: "volatility of EQ is 11.0, expected a finite annualized volatility ≥ 0, at most 10",
+      field: "model.gbm.volatility.EQ"),
+    .init(
+      name: "initial price above 1e30",
+      yaml: F.scenario(["initial": "initial: {EQ: 1e31, BOND: 100}"]),
+      fragment: "initial price of EQ is 1e+31, expected a price from 1e-30 to 1e+30",
+      field: "initial.EQ"),
+    .init(
+      name: "portfolio weight above 100",
+      yaml: F.scenario(["portfolio": "portfolio: {EQ: 101, BOND: -100}"]),
+      fragment: "weight of EQ is 101.0, expected a weight from -100 to 100", field: "portfolio.EQ"),
+    .init(
+      name: "Merton intensity above 1000 jumps a step",
+      yaml: F.model(
+        "{merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 300000, mean: -0.05, "
+          + "stdev: 0.1}}}"),
+      fragment: "expected at most 1000 per step", field: "model.merton.jumps.intensity"),
+    .init(
+      name: "volatility multiplier above 1000",
+      yaml: F.stressed("volatility: {from: 1, to: 5, multiplier: {EQ: 1001}}"),
+      fragment: "multiplier of EQ is 1001.0, expected a number from 0 to 1000.0",
+      field: "variants.stressed.stresses[0].volatility.multiplier.EQ"),
+    .init(
+      name: "shocks of one step compounding beyond a factor 1e6",
+      yaml: F.scenario([
+        "variants":
+          "variants: {stressed: {stresses: [{shock: {at: 3, returns: {EQ: 999}}}, "
+          + "{shock: {at: 3, returns: {EQ: 9999}}}]}}"
+      ]),
+      fragment: "with the other stresses of step 3 the price moves by a factor of 10000000",
+      field: "variants.stressed.stresses[1].shock.returns.EQ"),
+    .init(
+      name: "scenario name ..", yaml: F.scenario(["name": "name: \"..\""]),
+      fragment: "'..' is not a valid name", field: "name"),
+    .init(
+      name: "variant named manifest.json",
+      yaml: F.scenario(["variants": "variants: {manifest.json: {}}"]),
+      fragment: "'manifest.json' is not a valid variant name", field: "variants.manifest.json"),
+    .init(
+      name: "YAML merge key",
+      yaml: F.scenario(["model": "model: {gbm: {<<: {drift: 0.05}, volatility: 0.2}}"]),
+      fragment: "YAML merge keys (<<) are not supported", field: "model.gbm"),
+    .init(
+      name: "a list as a key", yaml: F.scenario(extra: "? [a, b]\n: 1"),
+      fragment: "a key is a list; keys must be plain text", field: ""),
   ]
 
   /// Three assets whose correlation has eigenvalues 1.8, 1.8 and −0.8.

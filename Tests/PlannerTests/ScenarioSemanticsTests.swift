@@ -110,7 +110,10 @@ struct ScenarioSemanticsTests {
     "dates in a price file must increase: a duplicate or earlier date names file, line and date",
     arguments: [
       ("2008-09-16,1213.60\n2008-09-16,1213.60", "duplicate date 2008-09-16", 4),
-      ("2008-09-16,1213.60\n2008-09-15,1192.70", "date 2008-09-15 comes after 2008-09-16", 4),
+      (
+        "2008-09-16,1213.60\n2008-09-15,1192.70", "date 2008-09-15 does not come after 2008-09-16",
+        4
+      ),
     ])
   func datesMustIncrease(rows: String, fragment: String, line: Int) throws {
     let csv = "date,close\n2008-09-12,1251.70\n\(rows)\n2008-09-17,1156.39\n2008-09-18,1206.51\n"

@@ -1,0 +1,63 @@
+import Processes
+
+/// The range every simulated price must stay in: positive, normal and finite in the output's
+/// precision. A price outside it has overflowed to ∞, underflowed to 0 (or to a subnormal
+/// number that has lost its precision) or become NaN; the runner scans each block before
+/// writing it and fails the run, naming the variant, path, step and asset, rather than write
+/// such a price (parameters that make it certain are refused before the run).
+struct PriceRange {
+  /// The smallest and largest acceptable price.
+  let lower: Double
+  let upper: Double
+
+  init(_ precision: OutputSpec.Precision) {
+    switch precision {
+    case .float64:
+      (lower, upper) = (Double.leastNormalMagnitude, Double.greatestFiniteMagnitude)
+    case .float32:
+      (lower, upper) = (Double(Float.leastNormalMagnitude), Double(Float.greatestFiniteMagnitude))
+    }
+  }
+
+  /// The position of the first of `count` prices outside the range, or `nil`.
+  ///
+  /// For a positive double the bit patterns order like the values, and every value outside
+  /// [lower, upper] (zero, a subnormal, a negative number, ∞, NaN) has a pattern outside
+  /// [bits(lower), bits(upper)]: one unsigned subtraction and a running maximum per value, a
+  /// branch-free loop that vectorises; the exact position is searched for only on failure.
+  static func firstOutside(
+    _ values: UnsafeBufferPointer<Double>, lower: Double, upper: Double
+  ) -> Int? {
+    let base = lower.bitPattern
+    let width = upper.bitPattern &- base
+    var worst: UInt64 = 0
+    for x in values { worst = max(worst, x.bitPattern &- base) }
+    guard worst > width else { return nil }
+    return values.firstIndex { $0.bitPattern &- base > width }
+  }
+
+  /// What is wrong with the prices of `block` (laid out `[paths][steps + 1][assets]` from the
+  /// start of `prices`), or `nil`.
+  func problem(in prices: [Double], block: Range<Int>, steps: Int, assets: [String]) -> String? {
+    let n = assets.count
+    let count = block.count * (steps + 1) * n
+    let index = prices.withUnsafeBufferPointer {
+      Self.firstOutside(UnsafeBufferPointer(rebasing: $0[..<count]), lower: lower, upper: upper)
+    }
+    guard let index else { return nil }
+    let value = prices[index]
+    let path = block.lowerBound + index / ((steps + 1) * n)
+    let step = index % ((steps + 1) * n) / n
+    let what: String
+    if value.isNaN {
+      what = "is NaN"
+    } else if value > upper {
+      what = "overflowed to \(value) (above \(upper))"
+    } else {
+      what = "underflowed to \(value) (below \(lower))"
+    }
+    return "path \(path), step \(step), asset \(assets[index % n]): the price \(what); the "
+      + "scenario's drift, volatility, stresses or horizon take prices out of the range a "
+      + "path file can hold"
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The bytes of a scenario file, read once: from a regular file, or from a pipe, a FIFO or a
+/// terminal (`scengine run <(generate-scenario)`, `/dev/stdin`), which can be read only once
+/// and whose size is not known in advance.
+public struct ScenarioFile: Sendable {
+  /// The largest scenario file read (64 MiB): a longer one is refused rather than read
+  /// without end (`/dev/zero`).
+  public static let maximumBytes = 64 << 20
+
+  /// The bytes as read (the manifest records their SHA-256).
+  public let bytes: [UInt8]
+  /// The bytes as text.
+  public let text: String
+  /// The folder against which relative paths in the file resolve: the file's own folder, or
+  /// the current folder for a file that is not a regular file (a pipe has no folder).
+  public let baseDirectory: String
+
+  /// Reads the file at `path`.
+  public static func read(path: String) throws(ScenarioError) -> ScenarioFile {
+    let contents: BoundedFile
+    do { contents = try BoundedFile(path: path, limit: maximumBytes) } catch {
+      throw ScenarioError(
+        file: path, field: "", message: "cannot read scenario file: \(error.reason)")
+    }
+    let bytes = contents.bytes
+    guard let text = String(bytes: bytes, encoding: .utf8) else {
+      let valid = String(decoding: bytes, as: UTF8.self).unicodeScalars
+        .prefix { $0 != "\u{FFFD}" }
+      let line = valid.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+      throw ScenarioError(
+        file: path, field: "", line: line,
+        message: "cannot read scenario file: it is not UTF-8 text")
+    }
+    var base = "."
+    if contents.isRegularFile {
+      let folder = (path as NSString).deletingLastPathComponent
+      if !folder.isEmpty { base = folder }
+    }
+    return ScenarioFile(bytes: bytes, text: text, baseDirectory: base)
+  }
+}
+
+/// The bytes of a file read to its end, from a regular file, a pipe, a FIFO or a device, with
+/// a limit so that an endless one (`/dev/zero`) is refused instead of read without end.
+struct BoundedFile {
+  /// Why a file could not be read, in words.
+  struct Failure: Error {
+    let reason: String
+  }
+
+  let bytes: [UInt8]
+  let isRegularFile: Bool
+
+  init(path: String, limit: Int) throws(Failure) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      let code = errno
+      throw Failure(reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+      throw Failure(reason: String(cString: strerror(errno)))
+    }
+    let kind = Int(status.st_mode) & Int(S_IFMT)
+    if kind == Int(S_IFDIR) { throw Failure(reason: "it is a directory") }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+      if count == 0 { break }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw Failure(reason: String(cString: strerror(errno)))
+      }
+      bytes += chunk[..<count]
+      guard bytes.count <= limit else {
+        throw Failure(reason: "it is larger than \(limit >> 20) MiB")
+      }
+    }
+    self.bytes = bytes
+    isRegularFile = kind == Int(S_IFREG)
+  }
+}
+
+/// The C library's `read`, which the static `ScenarioFile.read` hides.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int)
+  -> Int
+{
+  read(descriptor, buffer, count)
+}
