@@ -12,7 +12,8 @@
 public func writeFileAtomically(
   _ data: [UInt8], path: String, relativePath: String, sync: Bool = false
 ) throws(PathFilesError) -> FileRecord {
-  try writeAtomically(data, into: try PartialFile(path: path), relativePath: relativePath, sync: sync)
+  try writeAtomically(
+    data, into: try PartialFile(path: path), relativePath: relativePath, sync: sync)
 }
 
 /// Writes a small file inside an output folder so that it appears complete or not at all; the

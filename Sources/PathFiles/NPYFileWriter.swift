@@ -44,7 +44,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   public convenience init(path: String, relativePath: String, dtype: NPYDType, shape: [Int])
     throws(PathFilesError)
   {
-    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) { () throws(PathFilesError) in
+    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+      () throws(PathFilesError) in
       try PartialFile(path: path)
     }
   }
@@ -63,7 +64,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   public convenience init(
     in folder: OutputFolder, relativePath: String, dtype: NPYDType, shape: [Int]
   ) throws(PathFilesError) {
-    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) { () throws(PathFilesError) in
+    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+      () throws(PathFilesError) in
       try folder.partialFile(relativePath)
     }
   }

@@ -172,8 +172,9 @@ public final class OutputFolder: @unchecked Sendable {
           path: path + "/" + name,
           reason: "it is \(describe(mode: mode)), not a folder; scengine writes variant files "
             + "only into folders it creates")
-      } else if isDirectory(mode), (try? DirectoryHandle(in: root, name: name).entries())?.isEmpty
-        == true
+      } else if isDirectory(mode),
+        (try? DirectoryHandle(in: root, name: name).entries())?.isEmpty
+          == true
       {
         continue
       } else {
@@ -467,12 +468,7 @@ public final class OutputFolder: @unchecked Sendable {
 /// - Throws: `.unusableFolder` when a part of the path is not a directory, `.cannotCreate`
 ///   otherwise; folders created before the failure are removed.
 private func makeFolders(_ path: String) throws(PathFilesError) -> [String] {
-  var prefixes: [String] = []
-  var prefix = path.hasPrefix("/") ? "" : nil as String?
-  for part in path.split(separator: "/") {
-    prefix = prefix.map { $0 + "/" + part } ?? String(part)
-    if let prefix, part != "." && part != ".." { prefixes.append(prefix) }
-  }
+  let prefixes = leadingPaths(path)
   var created: [String] = []
   for folder in prefixes {
     if mkdir(folder, 0o777) == 0 {
@@ -494,13 +490,25 @@ private func makeFolders(_ path: String) throws(PathFilesError) -> [String] {
 
 /// The first leading part of `path` that exists and is not a directory (after following links).
 private func firstNonDirectory(in path: String) -> String? {
-  var prefix = path.hasPrefix("/") ? "" : nil as String?
-  for part in path.split(separator: "/") {
-    prefix = prefix.map { $0 + "/" + part } ?? String(part)
+  for prefix in leadingPaths(path) {
     var info = stat()
-    if let prefix, stat(prefix, &info) == 0, !isDirectory(info.st_mode) { return prefix }
+    if stat(prefix, &info) == 0, !isDirectory(info.st_mode) { return prefix }
   }
   return nil
+}
+
+/// The leading parts of `path`, shortest first, spelled as in `path`: `a`, `a/b`, `a/b/c` for
+/// `a/b/c` (`/a`, … for an absolute path).
+private func leadingPaths(_ path: String) -> [String] {
+  var prefixes: [String] = []
+  var index = path.startIndex
+  while let slash = path[index...].firstIndex(of: "/") {
+    let prefix = String(path[..<slash])
+    if !prefix.isEmpty && !prefix.hasSuffix("/") { prefixes.append(prefix) }
+    index = path.index(after: slash)
+  }
+  if !path.isEmpty && !path.hasSuffix("/") { prefixes.append(path) }
+  return prefixes
 }
 
 /// Removes `folders` innermost first, each only if empty.

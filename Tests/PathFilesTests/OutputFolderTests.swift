@@ -66,8 +66,7 @@ struct OutputFolderTests {
     let handle = try DirectoryHandle(path: directory.path)
     try FileManager.default.createSymbolicLink(
       atPath: directory.file("prices.npy.7-ab.partial"), withDestinationPath: victim)
-    #expect(throws: PathFilesError.cannotCreate(path: "d/prices.npy.7-ab.partial", errno: EEXIST))
-    {
+    #expect(throws: PathFilesError.cannotCreate(path: "d/prices.npy.7-ab.partial", errno: EEXIST)) {
       try PartialFile(
         directory: handle, name: "prices.npy", path: "d/prices.npy", run: "7-ab",
         replacing: .nothing)
@@ -222,7 +221,9 @@ struct OutputFolderTests {
     #expect(
       error == .foreignFiles(folder: out, names: ["base/mine.csv", "data", "notes.txt"], count: 3),
       "\(String(describing: error))")
-    #expect(entries(out) == (Array(mine.keys) + ["base/prices.npy"]).sorted())
+    #expect(
+      entries(out)
+        == (Array(mine.keys) + ["base/prices.npy", OutputFolder.lockFileName]).sorted())
     try folder.claim(Self.claim, force: true)
     #expect(entries(out) == (Array(mine.keys) + [OutputFolder.lockFileName]).sorted())
     folder.discard()
@@ -235,9 +236,10 @@ struct OutputFolderTests {
     defer { directory.remove() }
     let outside = directory.file("outside")
     try make(["victim.npy": "precious"], in: outside)
-    for (name, force) in [("base", false), ("base", true), ("base/prices.npy", true),
-      ("base/summary.json.partial", true), ("manifest.json", true)]
-    {
+    for (name, force) in [
+      ("base", false), ("base", true), ("base/prices.npy", true),
+      ("base/summary.json.partial", true), ("manifest.json", true),
+    ] {
       let out = directory.file("out-\(UUID().uuidString)")
       try FileManager.default.createDirectory(
         atPath: out + "/base", withIntermediateDirectories: true)
@@ -246,7 +248,9 @@ struct OutputFolderTests {
         atPath: out + "/" + name,
         withDestinationPath: name == "base" ? outside : outside + "/victim.npy")
       let folder = try OutputFolder(path: out)
-      let error = #expect(throws: PathFilesError.self) { try folder.claim(Self.claim, force: force) }
+      let error = #expect(throws: PathFilesError.self) {
+        try folder.claim(Self.claim, force: force)
+      }
       #expect(
         error?.description.contains("symbolic link") == true,
         "\(name): \(String(describing: error))")
