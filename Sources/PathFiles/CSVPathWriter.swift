@@ -170,12 +170,17 @@ public final class CSVPathWriter: @unchecked Sendable {
   /// - Returns: the manifest entry: `relativePath`, SHA-256 and size (no dtype or shape).
   /// - Throws: `PathFilesError.incomplete` when blocks are still waiting for a missing
   ///   predecessor, an earlier write error, or an I/O error naming the file.
-  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
+  ///
+  /// `shouldStop` is asked while the file is hashed, once per MiB: when it answers true the
+  /// file is removed and `PathFilesError.interrupted` thrown.
+  public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
+    throws(PathFilesError) -> FileRecord
+  {
     lock.lock()
     defer { lock.unlock() }
     if let failure { throw failure }
     guard pending.isEmpty else { throw .incomplete(path: path, firstMissingPath: nextPath) }
-    let (digest, bytes) = try file.commit(sync: sync)
+    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
     return FileRecord(path: relativePath, sha256: digest, bytes: bytes)
   }
 

@@ -147,8 +147,13 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256, size, dtype and shape.
   /// - Throws: `PathFilesError` naming the file; the partial file is removed.
-  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
-    let (digest, bytes) = try file.commit(sync: sync)
+  ///
+  /// `shouldStop` is asked while the file is hashed, once per MiB: when it answers true the
+  /// file is removed and `PathFilesError.interrupted` thrown.
+  public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
+    throws(PathFilesError) -> FileRecord
+  {
+    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
     return FileRecord(
       path: relativePath, sha256: digest, bytes: bytes, dtype: dtype.rawValue, shape: shape)
   }

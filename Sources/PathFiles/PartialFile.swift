@@ -120,12 +120,15 @@ final class PartialFile: @unchecked Sendable {
   /// operating-system crash. Without `sync` the file is complete for every reader once renamed,
   /// but may sit in the page cache for a while.
   ///
-  /// On any failure the temporary file is removed.
+  /// On any failure the temporary file is removed. `shouldStop` is asked while the file is
+  /// hashed (see `sha256Hex(descriptor:path:shouldStop:)`).
   ///
   /// - Returns: the SHA-256 (lowercase hex) and size in bytes of the finished file.
   /// - Throws: `PathFilesError` naming the file; `.cannotRename` with `EEXIST` when something
   ///   that `commit` may not replace sits at the final name.
-  func commit(sync: Bool) throws(PathFilesError) -> (sha256: String, bytes: Int) {
+  func commit(sync: Bool, shouldStop: () -> Bool = { false }) throws(PathFilesError) -> (
+    sha256: String, bytes: Int
+  ) {
     lock.lock()
     defer { lock.unlock() }
     precondition(state == .open, "\(partialPath) was already committed or abandoned")
@@ -136,7 +139,8 @@ final class PartialFile: @unchecked Sendable {
       if sync {
         guard fsync(descriptor) == 0 else { throw .cannotSync(path: partialPath, errno: errno) }
       }
-      (digest, bytes) = try sha256Hex(descriptor: descriptor, path: partialPath)
+      (digest, bytes) = try sha256Hex(
+        descriptor: descriptor, path: partialPath, shouldStop: shouldStop)
     } catch {
       close(descriptor)
       unlinkat(directory.descriptor, partialName, 0)

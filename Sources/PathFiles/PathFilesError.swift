@@ -20,6 +20,8 @@ public enum PathFilesError: Error, Equatable, Sendable, CustomStringConvertible 
   case cannotRename(from: String, to: String, errno: Int32)
   /// `open(2)` or `read(2)` failed for a file being read (checksums).
   case cannotRead(path: String, errno: Int32)
+  /// The run was stopped (a signal) while the file was being finished; it was removed.
+  case interrupted(path: String)
   /// `finish()` was called while paths were still missing: the first missing global path index.
   case incomplete(path: String, firstMissingPath: Int)
   /// `JSONEncoder` rejected a value: the type and the encoder's explanation.
@@ -53,6 +55,8 @@ public enum PathFilesError: Error, Equatable, Sendable, CustomStringConvertible 
       return "cannot rename \(escaped(from)) to \(escaped(to)): \(Self.message(for: code))"
     case .cannotRead(let path, let code):
       return "cannot read \(escaped(path)): \(Self.message(for: code))"
+    case .interrupted(let path):
+      return "stopped while finishing \(escaped(path)); the file was removed"
     case .incomplete(let path, let first):
       return "cannot finish \(escaped(path)): path \(first) and later paths were never written"
     case .cannotEncodeJSON(let type, let reason):

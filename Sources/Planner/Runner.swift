@@ -192,13 +192,16 @@ public struct Runner: Sendable {
     let summary = risk.summary()
     var records: [FileRecord]
     do {
-      records = try sinks.finish(sync: plan.sync)
+      records = try sinks.finish(sync: plan.sync) { cancel.isCancelled }
       let bytes = try encodeJSON(summary)
       records.append(
         try writeFileAtomically(
           bytes, in: folder, relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
+      if let reason = cancel.cancellationReason {
+        throw RunError(reason, exitCode: Self.exitCode(signal: reason))
+      }
       throw RunError(folderError: error)
     }
     return (records, summary)
@@ -289,10 +292,11 @@ final class VariantSinks: @unchecked Sendable {
     }
   }
 
-  func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
-    if let csv { return [try csv.finish(sync: sync)] }
+  /// Finishes every file; `shouldStop` can interrupt the hashing (see `NPYFileWriter.finish`).
+  func finish(sync: Bool, shouldStop: () -> Bool) throws(PathFilesError) -> [FileRecord] {
+    if let csv { return [try csv.finish(sync: sync, shouldStop: shouldStop)] }
     var out: [FileRecord] = []
-    for (_, w) in npy { out.append(try w.finish(sync: sync)) }
+    for (_, w) in npy { out.append(try w.finish(sync: sync, shouldStop: shouldStop)) }
     return out
   }
 

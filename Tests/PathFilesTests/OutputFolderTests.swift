@@ -281,6 +281,30 @@ struct OutputFolderTests {
     #expect(!exists(directory.file("new")), "left: \(entries(directory.path))")
   }
 
+  @Test("a stop asked for while a file is hashed removes it")
+  func finishCanBeInterrupted() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let path = directory.file("prices.npy")
+    let writer = try NPYFileWriter(
+      path: path, relativePath: "prices.npy", dtype: .float64, shape: [300_000])
+    var asked = 0
+    #expect(throws: PathFilesError.interrupted(path: writer.partialPath)) {
+      try writer.finish {
+        asked += 1
+        return asked > 1
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    let csv = try CSVPathWriter(
+      path: directory.file("prices.csv"), relativePath: "prices.csv", variant: "v",
+      assets: ["A"], dates: nil, steps: 0)
+    #expect(throws: PathFilesError.interrupted(path: csv.partialPath)) {
+      try csv.finish { true }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+  }
+
   @Test("names that could leave the folder are refused by every writer")
   func writersCheckNames() throws {
     let directory = try TemporaryDirectory()
