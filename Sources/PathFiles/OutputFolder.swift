@@ -112,7 +112,7 @@ public final class OutputFolder: @unchecked Sendable {
   ///
   /// A file belongs to an earlier scengine run when it is
   /// - listed by the folder's `manifest.json` or by the journal a killed run left,
-  /// - `manifest.json` itself, or
+  /// - `manifest.json` itself, or a scratch file `.scengine-….tmp` in the folder, or
   /// - in a subfolder of this run or of those lists, named as scengine names its files
   ///   (`claim.fileNames`),
   /// or is a temporary file (`NAME.partial`, `NAME.<pid>-<hex>.partial`) of one of these.
@@ -128,6 +128,11 @@ public final class OutputFolder: @unchecked Sendable {
     for name in claim.subfolders {
       guard try folderPathComponents(name).count == 1 else {
         throw .unsafeName(name, reason: "a folder name must be one part")
+      }
+      if name == Self.manifestFileName || name == Self.lockFileName || isScratchName(name)
+        || isPartialName(name, of: Self.manifestFileName)
+      {
+        throw .unsafeName(name, reason: "scengine keeps the name for its own file")
       }
     }
     // What earlier runs said they wrote; names that could leave the folder are not theirs.
@@ -146,17 +151,19 @@ public final class OutputFolder: @unchecked Sendable {
     var foreign: [String] = []
     for name in try root.entries() where name != Self.lockFileName {
       guard let mode = root.modeOfEntry(name) else { continue }
-      if topNames.contains(name) || topNames.contains(where: { isPartialName(name, of: $0) }) {
+      if topNames.contains(name) || topNames.contains(where: { isPartialName(name, of: $0) })
+        || isScratchName(name)
+      {
         guard isRegularFile(mode) else {
           throw .notRegularFile(path: path + "/" + name, kind: describe(mode: mode))
         }
         owned.append(name)
       } else if folders.contains(name) && isDirectory(mode) {
         let folder = try DirectoryHandle(in: root, name: name)
+        let names = claim.fileNames.union(
+          listed.filter { $0.hasPrefix(name + "/") }.map { String($0.dropFirst(name.count + 1)) })
         for entry in try folder.entries() {
           let relative = name + "/" + entry
-          let names = claim.fileNames.union(
-            listed.filter { $0.hasPrefix(name + "/") }.map { String($0.dropFirst(name.count + 1)) })
           if names.contains(entry) || names.contains(where: { isPartialName(entry, of: $0) }) {
             guard let entryMode = folder.modeOfEntry(entry) else { continue }
             guard isRegularFile(entryMode) else {
@@ -205,8 +212,9 @@ public final class OutputFolder: @unchecked Sendable {
     let parts = try folderPathComponents(relativePath)
     let directory = parts.count == 1 ? root : try DirectoryHandle(in: root, name: parts[0])
     guard parts.count <= 2 else { return }
-    if unlinkat(directory.descriptor, parts[parts.count - 1], 0) != 0 && errno != ENOENT {
-      throw .cannotWrite(path: path + "/" + relativePath, errno: errno)
+    if unlinkat(directory.descriptor, parts[parts.count - 1], 0) != 0 {
+      let code = errno
+      if code != ENOENT { throw .cannotRemove(path: path + "/" + relativePath, errno: code) }
     }
   }
 
@@ -460,6 +468,13 @@ public final class OutputFolder: @unchecked Sendable {
     return .unusableFolder(
       path: path, reason: "\(escaped(firstNonDirectory(in: path) ?? path)) is not a directory")
   }
+}
+
+/// Whether `name` is a scratch file of a scengine run in its output folder:
+/// `.scengine-<what>-<pid>-<number>.tmp` (unlinked as soon as it is created, so only a run
+/// killed at that instant leaves one).
+func isScratchName(_ name: String) -> Bool {
+  name.hasPrefix(".scengine-") && name.hasSuffix(".tmp") && !name.contains("/")
 }
 
 /// Creates `path` and its missing parents (like `mkdir -p`).

@@ -237,7 +237,7 @@ func splitPath(_ path: String) -> (directory: String, name: String) {
 func errorNumber(of error: PathFilesError) -> Int32 {
   switch error {
   case .cannotCreate(_, let code), .cannotWrite(_, let code), .cannotSync(_, let code),
-    .cannotRead(_, let code), .cannotRename(_, _, let code):
+    .cannotRead(_, let code), .cannotRename(_, _, let code), .cannotRemove(_, let code):
     return code
   default: return EIO
   }

@@ -20,6 +20,8 @@ public enum PathFilesError: Error, Equatable, Sendable, CustomStringConvertible 
   case cannotRename(from: String, to: String, errno: Int32)
   /// `open(2)` or `read(2)` failed for a file being read (checksums).
   case cannotRead(path: String, errno: Int32)
+  /// `unlink(2)` of an earlier run's file failed.
+  case cannotRemove(path: String, errno: Int32)
   /// The run was stopped (a signal) while the file was being finished; it was removed.
   case interrupted(path: String)
   /// `finish()` was called while paths were still missing: the first missing global path index.
@@ -55,6 +57,8 @@ public enum PathFilesError: Error, Equatable, Sendable, CustomStringConvertible 
       return "cannot rename \(escaped(from)) to \(escaped(to)): \(Self.message(for: code))"
     case .cannotRead(let path, let code):
       return "cannot read \(escaped(path)): \(Self.message(for: code))"
+    case .cannotRemove(let path, let code):
+      return "cannot remove \(escaped(path)), a file of an earlier run: \(Self.message(for: code))"
     case .interrupted(let path):
       return "stopped while finishing \(escaped(path)); the file was removed"
     case .incomplete(let path, let first):

@@ -147,7 +147,7 @@ public struct Runner: Sendable {
     do {
       sinks = try VariantSinks(spec: spec, variant: variant.name, folder: folder)
     } catch {
-      throw RunError(folderError: error)
+      throw RunError(error.description)
     }
     let risk = RiskAccumulator(
       assets: spec.assets, portfolioWeights: spec.portfolio, totalPaths: spec.paths)

@@ -222,6 +222,16 @@ struct OutputFolderTests {
       files: ["s.yaml": ScenarioFixture.scenario(["variants": "variants: {'.': {}}"])],
       arguments: ["run", "s.yaml", "--out", "{dir}/out", "--progress", "none"], fragment: "."),
     .init(
+      name: "variant named 'manifest.json'",
+      files: ["s.yaml": ScenarioFixture.scenario(["variants": "variants: {manifest.json: {}}"])],
+      arguments: ["run", "s.yaml", "--out", "{dir}/out", "--progress", "none"],
+      fragment: "manifest.json"),
+    .init(
+      name: "variant named '.scengine.lock'",
+      files: ["s.yaml": ScenarioFixture.scenario(["variants": "variants: {.scengine.lock: {}}"])],
+      arguments: ["run", "s.yaml", "--out", "{dir}/out", "--progress", "none"],
+      fragment: ".scengine.lock"),
+    .init(
       name: "variant named 'a/../..'",
       files: ["s.yaml": ScenarioFixture.scenario(["variants": "variants: {'a/../..': {}}"])],
       arguments: ["run", "s.yaml", "--out", "{dir}/out", "--progress", "none"], fragment: ".."),

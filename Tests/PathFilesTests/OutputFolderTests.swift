@@ -182,7 +182,7 @@ struct OutputFolderTests {
       [
         "manifest.json": manifest, "old/prices.npy": "", "old/odd.bin": "", "old/summary.json": "",
         "base/returns.npy": "", "base/prices.csv.partial": "", "base/prices.npy.9-ab.partial": "",
-        "manifest.json.9-ab.partial": "",
+        "manifest.json.9-ab.partial": "", ".scengine-risk-9-123.tmp": "",
       ], in: out)
     let folder = try OutputFolder(path: out)
     try folder.claim(Self.claim, force: false)
