@@ -15,21 +15,22 @@
 /// - Returns: the parts, in order (at least one).
 /// - Throws: `PathFilesError.unsafeName` with the name and what is wrong with it.
 public func folderPathComponents(_ relativePath: String) throws(PathFilesError) -> [String] {
-  if relativePath.isEmpty { throw .unsafeName(relativePath, reason: "the name is empty") }
-  if relativePath.utf8.contains(0) { throw .unsafeName(relativePath, reason: "it holds a NUL") }
-  if relativePath.hasPrefix("/") {
-    throw .unsafeName(relativePath, reason: "it is an absolute path")
+  func refused(_ reason: String) -> PathFilesError {
+    .unsafeName(
+      relativePath,
+      reason: reason + "; expected a relative path whose parts are not empty, '.' or '..'")
   }
+  if relativePath.isEmpty { throw refused("the name is empty") }
+  if relativePath.utf8.contains(0) { throw refused("it holds a NUL") }
+  if relativePath.hasPrefix("/") { throw refused("it is an absolute path") }
   let parts = relativePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
   for part in parts {
     switch part {
-    case "": throw .unsafeName(relativePath, reason: "it has an empty part")
-    case ".", "..": throw .unsafeName(relativePath, reason: "it has a '\(part)' part")
+    case "": throw refused("it has an empty part")
+    case ".", "..": throw refused("it has a '\(part)' part")
     default:
       // A part longer than the file system allows would fail later with a less clear message.
-      if part.utf8.count > 255 {
-        throw .unsafeName(relativePath, reason: "a part is longer than 255 bytes")
-      }
+      if part.utf8.count > 255 { throw refused("a part is longer than 255 bytes") }
     }
   }
   return parts

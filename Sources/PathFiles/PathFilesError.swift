@@ -68,8 +68,7 @@ public enum PathFilesError: Error, Equatable, Sendable, CustomStringConvertible 
     case .cannotDecodeJSON(let type, let reason):
       return "cannot decode \(type) from JSON: \(reason)"
     case .unsafeName(let name, let reason):
-      return "cannot write \(quoted(name)) inside the output folder: \(reason); expected a "
-        + "relative path whose parts are not empty, '.' or '..' and hold no NUL"
+      return "cannot use \(quoted(name)) as a name inside the output folder: \(reason)"
     case .unusableFolder(let path, let reason):
       return "cannot use output folder \(quoted(path)): \(reason)"
     case .notRegularFile(let path, let kind):
