@@ -70,7 +70,10 @@ public final class OutputFolder: @unchecked Sendable {
     self.runTag = newRunTag()
     let created = try makeFolders(path)
     do throws(PathFilesError) {
-      root = try DirectoryHandle(path: path)
+      // Messages join names to the path without doubling a trailing slash.
+      var base = path
+      while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+      root = try DirectoryHandle(path: base)
     } catch {
       removeEmptyFolders(created)
       throw Self.explainOpenFailure(path: path, error: error)
@@ -155,7 +158,7 @@ public final class OutputFolder: @unchecked Sendable {
         || isScratchName(name)
       {
         guard isRegularFile(mode) else {
-          throw .notRegularFile(path: path + "/" + name, kind: describe(mode: mode))
+          throw .notRegularFile(path: root.path + "/" + name, kind: describe(mode: mode))
         }
         owned.append(name)
       } else if folders.contains(name) && isDirectory(mode) {
@@ -167,7 +170,8 @@ public final class OutputFolder: @unchecked Sendable {
           if names.contains(entry) || names.contains(where: { isPartialName(entry, of: $0) }) {
             guard let entryMode = folder.modeOfEntry(entry) else { continue }
             guard isRegularFile(entryMode) else {
-              throw .notRegularFile(path: path + "/" + relative, kind: describe(mode: entryMode))
+              throw .notRegularFile(
+                path: root.path + "/" + relative, kind: describe(mode: entryMode))
             }
             owned.append(relative)
           } else {
@@ -176,7 +180,7 @@ public final class OutputFolder: @unchecked Sendable {
         }
       } else if claim.subfolders.contains(name) {
         throw .unusableFolder(
-          path: path + "/" + name,
+          path: root.path + "/" + name,
           reason: "it is \(describe(mode: mode)), not a folder; scengine writes variant files "
             + "only into folders it creates")
       } else if isDirectory(mode),
@@ -214,7 +218,7 @@ public final class OutputFolder: @unchecked Sendable {
     guard parts.count <= 2 else { return }
     if unlinkat(directory.descriptor, parts[parts.count - 1], 0) != 0 {
       let code = errno
-      if code != ENOENT { throw .cannotRemove(path: path + "/" + relativePath, errno: code) }
+      if code != ENOENT { throw .cannotRemove(path: root.path + "/" + relativePath, errno: code) }
     }
   }
 
@@ -236,7 +240,7 @@ public final class OutputFolder: @unchecked Sendable {
     var created = true
     if mkdirat(root.descriptor, name, 0o777) != 0 {
       guard errno == EEXIST else {
-        throw .cannotCreate(path: path + "/" + name, errno: errno)
+        throw .cannotCreate(path: root.path + "/" + name, errno: errno)
       }
       created = false
     }
@@ -255,7 +259,7 @@ public final class OutputFolder: @unchecked Sendable {
       lock.lock()
       defer { lock.unlock() }
       guard let folder = subfolders[parts[0]] else {
-        throw .cannotCreate(path: path + "/" + relativePath, errno: ENOENT)
+        throw .cannotCreate(path: root.path + "/" + relativePath, errno: ENOENT)
       }
       return (folder.handle, parts[1])
     default:
@@ -267,7 +271,7 @@ public final class OutputFolder: @unchecked Sendable {
   func partialFile(_ relativePath: String) throws(PathFilesError) -> PartialFile {
     let (directory, name) = try location(of: relativePath)
     return try PartialFile(
-      directory: directory, name: name, path: try joinedFolderPath(path, relativePath),
+      directory: directory, name: name, path: try joinedFolderPath(root.path, relativePath),
       run: runTag, replacing: .nothing,
       onCommit: { [weak self] in self?.didFinish(relativePath) })
   }
@@ -414,7 +418,7 @@ public final class OutputFolder: @unchecked Sendable {
 
   /// Replaces the lock file's content with this run's journal (pid, run tag, `files`).
   private func writeJournal(files: [String]) throws(PathFilesError) {
-    let lockPath = path + "/" + Self.lockFileName
+    let lockPath = root.path + "/" + Self.lockFileName
     let bytes = try encodeJSON(Journal(pid: getpid(), run: runTag, files: files))
     while ftruncate(lockDescriptor, 0) != 0 {
       guard errno == EINTR else { throw .cannotWrite(path: lockPath, errno: errno) }
