@@ -14,7 +14,7 @@ import Foundation
 ///    `flock(2)` on `<folder>/.scengine.lock`; a second run into the same folder is refused with
 ///    the first one's pid.
 /// 2. `claim(_:force:)` looks at what is in the folder. Files of earlier scengine runs are removed
-///    (see `Claim`); anything else is refused unless `force`, and never removed. An entry where
+///    (the rule is given there); anything else is refused unless `force`, and never removed. An entry where
 ///    the run must write that is not a regular file (a symbolic link, a folder, a FIFO) is
 ///    refused even with `force`.
 /// 3. `makeSubfolder(_:)` creates a variant folder; `NPYFileWriter`, `CSVPathWriter` and

@@ -561,6 +561,27 @@ struct OutputFolderTests {
     _ = try Self.expectFinishedRun(box.out, "| true")
   }
 
+  static let readersThatLeave: [(command: String, reader: String)] = [
+    ("run s.yaml --out out --progress none", "true"),
+    ("run s.yaml --out out --progress json 2>&1", "head -c 1"),
+    ("check s.yaml", "true"),
+    ("rng --seed 1 --count 100000000", "head -c 100"),
+    ("rng --seed 1 --raw", "head -c 100"),
+  ]
+
+  @Test(
+    "every command stops printing, not working, when its reader leaves", arguments: readersThatLeave
+  )
+  func readerLeaves(_ command: String, _ reader: String) throws {
+    let box = try Sandbox("reader")
+    defer { box.remove() }
+    _ = try box.shell(
+      "( \"$0\" \(command); echo \"status $?\" > status ) | \(reader) > /dev/null", timeout: 60)
+    let status = try String(contentsOfFile: box.path("status"), encoding: .utf8)
+    #expect(status == "status 0\n", "\(command) | \(reader): \(status)")
+    if command.hasPrefix("run") { _ = try Self.expectFinishedRun(box.out, command) }
+  }
+
   @Test("progress to a reader that went away never stops the run")
   func stderrReaderGoesAway() throws {
     let long = InterruptScenario.text(paths: 150_000)
