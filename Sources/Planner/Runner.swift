@@ -101,7 +101,7 @@ public struct Runner: Sendable {
   }
 
   /// The shell's convention for a run stopped by a signal: 128 + its number.
-  static func exitCode(signal name: String) -> Int32 {
+  public static func exitCode(signal name: String) -> Int32 {
     name == "SIGTERM" ? 128 + 15 : 128 + 2
   }
 
@@ -145,7 +145,8 @@ public struct Runner: Sendable {
     }
     let sinks: VariantSinks
     do {
-      sinks = try VariantSinks(spec: spec, variant: variant.name, folder: folder)
+      sinks = try VariantSinks(
+        spec: spec, variant: variant.name, folder: folder, shouldStop: { cancel.isCancelled })
     } catch {
       throw RunError(error.description)
     }
@@ -192,17 +193,14 @@ public struct Runner: Sendable {
     let summary = risk.summary()
     var records: [FileRecord]
     do {
-      records = try sinks.finish(sync: plan.sync) { cancel.isCancelled }
+      records = try sinks.finish(sync: plan.sync)
       let bytes = try encodeJSON(summary)
       records.append(
         try writeFileAtomically(
           bytes, in: folder, relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
-      if let reason = cancel.cancellationReason {
-        throw RunError(reason, exitCode: Self.exitCode(signal: reason))
-      }
-      throw RunError(folderError: error)
+      throw RunError(error.description)
     }
     return (records, summary)
   }
@@ -214,8 +212,14 @@ final class VariantSinks: @unchecked Sendable {
   let assets: Int
   var npy: [(OutputSpec.Series, NPYFileWriter)] = []
   var csv: CSVPathWriter?
+  /// Asked while the finished files are hashed: true stops the run (a signal).
+  let shouldStop: @Sendable () -> Bool
 
-  init(spec: ScenarioSpec, variant: String, folder: OutputFolder) throws(PathFilesError) {
+  init(
+    spec: ScenarioSpec, variant: String, folder: OutputFolder,
+    shouldStop: @escaping @Sendable () -> Bool
+  ) throws(PathFilesError) {
+    self.shouldStop = shouldStop
     steps = spec.grid.steps
     assets = spec.assets.count
     let p = spec.paths
@@ -293,7 +297,7 @@ final class VariantSinks: @unchecked Sendable {
   }
 
   /// Finishes every file; `shouldStop` can interrupt the hashing (see `NPYFileWriter.finish`).
-  func finish(sync: Bool, shouldStop: () -> Bool) throws(PathFilesError) -> [FileRecord] {
+  func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
     if let csv { return [try csv.finish(sync: sync, shouldStop: shouldStop)] }
     var out: [FileRecord] = []
     for (_, w) in npy { out.append(try w.finish(sync: sync, shouldStop: shouldStop)) }

@@ -91,11 +91,11 @@ struct RunCommand: ParsableCommand {
     } catch {
       reporter.stop()
       signals.stop()
-      if cancel.isCancelled {
+      if let signal = cancel.cancellationReason {
         printError(
-          "error: run interrupted by \(cancel.cancellationReason ?? "a signal"); its files removed, no manifest written"
-        )
-        throw ExitCode(error.exitCode)
+          "error: run interrupted by \(signal); its files removed, no manifest written")
+        // Whatever failed on the way out (a file being hashed, say), the signal ended the run.
+        throw ExitCode(Runner.exitCode(signal: signal))
       }
       printError("error: \(error.description)")
       throw ExitCode(error.exitCode)
