@@ -31,13 +31,6 @@ struct RunCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output directory (default: out/<scenario name>).")
   var out: String?
 
-  @Flag(
-    help: """
-      Write into an output folder that holds files scengine did not write; they are left alone \
-      and the manifest does not list them.
-      """)
-  var force = false
-
   @Option(help: "Worker threads (default: all cores).")
   var threads: Int?
 
@@ -55,6 +48,13 @@ struct RunCommand: ParsableCommand {
       in the page cache for a while after the run.
       """)
   var sync = false
+
+  @Flag(
+    help: """
+      Write into an output folder that holds files scengine did not write; they are left alone \
+      and the manifest does not list them.
+      """)
+  var force = false
 
   func validate() throws {
     if let threads, threads < 1 {
