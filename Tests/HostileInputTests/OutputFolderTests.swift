@@ -298,7 +298,8 @@ struct OutputFolderTests {
     let long = InterruptScenario.text(paths: 60_000, variants: "{first: {}, second: {}}")
     let box = try Sandbox("concurrent", scenario: long)
     defer { box.remove() }
-    let first = try InterruptScenario.start(box.scenario, out: box.out, in: box.url)
+    // One thread, so that the first run is still writing when the second starts.
+    let first = try InterruptScenario.start(box.scenario, out: box.out, in: box.url, threads: 1)
     defer { if first.isRunning { first.terminate() } }
     try InterruptScenario.waitFor("first/prices.npy", in: box.out, while: first)
     let short = box.path("short.yaml")
@@ -612,12 +613,14 @@ enum InterruptScenario {
     """
   }
 
-  static func start(_ scenario: String, out: URL, in directory: URL) throws -> Process {
+  static func start(_ scenario: String, out: URL, in directory: URL, threads: Int = 2) throws
+    -> Process
+  {
     let binary = try #require(ScengineBinary.url, "scengine not found")
     let process = Process()
     process.executableURL = binary
     process.arguments = [
-      "run", scenario, "--out", out.path, "--threads", "2", "--progress", "none",
+      "run", scenario, "--out", out.path, "--threads", "\(threads)", "--progress", "none",
     ]
     process.currentDirectoryURL = directory
     process.standardInput = FileHandle.nullDevice
