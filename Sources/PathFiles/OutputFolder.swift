@@ -167,6 +167,12 @@ public final class OutputFolder: @unchecked Sendable {
           listed.filter { $0.hasPrefix(name + "/") }.map { String($0.dropFirst(name.count + 1)) })
         for entry in try folder.entries() {
           let relative = name + "/" + entry
+          if entry == Self.lockFileName {
+            // Another run's output folder (perhaps running): never take its files, even with
+            // force.
+            throw .unusableFolder(
+              path: folder.path, reason: "it is the output folder of another scengine run")
+          }
           if names.contains(entry) || names.contains(where: { isPartialName(entry, of: $0) }) {
             guard let entryMode = folder.modeOfEntry(entry) else { continue }
             guard isRegularFile(entryMode) else {

@@ -260,6 +260,21 @@ struct OutputFolderTests {
     }
   }
 
+  @Test("a variant folder that is another run's output folder is refused, even with force")
+  func nestedRunIsRefused() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let inner = try OutputFolder(path: directory.file("out/base"))
+    defer { inner.discard() }
+    try inner.claim(.init(subfolders: [], files: ["manifest.json"], fileNames: []), force: false)
+    let outer = try OutputFolder(path: directory.file("out"))
+    defer { outer.discard() }
+    #expect(
+      throws: PathFilesError.unusableFolder(
+        path: directory.file("out/base"), reason: "it is the output folder of another scengine run")
+    ) { try outer.claim(Self.claim, force: true) }
+  }
+
   @Test("a failed run removes every file it finished and the folders it made")
   func discardRemovesEverything() throws {
     let directory = try TemporaryDirectory()
