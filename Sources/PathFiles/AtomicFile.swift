@@ -1,16 +1,43 @@
 /// Writes a small file (JSON, HTML) so that it appears complete or not at all: the bytes go to
-/// `<path>.partial`, which is renamed to `path` once written (and fsynced first with `sync`).
+/// `<path>.<run>.partial` (see `PartialFile`), which is renamed to `path` once written (and
+/// fsynced first with `sync`).
 ///
 /// - Parameters:
 ///   - data: the whole content.
-///   - path: the final file name; its directory must exist. An existing file is replaced.
+///   - path: the final file name; its directory must exist. An existing regular file is
+///     replaced; a symbolic link or anything else that is not a regular file is not.
 ///   - relativePath: the name relative to the run directory, for the manifest.
 /// - Returns: the manifest entry: `relativePath`, SHA-256 and size (no dtype or shape).
 /// - Throws: `PathFilesError` naming the file; no partial file is left behind.
 public func writeFileAtomically(
   _ data: [UInt8], path: String, relativePath: String, sync: Bool = false
 ) throws(PathFilesError) -> FileRecord {
-  let file = try PartialFile(path: path)
+  try writeAtomically(
+    data, into: try PartialFile(path: path), relativePath: relativePath, sync: sync)
+}
+
+/// Writes a small file inside an output folder so that it appears complete or not at all; the
+/// file never replaces anything (see `OutputFolder`).
+///
+/// - Parameters:
+///   - data: the whole content.
+///   - folder: the run's output folder; a file one folder deep needs its subfolder made by
+///     `folder.makeSubfolder` first.
+///   - relativePath: the name relative to the folder, checked by `folderPathComponents`, and
+///     recorded in the `FileRecord`.
+///   - sync: whether to flush the file to disk before it takes its name.
+/// - Returns: the manifest entry: `relativePath`, SHA-256 and size (no dtype or shape).
+/// - Throws: `PathFilesError` naming the file; no partial file is left behind.
+public func writeFileAtomically(
+  _ data: [UInt8], in folder: OutputFolder, relativePath: String, sync: Bool = false
+) throws(PathFilesError) -> FileRecord {
+  try writeAtomically(
+    data, into: try folder.partialFile(relativePath), relativePath: relativePath, sync: sync)
+}
+
+private func writeAtomically(
+  _ data: [UInt8], into file: PartialFile, relativePath: String, sync: Bool
+) throws(PathFilesError) -> FileRecord {
   do throws(PathFilesError) {
     try file.write(data, at: 0)
     let (digest, bytes) = try file.commit(sync: sync)

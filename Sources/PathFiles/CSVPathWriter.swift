@@ -22,11 +22,11 @@ import Foundation
 /// buffer holds at most the blocks that overtook a slower one, which is why CSV output is meant
 /// for small runs.
 ///
-/// Like `NPYFileWriter`, the file is written as `<path>.partial` and renamed by `finish()`.
+/// Like `NPYFileWriter`, the file is written as `<path>.<run>.partial` and renamed by `finish()`.
 public final class CSVPathWriter: @unchecked Sendable {
   /// The final path of the file.
   public var path: String { file.path }
-  /// The path written until `finish()`: `path + ".partial"`.
+  /// The path written until `finish()`: `<path>.<run>.partial`.
   public var partialPath: String { file.partialPath }
   /// The path relative to the run directory, recorded in the `FileRecord`.
   public let relativePath: String
@@ -57,7 +57,8 @@ public final class CSVPathWriter: @unchecked Sendable {
   /// The CSV column names, in order.
   public static let columns = ["variant", "path", "step", "date", "asset", "price"]
 
-  /// Creates `<path>.partial` and writes the header row.
+  /// Creates `<path>.<run>.partial` and writes the header row; `finish()` replaces a regular
+  /// file at `path`, never a symbolic link or anything else.
   ///
   /// - Parameters:
   ///   - path: the final file name; its directory must exist.
@@ -68,9 +69,33 @@ public final class CSVPathWriter: @unchecked Sendable {
   ///   - steps: the number of steps after the initial price.
   ///   - firstPath: the global index of the first path this file holds (a shard's first path).
   /// - Throws: `PathFilesError` naming the partial file; nothing is left behind.
-  public init(
+  public convenience init(
     path: String, relativePath: String, variant: String, assets: [String], dates: [String]?,
     steps: Int, firstPath: Int = 0
+  ) throws(PathFilesError) {
+    try self.init(
+      relativePath: relativePath, variant: variant, assets: assets, dates: dates, steps: steps,
+      firstPath: firstPath
+    ) { () throws(PathFilesError) in try PartialFile(path: path) }
+  }
+
+  /// Creates the temporary file of `relativePath` inside an output folder and writes the header
+  /// row; the other parameters are those of `init(path:relativePath:variant:…)`.
+  ///
+  /// - Throws: `PathFilesError` naming the file; nothing is left behind.
+  public convenience init(
+    in folder: OutputFolder, relativePath: String, variant: String, assets: [String],
+    dates: [String]?, steps: Int, firstPath: Int = 0
+  ) throws(PathFilesError) {
+    try self.init(
+      relativePath: relativePath, variant: variant, assets: assets, dates: dates, steps: steps,
+      firstPath: firstPath
+    ) { () throws(PathFilesError) in try folder.partialFile(relativePath) }
+  }
+
+  private init(
+    relativePath: String, variant: String, assets: [String], dates: [String]?, steps: Int,
+    firstPath: Int, create: () throws(PathFilesError) -> PartialFile
   ) throws(PathFilesError) {
     precondition(steps >= 0 && firstPath >= 0)
     precondition(
@@ -86,7 +111,7 @@ public final class CSVPathWriter: @unchecked Sendable {
     self.dateFields = (dates ?? Array(repeating: "", count: steps + 1)).map {
       csvField($0) + [UInt8(ascii: ",")]
     }
-    self.file = try PartialFile(path: path)
+    self.file = try create()
     let header = Array((Self.columns.joined(separator: ",") + "\n").utf8)
     self.length = header.count
     do throws(PathFilesError) {
@@ -145,12 +170,17 @@ public final class CSVPathWriter: @unchecked Sendable {
   /// - Returns: the manifest entry: `relativePath`, SHA-256 and size (no dtype or shape).
   /// - Throws: `PathFilesError.incomplete` when blocks are still waiting for a missing
   ///   predecessor, an earlier write error, or an I/O error naming the file.
-  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
+  ///
+  /// `shouldStop` is asked while the file is hashed, once per MiB: when it answers true the
+  /// file is removed and `PathFilesError.interrupted` thrown.
+  public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
+    throws(PathFilesError) -> FileRecord
+  {
     lock.lock()
     defer { lock.unlock() }
     if let failure { throw failure }
     guard pending.isEmpty else { throw .incomplete(path: path, firstMissingPath: nextPath) }
-    let (digest, bytes) = try file.commit(sync: sync)
+    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
     return FileRecord(path: relativePath, sha256: digest, bytes: bytes)
   }
 

@@ -30,15 +30,20 @@ public func sha256Hex(of bytes: some Sequence<UInt8>) -> String {
 
 /// Hashes the whole of an open file from offset 0 with `pread(2)` (the file offset is left
 /// alone), returning the digest and the number of bytes read.
-func sha256Hex(descriptor: Int32, path: String) throws(PathFilesError) -> (
-  sha256: String, bytes: Int
-) {
+///
+/// `shouldStop` is asked before each 1 MiB chunk; when it answers true the hashing stops with
+/// `PathFilesError.interrupted`, so that a signal ends a run promptly even while it hashes
+/// gigabytes.
+func sha256Hex(descriptor: Int32, path: String, shouldStop: () -> Bool = { false })
+  throws(PathFilesError) -> (sha256: String, bytes: Int)
+{
   let chunkSize = 1 << 20
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
   defer { buffer.deallocate() }
   var hash = SHA256()
   var total = 0
   while true {
+    if shouldStop() { throw .interrupted(path: path) }
     let count = pread(descriptor, buffer.baseAddress, chunkSize, off_t(total))
     if count < 0 {
       if errno == EINTR { continue }

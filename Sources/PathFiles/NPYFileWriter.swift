@@ -1,6 +1,6 @@
 /// Writes one numpy `.npy` file whose shape is known before the first element arrives.
 ///
-/// The writer creates `<path>.partial`, writes the `NPYHeader`, and sizes the file with
+/// The writer creates `<path>.<run>.partial` (see `PartialFile`), writes the `NPYHeader`, and sizes the file with
 /// `ftruncate(2)` to its final length, `header + elementCount × itemSize` bytes. Blocks of
 /// elements then land at their own element offsets (C order) with `pwrite(2)`, from any number
 /// of threads at once and in any order: the file descriptor is the only shared state. Elements
@@ -28,10 +28,11 @@ public final class NPYFileWriter: @unchecked Sendable {
   public let dataOffset: Int
   private let file: PartialFile
 
-  /// The path written until `finish()`: `path + ".partial"`.
+  /// The path written until `finish()`: `<path>.<run>.partial`.
   public var partialPath: String { file.partialPath }
 
-  /// Creates `<path>.partial` with its header, sized to hold the whole array.
+  /// Creates `<path>.<run>.partial` with its header, sized to hold the whole array; `finish()`
+  /// replaces a regular file at `path`, never a symbolic link or anything else.
   ///
   /// - Parameters:
   ///   - path: the final file name; its directory must exist.
@@ -40,9 +41,39 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - shape: the array's shape (C order), every extent non-negative.
   /// - Throws: `PathFilesError.cannotCreate` or `.cannotWrite` naming the partial file; nothing
   ///   is left behind.
-  public init(path: String, relativePath: String, dtype: NPYDType, shape: [Int])
+  public convenience init(path: String, relativePath: String, dtype: NPYDType, shape: [Int])
     throws(PathFilesError)
   {
+    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+      () throws(PathFilesError) in
+      try PartialFile(path: path)
+    }
+  }
+
+  /// Creates the temporary file of `relativePath` inside an output folder, with its header,
+  /// sized to hold the whole array.
+  ///
+  /// - Parameters:
+  ///   - folder: the run's output folder; a file one folder deep needs its subfolder made by
+  ///     `folder.makeSubfolder` first.
+  ///   - relativePath: the name relative to the folder, checked by `folderPathComponents`, and
+  ///     recorded in the `FileRecord`.
+  ///   - dtype: the element type on disk.
+  ///   - shape: the array's shape (C order), every extent non-negative.
+  /// - Throws: `PathFilesError` naming the file; nothing is left behind.
+  public convenience init(
+    in folder: OutputFolder, relativePath: String, dtype: NPYDType, shape: [Int]
+  ) throws(PathFilesError) {
+    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+      () throws(PathFilesError) in
+      try folder.partialFile(relativePath)
+    }
+  }
+
+  private init(
+    relativePath: String, dtype: NPYDType, shape: [Int],
+    create: () throws(PathFilesError) -> PartialFile
+  ) throws(PathFilesError) {
     var count = 1
     for extent in shape {
       precondition(extent >= 0, "NPY shape \(shape) has a negative extent")
@@ -58,7 +89,7 @@ public final class NPYFileWriter: @unchecked Sendable {
     self.shape = shape
     self.elementCount = count
     self.dataOffset = header.count
-    self.file = try PartialFile(path: path)
+    self.file = try create()
     do throws(PathFilesError) {
       try file.write(header, at: 0)
       try file.resize(to: header.count + dataBytes)
@@ -115,9 +146,14 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// Hashes, closes and renames the file to `path`; with `sync`, flushes it to disk first.
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256, size, dtype and shape.
-  /// - Throws: `PathFilesError` naming the file; the partial file may remain until `abandon()`.
-  public func finish(sync: Bool = false) throws(PathFilesError) -> FileRecord {
-    let (digest, bytes) = try file.commit(sync: sync)
+  /// - Throws: `PathFilesError` naming the file; the partial file is removed.
+  ///
+  /// `shouldStop` is asked while the file is hashed, once per MiB: when it answers true the
+  /// file is removed and `PathFilesError.interrupted` thrown.
+  public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
+    throws(PathFilesError) -> FileRecord
+  {
+    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
     return FileRecord(
       path: relativePath, sha256: digest, bytes: bytes, dtype: dtype.rawValue, shape: shape)
   }

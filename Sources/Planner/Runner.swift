@@ -25,39 +25,36 @@ public struct RunResult: Sendable {
 
 /// Runs every variant of a scenario: blocks of paths on all workers, each block streamed into
 /// the path files at its offset, risk figures accumulated, then `summary.json` per variant and
-/// `manifest.json` last. Files are written as `NAME.partial` and renamed when complete; on
-/// cancellation or error every partial file, and every file of a variant already finished, is
-/// removed and no manifest is written.
+/// `manifest.json` last. The run owns its output folder (`OutputFolder`): it locks it, removes
+/// earlier runs' files before writing, and refuses files it did not write unless `force`.
+/// Files are written as `NAME.<run>.partial` and renamed when complete; on cancellation or
+/// error every file of the run, finished or not, is removed and no manifest is written.
 public struct Runner: Sendable {
   public let plan: RunPlan
   public let outputDirectory: String
   public let scenarioSHA256: String
   public let command: String
+  /// Whether to write into an output folder that holds files scengine did not write (they are
+  /// left alone, and the manifest does not list them).
+  public let force: Bool
 
-  public init(plan: RunPlan, outputDirectory: String, scenarioSHA256: String, command: String) {
+  public init(
+    plan: RunPlan, outputDirectory: String, scenarioSHA256: String, command: String,
+    force: Bool = false
+  ) {
     self.plan = plan
     self.outputDirectory = outputDirectory
     self.scenarioSHA256 = scenarioSHA256
     self.command = command
+    self.force = force
   }
 
   public func run(cancel: CancellationFlag, progress: ProgressCounter) throws(RunError) -> RunResult
   {
     let spec = plan.spec
-    let fm = FileManager.default
-    let manifestPath = "\(outputDirectory)/manifest.json"
-    do {
-      try fm.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-      // An earlier run's manifest must not vouch for files this run replaces.
-      if fm.fileExists(atPath: manifestPath) { try fm.removeItem(atPath: manifestPath) }
-      for v in spec.variants {
-        try fm.createDirectory(
-          atPath: "\(outputDirectory)/\(v.name)", withIntermediateDirectories: true)
-      }
-    } catch {
-      throw RunError(
-        "cannot create output directory \(outputDirectory): \(error.localizedDescription)")
-    }
+    let folder = try takeOutputFolder(cancel: cancel)
+    // Every failure below removes every file of the run; after `finish()` this does nothing.
+    defer { folder.discard() }
     let start = DispatchTime.now()
     var files: [FileRecord] = []
     var variants: [Manifest.Variant] = []
@@ -66,13 +63,8 @@ public struct Runner: Sendable {
       let t0 = DispatchTime.now()
       let records: [FileRecord]
       let summary: RiskSummary
-      do {
-        (records, summary) = try runVariant(variant, cancel: cancel, progress: progress)
-      } catch {
-        // The variants finished before the failure must not stand as the run's output either.
-        removeFinished(files)
-        throw error
-      }
+      (records, summary) = try runVariant(
+        variant, folder: folder, cancel: cancel, progress: progress)
       files += records
       summaries.append((variant.name, summary))
       variants.append(.init(variant, seconds: seconds(since: t0)))
@@ -90,27 +82,23 @@ public struct Runner: Sendable {
         emit: spec.output.emit.map(\.rawValue)),
       variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
       seconds: seconds(since: start), command: command)
+    // A signal after the last block still ends the run: no manifest, no files.
+    if let reason = cancel.cancellationReason {
+      throw RunError(reason, exitCode: Self.exitCode(signal: reason))
+    }
     do {
       let bytes = try encodeJSON(manifest)
       _ = try writeFileAtomically(
-        bytes, path: manifestPath, relativePath: "manifest.json", sync: plan.sync)
+        bytes, in: folder, relativePath: OutputFolder.manifestFileName, sync: plan.sync)
     } catch {
-      removeFinished(files)
-      throw RunError(error.description)
+      throw RunError(folderError: error)
     }
+    folder.finish()
     return RunResult(manifest: manifest, summaries: summaries, outputDirectory: outputDirectory)
   }
 
-  /// Removes the files this run finished, when the run as a whole fails (no manifest vouches
-  /// for them, and a reader globbing `*/prices.npy` must not take them for a finished run).
-  private func removeFinished(_ files: [FileRecord]) {
-    for record in files {
-      try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(record.path)")
-    }
-  }
-
   /// The shell's convention for a run stopped by a signal: 128 + its number.
-  static func exitCode(signal name: String) -> Int32 {
+  public static func exitCode(signal name: String) -> Int32 {
     name == "SIGTERM" ? 128 + 15 : 128 + 2
   }
 
@@ -119,23 +107,30 @@ public struct Runner: Sendable {
   }
 
   private func runVariant(
-    _ variant: VariantSpec, cancel: CancellationFlag, progress: ProgressCounter
+    _ variant: VariantSpec, folder: OutputFolder, cancel: CancellationFlag,
+    progress: ProgressCounter
   )
     throws(RunError) -> ([FileRecord], RiskSummary)
   {
     switch plan.spec.model {
-    case .gbm(let m): return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+    case .gbm(let m):
+      return try runVariant(
+        variant, process: m, folder: folder, cancel: cancel, progress: progress)
     case .jumpDiffusion(let m):
-      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+      return try runVariant(
+        variant, process: m, folder: folder, cancel: cancel, progress: progress)
     case .garch(let m):
-      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+      return try runVariant(
+        variant, process: m, folder: folder, cancel: cancel, progress: progress)
     case .regime(let m):
-      return try runVariant(variant, process: m, cancel: cancel, progress: progress)
+      return try runVariant(
+        variant, process: m, folder: folder, cancel: cancel, progress: progress)
     }
   }
 
   private func runVariant<P: PriceProcess>(
-    _ variant: VariantSpec, process: P, cancel: CancellationFlag, progress: ProgressCounter
+    _ variant: VariantSpec, process: P, folder: OutputFolder, cancel: CancellationFlag,
+    progress: ProgressCounter
   ) throws(RunError) -> ([FileRecord], RiskSummary) {
     let spec = plan.spec
     let simulator: PathSimulator<P>
@@ -153,7 +148,8 @@ public struct Runner: Sendable {
     }
     let sinks: VariantSinks
     do {
-      sinks = try VariantSinks(spec: spec, variant: variant.name, directory: outputDirectory)
+      sinks = try VariantSinks(
+        spec: spec, variant: variant.name, folder: folder, shouldStop: { cancel.isCancelled })
     } catch {
       throw RunError(error.description)
     }
@@ -235,8 +231,7 @@ public struct Runner: Sendable {
       let bytes = try encodeJSON(summary)
       records.append(
         try writeFileAtomically(
-          bytes, path: "\(outputDirectory)/\(variant.name)/summary.json",
-          relativePath: "\(variant.name)/summary.json", sync: plan.sync))
+          bytes, in: folder, relativePath: "\(variant.name)/summary.json", sync: plan.sync))
     } catch {
       sinks.abandon()
       throw RunError("\(error)")
@@ -251,8 +246,14 @@ final class VariantSinks: @unchecked Sendable {
   let assets: Int
   var npy: [(OutputSpec.Series, NPYFileWriter)] = []
   var csv: CSVPathWriter?
+  /// Asked while the finished files are hashed: true stops the run (a signal).
+  let shouldStop: @Sendable () -> Bool
 
-  init(spec: ScenarioSpec, variant: String, directory: String) throws(PathFilesError) {
+  init(
+    spec: ScenarioSpec, variant: String, folder: OutputFolder,
+    shouldStop: @escaping @Sendable () -> Bool
+  ) throws(PathFilesError) {
+    self.shouldStop = shouldStop
     steps = spec.grid.steps
     assets = spec.assets.count
     let p = spec.paths
@@ -261,8 +262,8 @@ final class VariantSinks: @unchecked Sendable {
     do {
       if spec.output.format == .csv {
         csv = try CSVPathWriter(
-          path: "\(directory)/\(variant)/prices.csv", relativePath: "\(variant)/prices.csv",
-          variant: variant, assets: spec.assets, dates: spec.dates, steps: s)
+          in: folder, relativePath: "\(variant)/prices.csv", variant: variant,
+          assets: spec.assets, dates: spec.dates, steps: s)
         return
       }
       let real: NPYDType = spec.output.precision == .float32 ? .float32 : .float64
@@ -278,8 +279,7 @@ final class VariantSinks: @unchecked Sendable {
         npy.append(
           (
             series,
-            try NPYFileWriter(
-              path: "\(directory)/\(name)", relativePath: name, dtype: dtype, shape: shape)
+            try NPYFileWriter(in: folder, relativePath: name, dtype: dtype, shape: shape)
           ))
       }
     } catch {
@@ -330,10 +330,11 @@ final class VariantSinks: @unchecked Sendable {
     }
   }
 
+  /// Finishes every file; `shouldStop` can interrupt the hashing (see `NPYFileWriter.finish`).
   func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
-    if let csv { return [try csv.finish(sync: sync)] }
+    if let csv { return [try csv.finish(sync: sync, shouldStop: shouldStop)] }
     var out: [FileRecord] = []
-    for (_, w) in npy { out.append(try w.finish(sync: sync)) }
+    for (_, w) in npy { out.append(try w.finish(sync: sync, shouldStop: shouldStop)) }
     return out
   }
 

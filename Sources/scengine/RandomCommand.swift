@@ -61,6 +61,7 @@ struct RandomCommand: ParsableCommand {
     }
     let total = count ?? 16
     var line: [String] = []
+    var text = ""
     var emitted: UInt64 = 0
     while emitted < total {
       let b = stream.nextBlock()
@@ -68,9 +69,15 @@ struct RandomCommand: ParsableCommand {
         line.append(hex(word))
         emitted += 1
       }
-      print(line.joined(separator: " "))
+      text += line.joined(separator: " ") + "\n"
       line.removeAll(keepingCapacity: true)
+      // SIGPIPE is ignored (`prepareProcess`): a reader that has gone away ends the output.
+      if text.utf8.count >= 1 << 16 {
+        guard printOutput(text) else { return }
+        text = ""
+      }
     }
+    if !text.isEmpty { printOutput(text) }
   }
 
   private func hex(_ word: UInt32) -> String {

@@ -13,8 +13,13 @@ struct RunCommand: ParsableCommand {
     discussion: """
       Writes OUT/<variant>/prices.npy (and the other emitted series), OUT/<variant>/summary.json \
       and, last, OUT/manifest.json with each file's SHA-256. Results are identical for any \
-      --threads and --block-size. On SIGINT or SIGTERM the run stops, removes its partial files \
-      and exits non-zero.
+      --threads and --block-size. On SIGINT or SIGTERM the run stops, removes its files and \
+      exits 130 or 143.
+
+      The run owns OUT: it locks it (a second run into the same folder is refused), removes the \
+      files an earlier run left there before writing, and refuses a folder that holds files \
+      scengine did not write unless --force. Only the manifest vouches for files: a folder \
+      without manifest.json is not a finished run.
       """)
 
   enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
@@ -46,6 +51,13 @@ struct RunCommand: ParsableCommand {
       """)
   var sync = false
 
+  @Flag(
+    help: """
+      Write into an output folder that holds files scengine did not write; they are left alone \
+      and the manifest does not list them.
+      """)
+  var force = false
+
   func validate() throws {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads).")
@@ -70,10 +82,10 @@ struct RunCommand: ParsableCommand {
     let plan = RunPlan(
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
       blockSize: blockSize, sync: sync)
-    let directory = out ?? "out/\(spec.name)"
+    let directory = try outputDirectory(for: spec)
     let runner = Runner(
       plan: plan, outputDirectory: directory, scenarioSHA256: scenarioHash,
-      command: CommandLine.arguments.joined(separator: " "))
+      command: CommandLine.arguments.joined(separator: " "), force: force)
     let cancel = CancellationFlag()
     let signals = SignalWatcher(cancel: cancel)
     let counter = ProgressCounter(total: spec.paths * spec.variants.count)
@@ -86,18 +98,40 @@ struct RunCommand: ParsableCommand {
     } catch {
       reporter.stop()
       signals.stop()
-      if cancel.isCancelled {
+      if let signal = cancel.cancellationReason {
         printError(
-          "error: run interrupted by \(cancel.cancellationReason ?? "a signal"); its files removed, no manifest written"
-        )
-        throw ExitCode(error.exitCode)
+          "error: run interrupted by \(signal); its files removed, no manifest written")
+        // Whatever failed on the way out (a file being hashed, say), the signal ended the run.
+        throw ExitCode(Runner.exitCode(signal: signal))
       }
       printError("error: \(error.description)")
       throw ExitCode(error.exitCode)
     }
     reporter.stop()
     signals.stop()
-    print(SummaryTable(result: result, spec: spec).text)
+    // A reader that has gone away (`| head`) stops the printing, not the finished run.
+    printOutput(SummaryTable(result: result, spec: spec).text)
+  }
+
+  /// `--out`, or `out/<scenario name>`; exits with status 2 when `--out` is empty or the
+  /// scenario's name cannot be one folder name.
+  private func outputDirectory(for spec: ScenarioSpec) throws -> String {
+    if let out {
+      guard !out.isEmpty else {
+        printError(
+          "error: --out is empty; expected the path of the folder to write the run into "
+            + "(e.g. --out runs/\(spec.name))")
+        throw ExitCode(2)
+      }
+      return out
+    }
+    guard (try? folderPathComponents(spec.name))?.count == 1 else {
+      printError(
+        "error: the scenario name \(spec.name.debugDescription) cannot name the default output "
+          + "folder out/<name>; give --out DIR")
+      throw ExitCode(2)
+    }
+    return "out/\(spec.name)"
   }
 }
 

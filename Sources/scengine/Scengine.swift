@@ -10,4 +10,11 @@ struct Scengine: ParsableCommand {
     version: EngineInfo.version,
     subcommands: [RunCommand.self, CheckCommand.self, RandomCommand.self]
   )
+
+  /// Makes the process safe (standard descriptors open, SIGPIPE ignored: `prepareProcess`)
+  /// before anything opens a file, then parses the command line and runs the command.
+  static func main() {
+    prepareProcess()
+    main(nil)
+  }
 }

@@ -13,7 +13,7 @@ struct AtomicFileAndJSONTests {
     let data = Array("{\"a\": 1}\n".utf8)
     let record = try writeFileAtomically(data, path: path, relativePath: "base/summary.json")
     #expect(try contents(of: path) == data)
-    #expect(!exists(path + ".partial"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["summary.json"])
     #expect(
       record
         == FileRecord(

@@ -15,7 +15,8 @@ struct InterruptTests {
     let signal: Int32
     /// The scenario: one asset, 252 steps.
     let scenario: String
-    /// The partial file whose appearance shows the run is where the test wants it.
+    /// The file whose temporary file (`NAME.<run>.partial`) shows the run is where the test
+    /// wants it.
     let waitFor: String
     /// How long to let it work after that, in microseconds.
     let settle: UInt32
@@ -42,14 +43,14 @@ struct InterruptTests {
   /// variants interrupted in the second, whose first variant's finished files must go too.
   static let cases: [Case] = [
     Case(
-      signal: SIGTERM, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy.partial",
+      signal: SIGTERM, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy",
       settle: 800_000),
     Case(
-      signal: SIGINT, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy.partial",
+      signal: SIGINT, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy",
       settle: 800_000),
     Case(
       signal: SIGTERM, scenario: scenario(paths: 60_000, variants: "{first: {}, second: {}}"),
-      waitFor: "second/prices.npy.partial", settle: 0),
+      waitFor: "second/prices.npy", settle: 0),
   ]
 
   @Test("the run stops within a second of the signal and leaves nothing behind", arguments: cases)
@@ -75,14 +76,19 @@ struct InterruptTests {
 
     // Wait until the run is writing its prices (the signal handlers are installed by then),
     // then let it work for a moment.
-    let partial = out.appendingPathComponent(scenario.waitFor).path
+    let target = out.appendingPathComponent(scenario.waitFor)
+    let name = target.lastPathComponent
+    func writing() -> Bool {
+      let names =
+        (try? FileManager.default.contentsOfDirectory(
+          atPath: target.deletingLastPathComponent().path)) ?? []
+      return names.contains { $0.hasPrefix(name + ".") && $0.hasSuffix(".partial") }
+    }
     let started = Date()
-    while !FileManager.default.fileExists(atPath: partial) && process.isRunning
-      && Date().timeIntervalSince(started) < 30
-    {
+    while !writing() && process.isRunning && Date().timeIntervalSince(started) < 30 {
       usleep(2_000)
     }
-    try #require(FileManager.default.fileExists(atPath: partial), "the run never started writing")
+    try #require(writing(), "the run never started writing")
     usleep(scenario.settle)
     try #require(process.isRunning, "the run finished before it could be interrupted")
 
@@ -103,6 +109,11 @@ struct InterruptTests {
     let left = regularFiles(under: out)
     #expect(
       left.filter { !$0.hasSuffix(".partial") }.isEmpty, "finished-looking files left: \(left)")
-    #expect(left.isEmpty, "files left behind: \(left)")
+    #expect(left.isEmpty, "files left behind (the lock file included): \(left)")
+
+    // The lock went with the run: a new run into the folder starts at once.
+    let again = try ScengineBinary.run(
+      ["run", file, "--out", out.path, "--paths", "10", "--progress", "none"], timeout: 60)
+    #expect(again.status == 0, "re-run after the signal: \(again.stderr)")
   }
 }
