@@ -13,8 +13,36 @@ struct Scengine: ParsableCommand {
 
   /// Makes the process safe (standard descriptors open, SIGPIPE ignored: `prepareProcess`)
   /// before anything opens a file, then parses the command line and runs the command.
+  ///
+  /// A command line that does not parse or validate (`--paths -1`, `--threads 0`, an unknown
+  /// option) is bad input: its message goes to standard error with control characters escaped,
+  /// and the exit status is 2, as for a bad scenario file (argument-parser's own is 64).
   static func main() {
     prepareProcess()
-    main(nil)
+    do {
+      var command = try parseAsRoot(nil)
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      guard code == .validationFailure else { exit(withError: error) }
+      printError(fullMessage(for: error).escapingControlCharactersForTerminal)
+      exit(withError: ExitCode(2))
+    }
+  }
+}
+
+extension String {
+  /// The text with control characters other than line breaks written as `\u{…}` escapes, so
+  /// that a value from the command line cannot move the cursor or hide text in a terminal.
+  var escapingControlCharactersForTerminal: String {
+    var out = ""
+    for scalar in unicodeScalars {
+      if scalar != "\n" && (scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)) {
+        out += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
   }
 }

@@ -115,23 +115,32 @@ struct MessageTests {
     HostileCase(
       name: "--paths -1", files: ["s.yaml": F.scenario()],
       arguments: ["check", "s.yaml", "--paths", "-1"],
-      status: 64, fragment: "--paths must be at least 1, got -1"),
+      status: 2, fragment: "--paths must be at least 1, got -1"),
     HostileCase(
       name: "--block-size -5", files: ["s.yaml": F.scenario()],
-      arguments: ["run", "s.yaml", "--out", "out", "--block-size", "-5"], status: 64,
+      arguments: ["run", "s.yaml", "--out", "out", "--block-size", "-5"], status: 2,
       fragment: "--block-size must be at least 1, got -5"),
     HostileCase(
       name: "--threads -2", files: ["s.yaml": F.scenario()],
-      arguments: ["run", "s.yaml", "--out", "out", "--threads", "-2"], status: 64,
+      arguments: ["run", "s.yaml", "--out", "out", "--threads", "-2"], status: 2,
       fragment: "--threads must be at least 1, got -2"),
     HostileCase(
       name: "--threads 2000", files: ["s.yaml": F.scenario()],
-      arguments: ["run", "s.yaml", "--out", "out", "--threads", "2000"], status: 64,
+      arguments: ["run", "s.yaml", "--out", "out", "--threads", "2000"], status: 2,
       fragment: "--threads must be at most 1024, got 2000"),
     HostileCase(
       name: "an escape sequence in --emit is escaped", files: ["s.yaml": F.scenario()],
-      arguments: ["check", "s.yaml", "--emit", "prices,\u{1B}[2J"], status: 64,
+      arguments: ["check", "s.yaml", "--emit", "prices,\u{1B}[2J"], status: 2,
       fragment: "--emit: '\\u{1B}[2J' is not a series"),
+    HostileCase(
+      name: "an escape sequence in a value argument-parser refuses is escaped",
+      files: ["s.yaml": F.scenario()],
+      arguments: ["run", "s.yaml", "--out", "out", "--seed", "\u{1B}[2J"], status: 2,
+      fragment: "The value '\\u{1b}[2J' is invalid for '--seed <seed>'"),
+    HostileCase(
+      name: "an unknown option is bad input (exit 2)", files: ["s.yaml": F.scenario()],
+      arguments: ["run", "s.yaml", "--out", "out", "--thread", "2"], status: 2,
+      fragment: "Unknown option '--thread'"),
     HostileCase(
       name: "a scenario that is a folder", files: ["d/s.yaml": F.scenario()],
       arguments: ["check", "d"], fragment: "d: cannot read scenario file: it is a directory"),
