@@ -16,6 +16,7 @@ extension ScenarioParser {
     }
     var m = try f.mapping()
     var out: [VariantSpec] = []
+    var keptBytes = 0
     var folded: [String: String] = [:]
     for (name, body) in m.entries() {
       if let problem = ScenarioLimits.problem(withName: name) {
@@ -58,13 +59,30 @@ extension ScenarioParser {
       }
       out.append(
         VariantSpec(
-          name: name, stresses: stresses, schedule: schedule, keep: schedules.keeps(name)))
+          name: name, stresses: stresses, schedule: schedule,
+          keep: keepsSchedule(schedule, of: name, keptBytes: &keptBytes)))
     }
     try m.finish()
     guard !out.isEmpty else {
       throw f.error("no variants given; omit the key for one variant named base")
     }
     return out
+  }
+
+  /// Whether the parse keeps `schedule` of variant `name` (see `ScheduleRetention`), counting
+  /// what it keeps in `keptBytes`.
+  private func keepsSchedule(_ schedule: StressSchedule, of name: String, keptBytes: inout Int)
+    -> Bool
+  {
+    switch schedules {
+    case .all: return true
+    case .only(let kept): return kept == name
+    case .withinBudget(let budget):
+      let bytes = schedule.byteCount
+      guard keptBytes + bytes <= budget else { return false }
+      keptBytes += bytes
+      return true
+    }
   }
 
   /// Compiles one stress into the schedule. Overlapping stresses combine: multipliers

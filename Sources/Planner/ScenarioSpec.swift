@@ -66,23 +66,19 @@ public struct ScenarioSource: Sendable {
 
 /// Which variants' stress schedules a parse keeps. A schedule holds arrays of steps × assets
 /// values per stress kind (16 MB for 10 assets × 100,000 steps × two kinds), so a file with many
-/// stressed variants keeps none and compiles each one again when it runs.
+/// large stressed variants keeps only as many as fit a budget and compiles each of the others
+/// again when it runs.
 public enum ScheduleRetention: Sendable, Equatable {
   /// Every variant's schedule.
   case all
-  /// None: each variant's schedule is compiled to validate it, then dropped.
-  case none
+  /// Each variant's schedule is compiled to validate it, and kept while the kept ones take at
+  /// most `bytes`; the others are dropped at once and compiled again when their variant runs.
+  case withinBudget(bytes: Int)
   /// Only the named variant's schedule is compiled (the others were validated before).
   case only(String)
 
-  /// Whether the schedule of variant `name` is compiled and kept.
-  func keeps(_ name: String) -> Bool {
-    switch self {
-    case .all: true
-    case .none: false
-    case .only(let kept): kept == name
-    }
-  }
+  /// The retention of `check` and `run`: at most 32 MB of schedules kept.
+  public static let bounded = ScheduleRetention.withinBudget(bytes: 32 << 20)
 }
 
 /// The model of a scenario, built and validated.

@@ -63,6 +63,17 @@ public struct StressSchedule: Sendable, Equatable {
     self.assets = assets
   }
 
+  /// The bytes its arrays take (the blends' target matrices included).
+  public var byteCount: Int {
+    let doubles = [
+      volatilityMultiplier, driftOverride, shockReturn, jumpIntensityMultiplier, forcedJump,
+      variance, historicalReturn,
+    ].reduce(0) { $0 + ($1?.count ?? 0) }
+    let targets = correlationBlends.reduce(0) { $0 + $1.target.elements.count }
+    return 8 * (doubles + targets) + 4 * (forcedJumpCount?.count ?? 0)
+      + 2 * ((forcedRegime?.count ?? 0) + (correlationBlend?.count ?? 0))
+  }
+
   /// Whether no stress acts anywhere.
   public var isEmpty: Bool {
     volatilityMultiplier == nil && driftOverride == nil && shockReturn == nil

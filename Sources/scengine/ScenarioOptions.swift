@@ -66,7 +66,7 @@ struct ScenarioOptions: ParsableArguments {
       let file = try ScenarioFile.read(path: scenario)
       let spec = try ScenarioLoader.load(
         file, path: scenario, overrides: try overrides(),
-        schedules: .none)
+        schedules: .bounded)
       return (spec, sha256Hex(of: file.bytes))
     } catch let error as ScenarioError {
       printError("error: \(error.description)")

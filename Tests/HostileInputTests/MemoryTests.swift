@@ -86,4 +86,23 @@ struct MemoryTests {
     #expect(run.status == 0, "run: exit status \(run.status)")
     #expect(run.peakKiB < 150 * 1024, "run: peak RSS \(run.peakKiB) KiB, expected < 150 MiB")
   }
+
+  /// A file of 5,000 small variants: `check` and `run` take time linear in the number of
+  /// variants (each variant's schedule is kept when small, so nothing is parsed twice).
+  @Test("thousands of variants are checked and run without a time blow-up")
+  func thousandsOfVariants() throws {
+    let folder = try TemporaryDirectory("many-small-variants")
+    defer { folder.remove() }
+    var lines = ScenarioFixture.scenario(["variants": nil, "paths": "paths: 1"])
+    lines += "variants:\n"
+    for v in 0..<5000 {
+      lines += "  v\(v): {stresses: [{shock: {at: 2, returns: {EQ: -0.1}}}]}\n"
+    }
+    let file = try folder.write(lines, to: "s.yaml")
+    let check = try ScengineBinary.run(["check", file], timeout: 60)
+    #expect(check.status == 0, "check: \(check.stderr)")
+    let run = try ScengineBinary.run(
+      ["run", file, "--out", folder.path("out"), "--progress", "none"], timeout: 120)
+    #expect(run.status == 0, "run: \(run.stderr)")
+  }
 }
