@@ -9,6 +9,7 @@ extension ScenarioSpec {
     for variant in variants {
       // One variant's schedule at a time (compiled again when the parse did not keep it).
       let schedule = try self.schedule(of: variant)
+      try checkMedianLogPrices(of: variant, schedule: schedule)
       do {
         switch model {
         case .gbm(let m): try Self.setUp(m, schedule, self)

@@ -60,13 +60,16 @@ struct ScenarioOptions: ParsableArguments {
   }
 
   /// Loads the scenario and the SHA-256 of the bytes read (a pipe can be read only once), or
-  /// prints its error and exits with status 2.
+  /// prints its error and exits with status 2. Every variant's simulation is set up as `run`
+  /// sets it up before its first path (stressed correlation factors, kernel limits, the median
+  /// log price under the stresses), so that `check` and `run` refuse the same files.
   func loadWithChecksum() throws -> (spec: ScenarioSpec, sha256: String) {
     do {
       let file = try ScenarioFile.read(path: scenario)
       let spec = try ScenarioLoader.load(
         file, path: scenario, overrides: try overrides(),
         schedules: .bounded)
+      try spec.checkSimulations()
       return (spec, sha256Hex(of: file.bytes))
     } catch let error as ScenarioError {
       printError("error: \(error.description)")

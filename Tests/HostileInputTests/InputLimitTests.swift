@@ -136,6 +136,29 @@ struct InputLimitTests {
   /// Scales that made every price ∞ or 0 with exit status 0.
   static let infinities: [HostileCase] =
     both(
+      "a drift stress that makes overflow certain",
+      F.scenario([
+        "time": "time: {steps: 5, dt: 100}",
+        "variants": "variants: {x: {stresses: [{drift: {from: 1, to: 5, drift: {EQ: 10}}}]}}",
+      ]),
+      "variants.x: EQ: the median log price reaches 1002.")
+    + both(
+      "a volatility stress that makes underflow certain",
+      F.scenario([
+        "time": "time: {steps: 20, dt: 1/252}",
+        "variants":
+          "variants: {x: {stresses: [{volatility: {from: 1, to: 20, multiplier: {EQ: 1000}}}]}}",
+      ]),
+      "variants.x: EQ: the median log price reaches -7")
+    + both(
+      "prices certain to overflow float32",
+      F.scenario([
+        "time": "time: {steps: 5, dt: 1}", "initial": "initial: 1e30",
+        "model": "model: {gbm: {drift: 10, volatility: 0}}",
+        "variants": "output: {precision: float32}",
+      ]),
+      "where float32 prices overflow to infinity or underflow to 0")
+    + both(
       "dt 1e300", F.scenario(["time": "time: {steps: 252, dt: 1e300}"]),
       "dt is 1e+300, expected a finite number of years > 0, at most 100")
     + both(
@@ -198,7 +221,7 @@ struct InputLimitTests {
         arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 1,
         fragment: "variant baseline: path 0, step "),
       HostileCase(
-        name: "prices beyond the range of float32 output fail the run",
+        name: "prices certain to leave the range of float32 output are refused up front",
         files: [
           "s.yaml": F.scenario([
             "time": "time: {steps: 10000, dt: 1/252}", "portfolio": nil, "variants": nil,
@@ -208,9 +231,9 @@ struct InputLimitTests {
         arguments: [
           "run", "s.yaml", "--out", "out", "--progress", "none", "--precision", "float32",
         ],
-        status: 1, fragment: "(above 3.4028234663852886e+38)"),
+        status: 2, fragment: "beyond ±85, where float32 prices overflow to infinity"),
       HostileCase(
-        name: "drift stresses overflowing while running, naming the variant",
+        name: "drift stresses certain to overflow are refused up front, naming the variant",
         files: [
           "s.yaml": F.scenario([
             "time": "time: {steps: 1000, dt: 1}", "portfolio": nil,
@@ -218,8 +241,8 @@ struct InputLimitTests {
               "variants: {calm: {}, wild: {stresses: [{drift: {from: 1, to: 1000, drift: 10}}]}}",
           ])
         ],
-        arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 1,
-        fragment: "variant wild: path 0, step "),
+        arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 2,
+        fragment: "variants.wild: EQ: the median log price reaches 70"),
     ]
 
   /// Names that become path components or columns.
