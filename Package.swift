@@ -54,7 +54,10 @@ let package = Package(
     .testTarget(name: "RiskTests", dependencies: ["Risk"]),
     .testTarget(
       name: "PlannerTests",
-      dependencies: ["Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport"]),
+      dependencies: [
+        "Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport",
+        .product(name: "Yams", package: "Yams"),
+      ]),
     .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
     // Measures a command's peak resident memory for the memory-bound tests.
     .executableTarget(name: "peak-rss", path: "Tests/PeakRSS"),

@@ -14,19 +14,29 @@ enum BusinessDays {
 
   static func parse(_ text: String, field: YAMLField) throws(ScenarioError) -> Day {
     guard let d = parse(text) else {
-      throw field.error("'\(text)' is not a date; expected YYYY-MM-DD")
+      throw field.error(
+        "\(excerpt(text)) is not a date; expected YYYY-MM-DD with a year from 0001 to 9999")
     }
     return d
   }
 
+  /// `YYYY-MM-DD` with ASCII digits only and a year from 1 to 9999 (no sign, no extra digits).
   static func parse(_ text: String) -> Day? {
-    let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-")
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-      let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+    let parts = text.trimmingCharacters(in: .whitespaces).split(
+      separator: "-", omittingEmptySubsequences: false)
+    func digits(_ s: Substring, _ n: Int) -> Int? {
+      guard s.utf8.count == n, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+      return Int(s)
+    }
+    guard parts.count == 3, let y = digits(parts[0], 4), let m = digits(parts[1], 2),
+      let d = digits(parts[2], 2), y >= 1 && y <= 9999,
       m >= 1 && m <= 12, d >= 1 && d <= daysInMonth(y, m)
     else { return nil }
     return Day(year: y, month: m, day: d)
   }
+
+  /// The last date any grid may reach.
+  static let lastDate = Day(year: 9999, month: 12, day: 31)
 
   static func daysInMonth(_ y: Int, _ m: Int) -> Int {
     switch m {
@@ -73,10 +83,21 @@ enum BusinessDays {
     var out: [String] = []
     out.reserveCapacity(count)
     var o = ordinal(d)
-    while out.count < count {
+    var seen = 0
+    var last = d
+    while seen < count {
       let day = day(fromOrdinal: o)
-      if weekday(day) < 5 { out.append(day.description) }
+      if weekday(day) < 5 {
+        if day <= lastDate { out.append(day.description) }
+        seen += 1
+        last = day
+      }
       o += 1
+    }
+    guard last <= lastDate else {
+      throw field.error(
+        "\(count - 1) steps from \(d) end on business day \(last), after \(lastDate); dates "
+          + "must stay within the years 0001 to 9999 (use an earlier start or fewer steps)")
     }
     return out
   }
@@ -96,7 +117,7 @@ struct PriceTable {
   static func read(path: String, field: YAMLField) throws(ScenarioError) -> PriceTable {
     // Read with a limit: `file: /dev/zero` must not read without end.
     let contents: BoundedFile
-    do { contents = try BoundedFile(path: path, limit: maximumBytes) } catch {
+    do { contents = try BoundedFile(path: path, limit: maximumBytes, regularOnly: true) } catch {
       throw field.error("cannot read price file \(path): \(error.reason)")
     }
     guard let text = String(bytes: contents.bytes, encoding: .utf8) else {
@@ -126,7 +147,8 @@ struct PriceTable {
       guard let d = BusinessDays.parse(String(cells[dateColumn])) else {
         throw ScenarioError(
           file: path, field: "date", line: number,
-          message: "\(excerpt(cells[dateColumn])) is not a date; expected YYYY-MM-DD")
+          message: "\(excerpt(cells[dateColumn])) is not a date (column \(dateColumn + 1)); "
+            + "expected YYYY-MM-DD with a year from 0001 to 9999")
       }
       // A repeated date would invent a return between two prices of one day.
       if let previous = rows.last?.0, d <= previous {
@@ -164,13 +186,15 @@ struct PriceTable {
     var i = start - 1
     while i < rows.count && (i < start || rows[i].0 <= to) {
       let row = rows[i]
-      // Positive, normal and finite: a subnormal price has lost its precision.
-      guard let p = Double(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0, p.isNormal
+      // A plain decimal (sign, digits, point, exponent; nothing else: no NUL, hex or
+      // `inf`), positive, normal and finite: a subnormal price has lost its precision.
+      guard let p = strictDouble(row.1[c].trimmingCharacters(in: .whitespaces)), p > 0,
+        p.isNormal
       else {
         throw ScenarioError(
           file: file, field: column, line: row.line,
-          message: "\(excerpt(row.1[c])) is not a price: expected a positive, normal, finite "
-            + "number")
+          message: "\(excerpt(row.1[c], limit: 40)) is not a price: expected a positive, "
+            + "normal, finite number written as a plain decimal such as 101.25 (column \(c + 1))")
       }
       prices.append(p)
       i += 1

@@ -58,8 +58,21 @@ struct BoundedFile {
   let bytes: [UInt8]
   let isRegularFile: Bool
 
-  init(path: String, limit: Int) throws(Failure) {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+  /// Reads at most `limit` bytes of `path`. With `regularOnly`, anything that is not a regular
+  /// file (after following symlinks) is refused before it is opened, so that a FIFO or a device
+  /// cannot block the read or feed it without end; the check is repeated on the open descriptor.
+  init(path: String, limit: Int, regularOnly: Bool = false) throws(Failure) {
+    if regularOnly {
+      var before = stat()
+      guard stat(path, &before) == 0 else {
+        let code = errno
+        throw Failure(reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
+      }
+      if let kind = Self.irregularKind(before.st_mode) {
+        throw Failure(reason: "it is \(kind), not a regular file")
+      }
+    }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
     guard descriptor >= 0 else {
       let code = errno
       throw Failure(reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
@@ -71,6 +84,9 @@ struct BoundedFile {
     }
     let kind = Int(status.st_mode) & Int(S_IFMT)
     if kind == Int(S_IFDIR) { throw Failure(reason: "it is a directory") }
+    if regularOnly, let kind = Self.irregularKind(status.st_mode) {
+      throw Failure(reason: "it is \(kind), not a regular file")
+    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
@@ -87,6 +103,19 @@ struct BoundedFile {
     }
     self.bytes = bytes
     isRegularFile = kind == Int(S_IFREG)
+  }
+
+  /// What a non-regular file is, in words, or nil for a regular file.
+  static func irregularKind(_ mode: mode_t) -> String? {
+    switch Int(mode) & Int(S_IFMT) {
+    case Int(S_IFREG): return nil
+    case Int(S_IFDIR): return "a directory"
+    case Int(S_IFIFO): return "a FIFO (named pipe)"
+    case Int(S_IFCHR): return "a character device"
+    case Int(S_IFBLK): return "a block device"
+    case Int(S_IFSOCK): return "a socket"
+    default: return "a special file"
+    }
   }
 }
 

@@ -18,7 +18,7 @@ extension ScenarioParser {
           : "give exactly one model, got \(given.joined(separator: ", "))")
     }
     // The key's value node carries the line of the unknown model.
-    let body = m.optional(kind)!
+    guard let body = m.optional(kind) else { throw f.error("expected a \(kind) model") }
     guard kinds.contains(kind) else {
       var message = "unknown model \(excerpt(kind))"
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
@@ -186,9 +186,12 @@ extension ScenarioParser {
       return try perAsset(fields.record(key, field), what: key)
     }
     let mean = try values("mean", p.optional("mean")) ?? zeros
-    let omega = try values("omega", p.required("omega", "per-step variance constant"))!
-    let alpha = try values("alpha", p.required("alpha", "ARCH coefficient"))!
-    let beta = try values("beta", p.required("beta", "GARCH coefficient"))!
+    let omega = try perAsset(
+      fields.record("omega", p.required("omega", "per-step variance constant")), what: "omega")
+    let alpha = try perAsset(
+      fields.record("alpha", p.required("alpha", "ARCH coefficient")), what: "alpha")
+    let beta = try perAsset(
+      fields.record("beta", p.required("beta", "GARCH coefficient")), what: "beta")
     let gamma = try values("gamma", p.optional("gamma")) ?? zeros
     if let gf = fields["gamma"] { fields.record("alpha + gamma", gf) }
     var innovations = GARCHProcess.Innovations.normal
@@ -212,7 +215,8 @@ extension ScenarioParser {
       if vf.isString("unconditional_geometric_mean") {
         start = .unconditionalGeometricMean
       } else if !vf.isString("unconditional") {
-        start = .given(try values("initial_variance", vf)!)
+        start = .given(
+          try perAsset(fields.record("initial_variance", vf), what: "initial_variance"))
       }
     }
     let allow = try p.optional("allow_nonstationary")?.bool() ?? false
@@ -344,10 +348,15 @@ extension ScenarioParser {
     func diffusion(_ drift: [Double], _ volatility: [Double], _ jumps: JumpSpecification?)
       -> [Double]
     {
-      let kappa = jumps?.compensator
+      let compensation: [Double]
+      if let jumps {
+        let kappa = jumps.compensator
+        compensation = drift.indices.map { jumps.intensity[$0] * kappa[$0] }
+      } else {
+        compensation = Array(repeating: 0, count: drift.count)
+      }
       return drift.indices.map { a in
-        drift[a] - (jumps.map { $0.intensity[a] * kappa![a] } ?? 0)
-          - 0.5 * volatility[a] * volatility[a]
+        drift[a] - compensation[a] - 0.5 * volatility[a] * volatility[a]
       }
     }
     switch model {
@@ -365,15 +374,18 @@ extension ScenarioParser {
       drifts = [(nil, perStep, Double(grid.steps))]
     }
     let bound = ScenarioLimits.maximumHorizonLogPrice
+    let formula =
+      if case .garch = model { "log S0 + mean·steps" } else { "log S0 + (μ − λκ − σ²/2)·T" }
     for (regime, g, length) in drifts {
       for a in g.indices {
         let level = log(initial[a]) + g[a] * length
         guard !(abs(level) <= bound) else { continue }
         let whose = regime.map { "regime \($0), " } ?? ""
         throw field.error(
-          "\(whose)\(assets[a]): the median log price at the horizon, log S0 + log drift × "
-            + "\(length) = \(level), is beyond ±\(Int(bound)), where prices overflow to infinity "
-            + "or underflow to 0; use a smaller drift or volatility, or a shorter horizon")
+          "\(whose)\(assets[a]): the median log price at the horizon, \(formula) = "
+            + "\(log(initial[a])) + (\(g[a]))·\(length) = \(level), is beyond ±\(Int(bound)), "
+            + "where prices overflow to infinity or underflow to 0; use a smaller drift or "
+            + "volatility, or a shorter horizon")
       }
     }
   }

@@ -45,8 +45,7 @@ extension ScenarioParser {
       }
       var schedule = StressSchedule(steps: steps, assets: assets.count)
       var stresses: [StressSpec] = []
-      if case .scalar(let s) = body.node, s.string.isEmpty || s.string == "~" || s.string == "null"
-      {
+      if body.isNull {
         // `baseline:` with no value: no stresses.
       } else {
         var v = try body.mapping()
@@ -106,7 +105,7 @@ extension ScenarioParser {
       if let near = nearest(kind, in: kinds) { message += " (did you mean '\(near)'?)" }
       throw f.error(message + "; expected one of \(kinds.joined(separator: ", "))")
     }
-    let body = m.optional(kind)!
+    guard let body = m.optional(kind) else { throw f.error("expected a \(kind) stress") }
     try m.finish()
     var b = try body.mapping()
     let n = assets.count
@@ -293,6 +292,10 @@ extension ScenarioParser {
     let name = try ff.string()
     let path = name.hasPrefix("/") ? name : "\(baseDirectory)/\(name)"
     var columns: [Int: String] = [:]
+    if b.keys.contains("column") && b.keys.contains("columns") {
+      throw body.error(
+        "give only one of column and columns (one column for the assets, or a column per asset)")
+    }
     if let cf = b.optional("columns") {
       var cm = try cf.mapping()
       for (asset, col) in cm.entries() {
@@ -355,9 +358,9 @@ extension ScenarioParser {
         factorProblem(exp($0.element), compounded: 1, step: at + $0.offset) != nil
       }) {
         throw ff.error(
-          "the replayed log return \(j + 1) of column '\(column)' is \(r), a price move by a "
-            + "factor of \(exp(r)); expected at most a factor of "
-            + "\(Int(ScenarioLimits.maximumStressFactor)) up or down (is the price file right?)")
+          "the replayed log return \(j + 1) of column \(excerpt(column)) is \(r), a price move by "
+            + "a factor of \(exp(r)); expected a factor \(Self.stressFactorRange) (is the price "
+            + "file right?)")
       }
     }
     s.historicalReturn = arr
@@ -408,14 +411,19 @@ extension ScenarioParser {
     let most = ScenarioLimits.maximumStressFactor
     let range = (1 / most)...most
     if !range.contains(factor) {
-      return "a price move by a factor of \(factor), expected a factor from \(1 / most) to "
-        + "\(Int(most))"
+      return "a price move by a factor of \(factor), expected a factor \(Self.stressFactorRange)"
     }
     if !range.contains(compounded) {
       return "with the other stresses of step \(step) the price moves by a factor of "
-        + "\(compounded), expected a factor from \(1 / most) to \(Int(most))"
+        + "\(compounded), expected a factor \(Self.stressFactorRange)"
     }
     return nil
+  }
+
+  /// `ScenarioLimits.maximumStressFactor` as the README states it: "from 1e-6 to 1e6".
+  static var stressFactorRange: String {
+    let exponent = Int(log10(ScenarioLimits.maximumStressFactor).rounded())
+    return "from 1e-\(exponent) to 1e\(exponent)"
   }
 
   /// Rejects a variant's `count`-th correlation stress when the matrices in force would be too

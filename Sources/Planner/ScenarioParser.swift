@@ -74,6 +74,7 @@ public enum ScenarioLoader {
       throw ScenarioError(
         file: file, field: "", message: "the file is empty; expected a scenario mapping")
     }
+    try YAMLTags.check(root, file: file)
     var parser = ScenarioParser(file: file, baseDirectory: baseDirectory, overrides: overrides)
     parser.schedules = schedules
     var spec = try parser.parse(YAMLField(node: root, path: "", file: file))
@@ -454,7 +455,9 @@ struct ScenarioParser {
       for i in 0..<n { out[i, i] = 1 }
       return (out, cf)
     }
-    let ff = m.optional("one_factor")!
+    guard let ff = m.optional("one_factor") else {
+      throw f.error("expected one of matrix, constant or one_factor")
+    }
     var fm = try ff.mapping()
     let lf = try fm.required("loadings", "factor loading per asset, |b| ≤ 1")
     let b = try perAsset(lf, what: "loading")
@@ -543,13 +546,19 @@ struct ScenarioParser {
     }
     if let ef = m.optional("emit") {
       var series: [OutputSpec.Series] = []
-      for item in try ef.sequence() {
+      let items = try ef.sequence()
+      guard !items.isEmpty else {
+        throw ef.error(
+          "the list is empty; expected one or more of prices, returns, regimes, variance, jumps")
+      }
+      for item in items {
         let t = try item.string()
         guard let s = OutputSpec.Series(rawValue: t) else {
           throw item.error(
-            "'\(t)' cannot be emitted; expected prices, returns, regimes, variance or jumps")
+            "\(excerpt(t)) cannot be emitted; expected prices, returns, regimes, variance or jumps")
         }
-        if !series.contains(s) { series.append(s) }
+        guard !series.contains(s) else { throw item.error("'\(t)' is listed twice") }
+        series.append(s)
       }
       if !series.contains(.prices) { series.insert(.prices, at: 0) }
       try checkEmit(series, model: model, field: ef)

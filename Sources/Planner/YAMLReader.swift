@@ -3,6 +3,19 @@ import Yams
 
 /// Reads a YAML node tree with field paths, so that every error names the file, the field
 /// and the line, and so that keys nobody asked for are reported as errors.
+///
+/// Strict reading rules (a scenario file is a contract; nothing is guessed):
+/// - A key given with no value (`paths:`, `paths: ~`, `paths: null`) is not "left out": every
+///   typed accessor refuses it ("expected a whole number, got null"). The one place where an
+///   empty value means something (a variant `baseline:` with no stresses) checks `isNull` first.
+/// - Numbers are plain decimals: an optional sign, digits, and for non-integers an optional
+///   fraction and exponent (`1e-4`, `.5`); a fraction `a/b` of two such numbers is read where a
+///   real number is expected (`dt: 1/252`). No `_` separators, no hex, octal or `.inf`.
+///   A quoted scalar is text, never a number: `volatility: "0.1"` is refused.
+/// - Explicit YAML tags are refused unless they are a core tag (`!!str`, `!!int`, `!!float`,
+///   `!!bool`, `!!null`, `!!map`, `!!seq`) that agrees with what the value is anyway: `!!int 1`
+///   passes, `!!int 0.1`, `!!str 1`, `!foo 1` and `!!python/object:…` are errors
+///   (`YAMLTags.check` walks the whole tree before anything is read).
 struct YAMLField {
   let node: Node
   let path: String
@@ -25,7 +38,10 @@ struct YAMLField {
   /// The value as shown in messages.
   var shown: String {
     switch node {
-    case .scalar(let s): return excerpt(s.string)
+    case .scalar(let s):
+      if isNull { return "null" }
+      if s.style != .plain { return "the string \(excerpt(s.string))" }
+      return excerpt(s.string)
     case .mapping: return "a mapping"
     case .sequence: return "a list"
     case .alias: return "an alias"
@@ -35,6 +51,16 @@ struct YAMLField {
   var isMapping: Bool { if case .mapping = node { return true } else { return false } }
   var isSequence: Bool { if case .sequence = node { return true } else { return false } }
   var isScalar: Bool { if case .scalar = node { return true } else { return false } }
+  /// A key given with no value: `key:`, `key: ~`, `key: null` (plain, untagged or `!!null`).
+  var isNull: Bool { node.isYAMLNull }
+
+  /// Refuses null and quoted scalars where a number is expected; returns the plain text.
+  private func numberText(_ what: String) throws(ScenarioError) -> String {
+    guard case .scalar(let s) = node, !isNull, s.style == .plain else {
+      throw error("expected \(what), got \(shown)")
+    }
+    return s.string
+  }
 
   func mapping() throws(ScenarioError) -> MappingReader {
     guard case .mapping(let m) = node else {
@@ -66,21 +92,20 @@ struct YAMLField {
   }
 
   func string() throws(ScenarioError) -> String {
-    guard case .scalar(let s) = node else { throw error("expected text, got \(shown)") }
+    guard case .scalar(let s) = node, !isNull else { throw error("expected text, got \(shown)") }
     return s.string
   }
 
   /// A number; also accepts a fraction written `a/b` (as in `dt: 1/252`).
   func double() throws(ScenarioError) -> Double {
-    guard case .scalar(let s) = node else { throw error("expected a number, got \(shown)") }
-    let text = s.string.trimmingCharacters(in: .whitespaces)
-    if let v = Double(text), !text.isEmpty {
+    let text = try numberText("a number")
+    if let v = strictDouble(text) {
       guard v.isFinite else { throw error("expected a finite number, got \(excerpt(text))") }
       return v
     }
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    if parts.count == 2, let a = Double(parts[0].trimmingCharacters(in: .whitespaces)),
-      let b = Double(parts[1].trimmingCharacters(in: .whitespaces))
+    if parts.count == 2, let a = strictDouble(parts[0].trimmingCharacters(in: .whitespaces)),
+      let b = strictDouble(parts[1].trimmingCharacters(in: .whitespaces))
     {
       guard b != 0 else { throw error("division by zero in '\(text)'") }
       let v = a / b
@@ -91,25 +116,23 @@ struct YAMLField {
   }
 
   func int() throws(ScenarioError) -> Int {
-    guard case .scalar(let s) = node else { throw error("expected a whole number, got \(shown)") }
-    let text = s.string.replacingOccurrences(of: "_", with: "")
-    guard let v = Int(text) else {
-      throw error("expected a whole number, got \(excerpt(s.string))")
+    let text = try numberText("a whole number")
+    guard isStrictInteger(text), let v = Int(text) else {
+      throw error("expected a whole number, got \(excerpt(text))")
     }
     return v
   }
 
   func uint64() throws(ScenarioError) -> UInt64 {
-    guard case .scalar(let s) = node else { throw error("expected a whole number, got \(shown)") }
-    let text = s.string.replacingOccurrences(of: "_", with: "")
-    guard let v = UInt64(text) else {
-      throw error("expected a whole number from 0 to \(UInt64.max), got \(excerpt(s.string))")
+    let text = try numberText("a whole number from 0 to \(UInt64.max)")
+    guard isStrictInteger(text), let v = UInt64(text) else {
+      throw error("expected a whole number from 0 to \(UInt64.max), got \(excerpt(text))")
     }
     return v
   }
 
   func bool() throws(ScenarioError) -> Bool {
-    guard case .scalar = node, let b = node.bool else {
+    guard case .scalar(let s) = node, s.style == .plain, let b = node.bool else {
       throw error("expected true or false, got \(shown)")
     }
     return b
@@ -136,12 +159,8 @@ struct MappingReader {
 
   mutating func optional(_ key: String) -> YAMLField? {
     used.insert(key)
+    // A key given with a null value is returned: the typed accessors refuse it by name.
     guard let node = pairs.first(where: { $0.0 == key })?.1 else { return nil }
-    if case .scalar(let s) = node, s.string.isEmpty || s.string == "~" || s.string == "null",
-      s.style == .plain
-    {
-      return nil
-    }
     return field.child(node, key)
   }
 
@@ -170,6 +189,106 @@ struct MappingReader {
       throw ScenarioError(
         file: field.file, field: field.child(node, key).path, line: node.mark?.line ?? field.line,
         message: message)
+    }
+  }
+}
+
+/// `[+-]?[0-9]+`: no `_`, no hex, octal or binary prefixes, no spaces.
+func isStrictInteger(_ text: String) -> Bool {
+  var u = Substring(text).utf8[...]
+  if let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { u = u.dropFirst() }
+  return !u.isEmpty && u.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+}
+
+/// A plain decimal `[+-]?(digits[.digits?]|.digits)([eE][+-]?digits)?`, or nil.
+func strictDouble(_ text: String) -> Double? {
+  let u = Array(text.utf8)
+  var i = 0
+  func digits() -> Int {
+    let start = i
+    while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") { i += 1 }
+    return i - start
+  }
+  if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") { i += 1 }
+  var mantissa = digits()
+  if i < u.count, u[i] == UInt8(ascii: ".") {
+    i += 1
+    mantissa += digits()
+  }
+  guard mantissa > 0 else { return nil }
+  if i < u.count, u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E") {
+    i += 1
+    if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") { i += 1 }
+    guard digits() > 0 else { return nil }
+  }
+  guard i == u.count else { return nil }
+  return Double(text)
+}
+
+extension Node {
+  /// A YAML null: a plain scalar `""`, `~`, `null`, `Null` or `NULL` with no tag, or `!!null`.
+  var isYAMLNull: Bool {
+    guard case .scalar(let s) = self else { return false }
+    if s.tag.rawValue == Tag.Name.null.rawValue { return true }
+    guard s.style == .plain, s.tag.rawValue.isEmpty || s.tag.rawValue == "!" else {
+      return false
+    }
+    return ["", "~", "null", "Null", "NULL"].contains(s.string)
+  }
+}
+
+/// Refuses explicit YAML tags that are not a core tag agreeing with the tagged value.
+enum YAMLTags {
+  static let core: Set<Tag.Name> = [.str, .int, .float, .bool, .null, .map, .seq]
+
+  /// The first tag problem in the tree, as an error naming its field and line.
+  static func check(_ root: Node, file: String) throws(ScenarioError) {
+    try walk(root, path: "", file: file)
+  }
+
+  private static func walk(_ node: Node, path: String, file: String) throws(ScenarioError) {
+    // The tag as written (`Node.tag` would resolve an untagged value by its text).
+    let name: Tag.Name
+    switch node {
+    case .scalar(let s): name = Tag.Name(rawValue: s.tag.rawValue)
+    case .mapping(let m): name = Tag.Name(rawValue: m.tag.rawValue)
+    case .sequence(let q): name = Tag.Name(rawValue: q.tag.rawValue)
+    case .alias: name = .implicit
+    }
+    // A merge key `<<` is refused by `YAMLField.mapping()`, with a message of its own.
+    if name != .implicit && name != .nonSpecific && name != .merge {
+      let expected: Tag.Name?
+      switch node {
+      case .scalar(let s):
+        // What the value would be without the tag; a quoted scalar is a string.
+        expected =
+          s.style == .plain ? Tag.Name(rawValue: Node(s.string).tag.rawValue) : Tag.Name.str
+      case .mapping: expected = .map
+      case .sequence: expected = .seq
+      case .alias: expected = nil
+      }
+      if !core.contains(name) || name != expected {
+        let shown = name.rawValue.replacingOccurrences(of: "tag:yaml.org,2002:", with: "!!")
+        var message = "YAML tag \(excerpt(shown, limit: 60)) is not supported"
+        if core.contains(name), let expected {
+          let what = expected.rawValue.replacingOccurrences(of: "tag:yaml.org,2002:", with: "")
+          message += " on this value (it reads as \(what) without the tag)"
+        }
+        throw ScenarioError(
+          file: file, field: path, line: node.mark?.line, message: message + "; remove the tag")
+      }
+    }
+    switch node {
+    case .mapping(let m):
+      for (k, v) in m {
+        let key = k.scalar?.string ?? "?"
+        let child = path.isEmpty ? key : "\(path).\(key)"
+        try walk(k, path: child, file: file)
+        try walk(v, path: child, file: file)
+      }
+    case .sequence(let items):
+      for (i, item) in items.enumerated() { try walk(item, path: "\(path)[\(i)]", file: file) }
+    default: break
     }
   }
 }

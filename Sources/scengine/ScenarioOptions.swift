@@ -34,13 +34,26 @@ struct ScenarioOptions: ParsableArguments {
     var emitted: [OutputSpec.Series]? = nil
     if let emit {
       var list: [OutputSpec.Series] = [.prices]
-      for item in emit.split(separator: ",") {
+      var given: [OutputSpec.Series] = []
+      let items = emit.split(separator: ",", omittingEmptySubsequences: false)
+      for (index, item) in items.enumerated() {
         let name = item.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else {
+          throw ValidationError(
+            emit.trimmingCharacters(in: .whitespaces).isEmpty
+              ? "--emit: the list is empty; expected one or more of prices, returns, regimes, variance, jumps."
+              : "--emit: item \(index + 1) is empty; separate series with single commas, e.g. prices,returns."
+          )
+        }
         guard let s = OutputSpec.Series(rawValue: name) else {
           throw ValidationError(
             "--emit: '\(name.escapingControlCharacters)' is not a series; expected prices, returns, regimes, variance or jumps."
           )
         }
+        guard !given.contains(s) else {
+          throw ValidationError("--emit: '\(name)' is listed twice.")
+        }
+        given.append(s)
         if !list.contains(s) { list.append(s) }
       }
       emitted = list.sorted()

@@ -61,7 +61,7 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
       field: "paths"),
     .init(
       name: "paths of the wrong type", yaml: F.scenario(["paths": "paths: \"many\""]),
-      fragment: "expected a whole number, got 'many'", field: "paths"),
+      fragment: "expected a whole number, got the string 'many'", field: "paths"),
     .init(
       name: "negative paths", yaml: F.scenario(["paths": "paths: -5"]),
       fragment: "-5 paths asked for, expected 1 to", field: "paths"),
@@ -72,7 +72,7 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
       name: "dt of zero", yaml: F.scenario(["time": "time: {steps: 252, dt: 0}"]),
       fragment: "0.0 years, expected a step length > 0", field: "time.dt"),
     .init(
-      name: "dt dividing by zero", yaml: F.scenario(["time": "time: {steps: 252, dt: \"1/0\"}"]),
+      name: "dt dividing by zero", yaml: F.scenario(["time": "time: {steps: 252, dt: 1/0}"]),
       fragment: "division by zero in '1/0'", field: "time.dt"),
     .init(
       name: "impossible start date",

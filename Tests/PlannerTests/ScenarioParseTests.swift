@@ -65,7 +65,7 @@ struct ScenarioParseTests {
   }
 
   @Test(
-    "dt: 1/252 is a fraction of a year", arguments: ["1/252", "\"1/252\"", "0.003968253968253968"])
+    "dt: 1/252 is a fraction of a year", arguments: ["1/252", "1 / 252", "0.003968253968253968"])
   func fractionalStep(_ dt: String) throws {
     let spec = try parse(F.scenario(["time": "time: {steps: 252, dt: \(dt)}"]))
     #expect(spec.grid.timeStep == 1.0 / 252)
