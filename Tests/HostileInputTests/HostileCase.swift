@@ -26,6 +26,25 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
 
   var testDescription: String { name }
 
+  /// The same scenario file `yaml` (saved as `scenario`, beside `files`) through
+  /// `scengine run` and through `scengine check`: both must refuse it alike.
+  static func runAndCheck(
+    _ name: String, _ yaml: String, _ fragment: String, files: [String: String] = [:],
+    scenario: String = "s.yaml", timeout: Double = 60
+  ) -> [HostileCase] {
+    var all = files
+    all[scenario] = yaml
+    return [
+      HostileCase(
+        name: "run: " + name, files: all,
+        arguments: ["run", scenario, "--out", "out", "--progress", "none"], fragment: fragment,
+        timeout: timeout),
+      HostileCase(
+        name: "check: " + name, files: all, arguments: ["check", scenario], fragment: fragment,
+        timeout: timeout),
+    ]
+  }
+
   /// Runs the case and checks what every failure must do.
   func check() throws {
     let sandbox = try TemporaryDirectory("hostile")

@@ -14,17 +14,7 @@ struct InputLimitTests {
     _ name: String, _ yaml: String, _ fragment: String, files: [String: String] = [:],
     timeout: Double = 60
   ) -> [HostileCase] {
-    var all = files
-    all["s.yaml"] = yaml
-    return [
-      HostileCase(
-        name: "run: " + name, files: all,
-        arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], fragment: fragment,
-        timeout: timeout),
-      HostileCase(
-        name: "check: " + name, files: all, arguments: ["check", "s.yaml"], fragment: fragment,
-        timeout: timeout),
-    ]
+    HostileCase.runAndCheck(name, yaml, fragment, files: files, timeout: timeout)
   }
 
   static func merton(intensity: String, time: String = "{steps: 252, dt: 1/252}") -> String {

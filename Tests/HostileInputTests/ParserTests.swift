@@ -14,15 +14,7 @@ struct ParserTests {
   static func both(
     _ name: String, _ yaml: String, _ fragment: String, files: [String: String] = [:]
   ) -> [HostileCase] {
-    var all = files
-    all["s.yaml"] = yaml
-    return [
-      HostileCase(
-        name: "run: " + name, files: all,
-        arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], fragment: fragment),
-      HostileCase(
-        name: "check: " + name, files: all, arguments: ["check", "s.yaml"], fragment: fragment),
-    ]
+    HostileCase.runAndCheck(name, yaml, fragment, files: files)
   }
 
   static let regimeModel =

@@ -26,17 +26,9 @@ struct SemanticsTests {
   static func both(
     _ name: String, scenario: String, csv: String? = nil, fragment: String
   ) -> [HostileCase] {
-    var files = ["scenario.yaml": scenario]
-    if let csv { files["spx.csv"] = csv }
-    return [
-      HostileCase(
-        name: "run: \(name)", files: files,
-        arguments: ["run", "scenario.yaml", "--out", "out", "--progress", "none"],
-        fragment: fragment),
-      HostileCase(
-        name: "check: \(name)", files: files, arguments: ["check", "scenario.yaml"],
-        fragment: fragment),
-    ]
+    HostileCase.runAndCheck(
+      name, scenario, fragment, files: csv.map { ["spx.csv": $0] } ?? [:],
+      scenario: "scenario.yaml")
   }
 
   static let egarch = "{garch: {type: egarch, omega: -0.3, alpha: 0.1, beta: 0.97, gamma: -0.06"
