@@ -61,3 +61,27 @@ struct PriceRange {
       + "path file can hold"
   }
 }
+
+extension PriceRange {
+  /// What is wrong with the conditional variances of `block` (laid out `[paths][steps][assets]`
+  /// from the start of `variance`), or `nil`: a GARCH variance must stay a positive, normal,
+  /// finite number in the output's precision. A non-stationary recursion
+  /// (`allow_nonstationary: true`) can underflow it to 0, which would freeze the price and
+  /// write zeros as ground truth, or overflow it.
+  func varianceProblem(
+    in variance: [Double], block: Range<Int>, steps: Int, assets: [String]
+  ) -> String? {
+    let n = assets.count
+    let count = block.count * steps * n
+    let index = variance.withUnsafeBufferPointer {
+      Self.firstOutside(UnsafeBufferPointer(rebasing: $0[..<count]), lower: lower, upper: upper)
+    }
+    guard let index else { return nil }
+    let path = block.lowerBound + index / (steps * n)
+    let step = index % (steps * n) / n + 1
+    return "path \(path), step \(step), asset \(assets[index % n]): the conditional variance is "
+      + "\(variance[index]), outside the range a path file can hold (from \(lower) to \(upper)); "
+      + "the GARCH recursion is not stationary (allow_nonstationary) and has collapsed or "
+      + "exploded"
+  }
+}

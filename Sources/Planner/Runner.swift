@@ -170,7 +170,10 @@ public struct Runner: Sendable {
     let emit = Set(spec.output.emit)
     DispatchQueue.concurrentPerform(iterations: min(plan.threads, max(1, blocks.count))) { _ in
       var latent: LatentStates = []
-      if emit.contains(.variance) { latent.insert(.variance) }
+      // A GARCH variance is always kept, emitted or not, so that a collapsed or exploded
+      // recursion fails the run instead of freezing or flooding the prices silently.
+      let scansVariance = spec.model.latentStates.contains(.variance)
+      if emit.contains(.variance) || scansVariance { latent.insert(.variance) }
       if emit.contains(.jumps) { latent.insert(.jumps) }
       if emit.contains(.regimes) { latent.insert(.regimes) }
       var arrays = BlockArrays(
@@ -192,8 +195,12 @@ public struct Runner: Sendable {
             })
         }
         if done < block.count { return }
-        if let problem = PriceRange(spec.output.precision).problem(
-          in: arrays.prices, block: block, steps: steps, assets: spec.assets)
+        let range = PriceRange(spec.output.precision)
+        if let problem =
+          range.problem(in: arrays.prices, block: block, steps: steps, assets: spec.assets)
+          ?? (scansVariance
+            ? range.varianceProblem(
+              in: arrays.variance, block: block, steps: steps, assets: spec.assets) : nil)
         {
           failure.cancel(
             reason: "\(spec.file): variant \(variant.name): \(problem)".escapingControlCharacters)

@@ -211,6 +211,19 @@ struct InputLimitTests {
         arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 1,
         fragment: "variant baseline: path 0, step "),
       HostileCase(
+        name: "a collapsing non-stationary EGARCH variance fails the run (not emitted)",
+        files: [
+          "s.yaml": F.scenario([
+            "time": "time: {steps: 40, dt: 1/252}", "portfolio": nil, "variants": nil,
+            "correlation": nil,
+            "model":
+              "model: {garch: {type: egarch, mean: 0, omega: 10, alpha: 10, gamma: 10, "
+              + "beta: 10, initial_variance: 1e-4, allow_nonstationary: true}}",
+          ])
+        ],
+        arguments: ["run", "s.yaml", "--out", "out", "--progress", "none"], status: 1,
+        fragment: "the conditional variance is 0.0, outside the range a path file can hold"),
+      HostileCase(
         name: "prices certain to leave the range of float32 output are refused up front",
         files: [
           "s.yaml": F.scenario([
