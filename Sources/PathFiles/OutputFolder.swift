@@ -53,6 +53,8 @@ public final class OutputFolder: @unchecked Sendable {
   private var finished: [String] = []
   /// Guarded by `lock`: whether the lock has been released.
   private var released = false
+  /// Whether the lock file holds this run's journal (written by `claim`).
+  private var journalWritten = false
 
   /// Creates `path` if needed and locks it.
   ///
@@ -140,7 +142,19 @@ public final class OutputFolder: @unchecked Sendable {
     }
     // What earlier runs said they wrote; names that could leave the folder are not theirs.
     var listed = Set<String>()
-    for name in (readJournal()?.files ?? []) + (readManifestFileList() ?? []) {
+    let manifestFiles = readManifestFileList()
+    let journalFiles = readJournal()?.files ?? []
+    // A manifest.json that scengine did not write (nor a killed run's journal lists) is the
+    // user's: it is refused like any other entry, and never replaced, even with force.
+    if manifestFiles == nil, !journalFiles.contains(Self.manifestFileName),
+      let mode = root.modeOfEntry(Self.manifestFileName), isRegularFile(mode)
+    {
+      throw .unusableFolder(
+        path: root.path + "/" + Self.manifestFileName,
+        reason: "it is not a manifest scengine wrote; move it away or choose another output "
+          + "folder")
+    }
+    for name in journalFiles + (manifestFiles ?? []) {
       if (try? folderPathComponents(name)) != nil { listed.insert(name) }
     }
     var folders = Set(claim.subfolders)
@@ -205,6 +219,7 @@ public final class OutputFolder: @unchecked Sendable {
     // Record what is about to be removed and written, then remove: a run killed from here on
     // leaves a journal that lets the next run finish the job.
     try writeJournal(files: owned + claim.files)
+    journalWritten = true
     if owned.contains(Self.manifestFileName) {
       try remove(Self.manifestFileName)
     }
@@ -347,13 +362,15 @@ public final class OutputFolder: @unchecked Sendable {
     return (folder.handle, parts[1])
   }
 
-  /// Removes the lock file (if it is still the one locked) and closes it. Caller holds `lock`.
+  /// Removes the lock file (if it is still the one locked, and holds this run's journal or
+  /// nothing) and closes it. Caller holds `lock`. A run refused before it claimed the folder
+  /// leaves the journal of a killed earlier run in place for the next run to finish its job.
   private func releaseLock() {
     guard !released else { return }
     released = true
     var locked = stat()
     var named = stat()
-    if fstat(lockDescriptor, &locked) == 0,
+    if fstat(lockDescriptor, &locked) == 0, journalWritten || locked.st_size == 0,
       fstatat(root.descriptor, Self.lockFileName, &named, AT_SYMLINK_NOFOLLOW) == 0,
       locked.st_dev == named.st_dev && locked.st_ino == named.st_ino
     {
@@ -390,6 +407,14 @@ public final class OutputFolder: @unchecked Sendable {
       guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode) else {
         close(descriptor)
         throw .notRegularFile(path: lockPath, kind: describe(mode: info.st_mode))
+      }
+      // A hard link would let the journal written into the lock file change a file elsewhere.
+      guard info.st_nlink == 1 else {
+        close(descriptor)
+        throw .unusableFolder(
+          path: lockPath,
+          reason: "it has \(info.st_nlink) hard links, so writing it would change a file "
+            + "elsewhere; remove it")
       }
       var result = flock(descriptor, LOCK_EX | LOCK_NB)
       while result != 0 && errno == EINTR { result = flock(descriptor, LOCK_EX | LOCK_NB) }
@@ -441,8 +466,17 @@ public final class OutputFolder: @unchecked Sendable {
   /// The `path` of every entry of the folder's `manifest.json` `files` list, or `nil` when
   /// there is no readable manifest.
   private func readManifestFileList() -> [String]? {
-    struct Listed: Decodable { var path: String }
-    struct Files: Decodable { var files: [Listed] }
+    // Only a manifest scengine wrote lists files a run may remove: its engine name, and each
+    // file with its SHA-256 and size.
+    struct Listed: Decodable {
+      var path: String
+      var sha256: String
+      var bytes: Int
+    }
+    struct Files: Decodable {
+      var engine: String
+      var files: [Listed]
+    }
     let descriptor = openat(
       root.descriptor, Self.manifestFileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
@@ -451,7 +485,9 @@ public final class OutputFolder: @unchecked Sendable {
     guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode),
       let bytes = Self.readAll(descriptor, limit: 256 << 20)
     else { return nil }
-    return (try? decodeJSON(Files.self, from: bytes))?.files.map(\.path)
+    guard let manifest = try? decodeJSON(Files.self, from: bytes), manifest.engine == "scengine"
+    else { return nil }
+    return manifest.files.map(\.path)
   }
 
   /// The whole content of a file from offset 0, or `nil` on an error or beyond `limit` bytes.

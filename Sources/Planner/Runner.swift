@@ -99,7 +99,11 @@ public struct Runner: Sendable {
 
   /// The shell's convention for a run stopped by a signal: 128 + its number.
   public static func exitCode(signal name: String) -> Int32 {
-    name == "SIGTERM" ? 128 + 15 : 128 + 2
+    switch name {
+    case "SIGHUP": 128 + 1
+    case "SIGTERM": 128 + 15
+    default: 128 + 2
+    }
   }
 
   private func seconds(since t: DispatchTime) -> Double {

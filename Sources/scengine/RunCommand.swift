@@ -13,8 +13,8 @@ struct RunCommand: ParsableCommand {
     discussion: """
       Writes OUT/<variant>/prices.npy (and the other emitted series), OUT/<variant>/summary.json \
       and, last, OUT/manifest.json with each file's SHA-256. Results are identical for any \
-      --threads and --block-size. On SIGINT or SIGTERM the run stops, removes its files and \
-      exits 130 or 143.
+      --threads and --block-size. On SIGINT, SIGTERM or SIGHUP the run stops, removes its files \
+      and exits 130, 143 or 129.
 
       The run owns OUT: it locks it (a second run into the same folder is refused), removes the \
       files an earlier run left there before writing, and refuses a folder that holds files \
@@ -135,12 +135,13 @@ struct RunCommand: ParsableCommand {
   }
 }
 
-/// Turns SIGINT and SIGTERM into a cancellation of the run.
+/// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal) into a cancellation of the run: it
+/// stops, removes its files and exits 130, 143 or 129.
 final class SignalWatcher: @unchecked Sendable {
   private var sources: [DispatchSourceSignal] = []
 
   init(cancel: CancellationFlag) {
-    for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+    for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")] {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler { cancel.cancel(reason: name) }

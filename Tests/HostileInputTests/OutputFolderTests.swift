@@ -276,7 +276,10 @@ struct OutputFolderTests {
   func lockedFolderIsRefused() throws {
     let box = try Sandbox("locked")
     defer { box.remove() }
-    try box.make(["out/baseline/prices.npy": "old", "out/manifest.json": #"{"files": []}"#])
+    try box.make([
+      "out/baseline/prices.npy": "old",
+      "out/manifest.json": #"{"engine": "scengine", "files": []}"#,
+    ])
     let lockPath = box.out.appendingPathComponent(".scengine.lock").path
     try Data(#"{"pid": 4242, "run": "4242-0", "files": []}"#.utf8).write(
       to: URL(fileURLWithPath: lockPath))
@@ -406,7 +409,8 @@ struct OutputFolderTests {
       "out/.scengine.lock": #"{"pid": 1, "run": "1-a", "files": ["gone/jumps.npy", "gone/x.bin"]}"#,
       "out/gone/jumps.npy": "stale", "out/gone/x.bin": "stale",
       "out/old/prices.npy": "stale",
-      "out/manifest.json": #"{"files": [{"path": "old/prices.npy"}]}"#,
+      "out/manifest.json":
+        #"{"engine": "scengine", "files": [{"path": "old/prices.npy", "sha256": "0", "bytes": 5}]}"#,
     ])
     Self.expectExit(try box.run(), 0, "", "run over stale files")
     _ = try Self.expectFinishedRun(box.out, "run over stale files")
@@ -431,6 +435,55 @@ struct OutputFolderTests {
       #expect(
         try String(contentsOf: box.out.appendingPathComponent(name), encoding: .utf8) == "mine")
     }
+  }
+
+  @Test("a hard link at the lock file is refused; the file it shares is untouched")
+  func hardLinkedLock() throws {
+    let box = try Sandbox("hardlink")
+    defer { box.remove() }
+    try box.make(["outside/victim": "precious", "out/keep": ""])
+    try FileManager.default.removeItem(at: box.out.appendingPathComponent("keep"))
+    link(box.path("outside/victim"), box.out.appendingPathComponent(".scengine.lock").path)
+    Self.expectExit(try box.run(), 2, "it has 2 hard links", "hard-linked lock")
+    #expect(try String(contentsOfFile: box.path("outside/victim"), encoding: .utf8) == "precious")
+  }
+
+  @Test("a manifest.json scengine did not write is never trusted nor replaced, even with --force")
+  func foreignManifest() throws {
+    for force in [false, true] {
+      let box = try Sandbox("foreign-manifest")
+      defer { box.remove() }
+      try box.make([
+        "out/data.csv": "important", "out/manifest.json": #"{"files":[{"path":"data.csv"}]}"#,
+      ])
+      let before = Self.entries(box.url)
+      Self.expectExit(
+        try box.run(force ? ["--force"] : []), 2, "it is not a manifest scengine wrote",
+        "foreign manifest, force \(force)")
+      #expect(Self.entries(box.url) == before, "force \(force): the folder changed")
+    }
+  }
+
+  @Test("a refused run leaves a killed run's journal, so the next run still removes its files")
+  func refusedRunKeepsTheJournal() throws {
+    let long = InterruptScenario.text(paths: 400_000)
+    let box = try Sandbox("journal", scenario: long)
+    defer { box.remove() }
+    let process = try InterruptScenario.start(box.scenario, out: box.out, in: box.url)
+    defer { if process.isRunning { process.terminate() } }
+    try InterruptScenario.waitFor("base/prices.npy", in: box.out, while: process)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    try box.make(["out/notes.txt": "mine"])
+    let short = box.path("short.yaml")
+    try Data(ScenarioFixture.scenario().utf8).write(to: URL(fileURLWithPath: short))
+    let before = Self.entries(box.url)
+    Self.expectExit(try box.run(scenario: short), 2, "notes.txt", "refused run")
+    #expect(Self.entries(box.url) == before, "the refused run changed the folder")
+    Self.expectExit(try box.run(["--force"], scenario: short), 0, "", "forced run")
+    let files = try Self.expectFinishedRun(box.out, extra: ["notes.txt"], "forced run")
+    #expect(!Self.entries(box.out).contains { $0.hasSuffix(".partial") })
+    #expect(files.allSatisfy { $0.hasPrefix("baseline/") || $0.hasPrefix("stressed/") })
   }
 
   @Test("a re-run interrupted by SIGTERM leaves neither its files nor the earlier run's")

@@ -177,7 +177,9 @@ struct OutputFolderTests {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let out = directory.file("out")
-    let manifest = #"{"files": [{"path": "old/prices.npy"}, {"path": "old/odd.bin"}]}"#
+    let manifest =
+      #"{"engine": "scengine", "files": [{"path": "old/prices.npy", "sha256": "0", "bytes": 1}, "#
+      + #"{"path": "old/odd.bin", "sha256": "0", "bytes": 1}]}"#
     try make(
       [
         "manifest.json": manifest, "old/prices.npy": "", "old/odd.bin": "", "old/summary.json": "",

@@ -21,7 +21,14 @@ struct InterruptTests {
     /// How long to let it work after that, in microseconds.
     let settle: UInt32
     var testDescription: String {
-      "\(signal == SIGTERM ? "SIGTERM" : "SIGINT") while writing \(waitFor)"
+      "\(Self.names[signal] ?? "signal \(signal)") while writing \(waitFor)"
+    }
+
+    static let names: [Int32: String] = [SIGTERM: "SIGTERM", SIGINT: "SIGINT", SIGHUP: "SIGHUP"]
+
+    /// The exit status the shell's convention gives a run stopped by `signal`: 128 + its number.
+    var expectedStatus: Int32 {
+      128 + signal
     }
   }
 
@@ -47,6 +54,9 @@ struct InterruptTests {
       settle: 800_000),
     Case(
       signal: SIGINT, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy",
+      settle: 800_000),
+    Case(
+      signal: SIGHUP, scenario: scenario(paths: 2_000_000), waitFor: "base/prices.npy",
       settle: 800_000),
     Case(
       signal: SIGTERM, scenario: scenario(paths: 60_000, variants: "{first: {}, second: {}}"),
@@ -101,7 +111,7 @@ struct InterruptTests {
 
     #expect(elapsed < 1.0, "took \(elapsed) s to exit after the signal")
     #expect(process.terminationReason == .exit, "killed by the signal instead of handling it")
-    #expect(process.terminationStatus != 0)
+    #expect(process.terminationStatus == scenario.expectedStatus)
     let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
     #expect(stderr.contains("interrupted"), "stderr: \(stderr)")
     #expect(
