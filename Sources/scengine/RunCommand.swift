@@ -4,6 +4,7 @@ import Foundation
 import PathFiles
 import Planner
 import Risk
+import Synchronization
 
 /// `scengine run`: simulate every variant of a scenario and write the path files.
 struct RunCommand: ParsableCommand {
@@ -135,23 +136,57 @@ struct RunCommand: ParsableCommand {
   }
 }
 
+/// The stopping signal received (0 for none), stored by `recordStoppingSignal`.
+private let receivedSignal = Atomic<Int32>(0)
+
+/// The signal handler: stores the signal's number (a lock-free atomic store, safe in a handler).
+private func recordStoppingSignal(_ number: Int32) {
+  receivedSignal.store(number, ordering: .relaxed)
+}
+
 /// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal) into a cancellation of the run: it
 /// stops, removes its files and exits 130, 143 or 129.
+///
+/// The handler is installed with `sigaction(2)` at once, so no signal is lost however early it
+/// comes; a timer passes it on to the run's cancellation flag within 10 ms.
 final class SignalWatcher: @unchecked Sendable {
-  private var sources: [DispatchSourceSignal] = []
+  private static let names: [Int32: String] = [
+    SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP",
+  ]
+  private let timer: DispatchSourceTimer
 
   init(cancel: CancellationFlag) {
-    for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")] {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { cancel.cancel(reason: name) }
-      source.resume()
-      sources.append(source)
+    _ = receivedSignal.load(ordering: .relaxed)  // initialized before any handler runs
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for number in Self.names.keys {
+      var previous = sigaction()
+      sigaction(number, nil, &previous)
+      // `nohup` ignores SIGHUP on purpose: keep it ignored.
+      let ignored =
+        unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self)
+        == unsafeBitCast(SIG_IGN, to: Int.self)
+      if number == SIGHUP && ignored { continue }
+      sigaddset(&unblock, number)
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = recordStoppingSignal
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = SA_RESTART
+      sigaction(number, &action, nil)
     }
+    // A parent may start the process with these signals blocked; this thread takes them.
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    timer = DispatchSource.makeTimerSource(queue: .global())
+    timer.schedule(deadline: .now(), repeating: .milliseconds(10))
+    timer.setEventHandler {
+      let number = receivedSignal.load(ordering: .relaxed)
+      if number != 0 { cancel.cancel(reason: Self.names[number] ?? "signal \(number)") }
+    }
+    timer.resume()
   }
 
   func stop() {
-    for s in sources { s.cancel() }
+    timer.cancel()
   }
 }
 
@@ -211,7 +246,7 @@ struct SummaryTable {
 
   var text: String {
     var lines = [
-      "wrote \(result.outputDirectory)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"
+      "wrote \(result.outputDirectory.escapingControlCharacters)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"
     ]
     let subject = spec.portfolio != nil ? "portfolio" : spec.assets[0]
     lines.append("terminal return and maximum drawdown of the \(subject) over \(spec.paths) paths:")

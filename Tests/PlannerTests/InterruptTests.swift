@@ -126,4 +126,33 @@ struct InterruptTests {
       ["run", file, "--out", out.path, "--paths", "10", "--progress", "none"], timeout: 60)
     #expect(again.status == 0, "re-run after the signal: \(again.stderr)")
   }
+
+  /// A signal in the first tens of milliseconds, while the run is starting, is never lost: the
+  /// run either dies of it before it has written anything, or stops with 143 and no files.
+  @Test("a SIGTERM right after start is never lost")
+  func earlySignals() throws {
+    let binary = try #require(ScengineBinary.url, "scengine not found beside the test executable")
+    let folder = try TemporaryDirectory("early-signal")
+    defer { folder.remove() }
+    let file = try folder.write(Self.scenario(paths: 20_000), to: "long.yaml")
+    for attempt in 0..<20 {
+      let out = folder.url.appendingPathComponent("out\(attempt)")
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = ["run", file, "--out", out.path, "--progress", "none"]
+      process.standardInput = FileHandle.nullDevice
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      usleep(UInt32(2_000 * (attempt % 10 + 1)))
+      kill(process.processIdentifier, SIGTERM)
+      process.waitUntilExit()
+      let left = regularFiles(under: out)
+      if process.terminationReason == .exit {
+        #expect(
+          process.terminationStatus == 143, "attempt \(attempt): exit \(process.terminationStatus)")
+      }
+      #expect(left.isEmpty, "attempt \(attempt): files left \(left)")
+    }
+  }
 }
