@@ -1,5 +1,9 @@
 import PathFiles
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// How a run takes its output folder (DESIGN invariant 8): lock it, clear it of earlier runs'
 /// files, and make the variant folders. See `OutputFolder` for the rules.
 extension Runner {
@@ -24,6 +28,7 @@ extension Runner {
   /// Locks the output folder, removes earlier runs' files from it and makes the variant
   /// folders; on any failure the folder is left as it was found (less the folders created).
   func takeOutputFolder(cancel: CancellationFlag) throws(RunError) -> OutputFolder {
+    try refuseInputsInsideOutputFolder()
     let folder: OutputFolder
     do {
       folder = try OutputFolder(path: outputDirectory)
@@ -47,6 +52,44 @@ extension Runner {
     }
     return folder
   }
+}
+
+extension Runner {
+  /// Refuses a run whose input files (the price files of `historical` stresses) lie inside the
+  /// output folder under a name the run takes for an earlier run's file (`<folder>/prices.csv`,
+  /// `manifest.json`, …), which it would remove.
+  func refuseInputsInsideOutputFolder() throws(RunError) {
+    guard let out = realPath(outputDirectory) else { return }
+    for variant in plan.spec.variants {
+      for stress in variant.stresses {
+        guard let input = stress.inputFile, let resolved = realPath(input) else { continue }
+        let prefix = out == "/" ? "/" : out + "/"
+        guard resolved.hasPrefix(prefix) else { continue }
+        let parts = resolved.dropFirst(prefix.count).split(separator: "/").map(String.init)
+        let takenForOurs =
+          parts == [OutputFolder.manifestFileName]
+          || (parts.count == 2 && Self.variantFileNames.contains(parts[1]))
+        if takenForOurs {
+          let message =
+            "\(plan.spec.file): variants.\(variant.name): the price file \(input) of a "
+            + "historical stress lies inside the output folder \(outputDirectory) under a name the "
+            + "run writes (it would remove it as an earlier run's file); move the price file or "
+            + "choose another output folder"
+          throw RunError(
+            message.escapingControlCharacters,
+            exitCode: 2)
+        }
+      }
+    }
+  }
+}
+
+/// The absolute path of `path` with every symbolic link resolved, or `nil` when it does not
+/// exist.
+private func realPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
 }
 
 extension RunError {

@@ -365,7 +365,8 @@ extension ScenarioParser {
     }
     s.historicalReturn = arr
     return StressSpec(
-      kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)")
+      kind: "historical", from: at, to: at + count - 1, detail: "\(name) \(from)…\(to)",
+      inputFile: path)
   }
 
   /// `{from, to, KEY: multiplier per asset}`: multiplies `schedule` (steps × assets, 1 where

@@ -163,6 +163,8 @@ public struct StressSpec: Sendable, Equatable, CustomStringConvertible {
   public var detail: String
   /// A correlation stress's validated target, with what `repair: nearest` changed, if anything.
   public var correlationTarget: CorrelationMatrix? = nil
+  /// The file a `historical` stress reads (resolved against the scenario's folder).
+  public var inputFile: String? = nil
 
   public var description: String {
     let when = from == to ? "step \(from)" : "steps \(from)–\(to)"

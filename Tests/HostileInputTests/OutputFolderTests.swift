@@ -464,6 +464,26 @@ struct OutputFolderTests {
     }
   }
 
+  @Test("a price file the scenario reads is never removed as an earlier run's file")
+  func inputInsideTheOutputFolder() throws {
+    let csv = "date,P\n2020-01-01,100\n2020-01-02,101\n2020-01-03,99\n2020-01-06,98\n"
+    let scenario = ScenarioFixture.scenario([
+      "time": "time: {steps: 5, dt: 1/252}",
+      "variants":
+        "variants: {baseline: {}, replay: {stresses: [{historical: {at: 2, file: "
+        + "out/baseline/prices.csv, column: P, from: 2020-01-02, to: 2020-01-03}}]}}",
+    ])
+    let box = try Sandbox("input-inside", scenario: scenario)
+    defer { box.remove() }
+    try box.make(["out/baseline/prices.csv": csv])
+    let before = Self.entries(box.url)
+    for arguments in [[], ["--force"]] {
+      Self.expectExit(
+        try box.run(arguments), 2, "lies inside the output folder", "input inside, \(arguments)")
+      #expect(Self.entries(box.url) == before, "\(arguments): the folder changed")
+    }
+  }
+
   @Test("a refused run leaves a killed run's journal, so the next run still removes its files")
   func refusedRunKeepsTheJournal() throws {
     let long = InterruptScenario.text(paths: 400_000)
