@@ -673,17 +673,7 @@ struct OutputFolderTests {
 /// A long one-asset run started in the background, for the tests that need a run in progress.
 enum InterruptScenario {
   static func text(paths: Int, variants: String? = nil) -> String {
-    """
-    name: long
-    seed: 1
-    paths: \(paths)
-    time: {steps: 252, dt: 1/252}
-    assets: [EQ]
-    initial: 100
-    model: {gbm: {drift: 0.05, volatility: 0.2}}
-    \(variants.map { "variants: \($0)" } ?? "")
-
-    """
+    ScenarioFixture.longRun(paths: paths, variants: variants)
   }
 
   static func start(_ scenario: String, out: URL, in directory: URL, threads: Int = 2) throws

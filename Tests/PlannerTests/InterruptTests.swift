@@ -33,17 +33,7 @@ struct InterruptTests {
   }
 
   static func scenario(paths: Int, variants: String? = nil) -> String {
-    """
-    name: long
-    seed: 1
-    paths: \(paths)
-    time: {steps: 252, dt: 1/252}
-    assets: [EQ]
-    initial: 100
-    model: {gbm: {drift: 0.05, volatility: 0.2}}
-    \(variants.map { "variants: \($0)" } ?? "")
-
-    """
+    ScenarioFixture.longRun(paths: paths, variants: variants)
   }
 
   /// Two million paths (about 4 GB of prices, far more than a second's work), and a run of two

@@ -65,4 +65,20 @@ public enum ScenarioFixture {
     2008-09-19,1255.08
 
     """
+
+  /// A one-asset GBM run of `paths` paths × 252 steps (long enough to interrupt), with
+  /// `variants` (flow YAML) or the single variant `base`.
+  public static func longRun(paths: Int, variants: String? = nil) -> String {
+    """
+    name: long
+    seed: 1
+    paths: \(paths)
+    time: {steps: 252, dt: 1/252}
+    assets: [EQ]
+    initial: 100
+    model: {gbm: {drift: 0.05, volatility: 0.2}}
+    \(variants.map { "variants: \($0)" } ?? "")
+
+    """
+  }
 }
