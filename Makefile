@@ -17,7 +17,7 @@ export CPU_FLAGS
 RELEASE_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
-.PHONY: all build test run bench deps python-deps clean lint format
+.PHONY: all build test run bench deps python-deps clean lint format notebooks
 
 all: build
 
@@ -71,6 +71,15 @@ format:
 run: build
 	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine run Scenarios/quickstart.yaml --out out/quickstart
 	@echo "Path files in out/quickstart/ (manifest.json lists them); the binary is $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
+
+# Writes, executes and exports the notebooks of Notebooks-export/ (see its README.md).
+NB_VENV := Notebooks-export/.venv
+notebooks: build
+	@test -x $(NB_VENV)/bin/python || $(PYTHON) -m venv $(NB_VENV)
+	$(NB_VENV)/bin/pip install -q -r Notebooks-export/requirements.txt
+	$(NB_VENV)/bin/python -m ipykernel install --prefix $(NB_VENV) --name python3 >/dev/null
+	JUPYTER_PATH=$(NB_VENV)/share/jupyter $(NB_VENV)/bin/python Notebooks-export/make_notebooks.py \
+	  --bin "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
 
 bench: deps
 	$(MAKE) -C Benchmarks bench
