@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "PathFiles", targets: ["PathFiles"]),
     .library(name: "Risk", targets: ["Risk"]),
     .library(name: "Planner", targets: ["Planner"]),
+    .library(name: "Calibration", targets: ["Calibration"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -38,10 +39,14 @@ let package = Package(
         "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk",
         .product(name: "Yams", package: "Yams"),
       ]),
+    // Maximum-likelihood fits of the models to price histories (`scengine calibrate`).
+    .target(
+      name: "Calibration",
+      dependencies: ["Planner", "Processes", "Shocks", "LinearAlgebra"]),
     .executableTarget(
       name: "scengine",
       dependencies: [
-        "Randomness", "Shocks", "Planner", "PathFiles",
+        "Randomness", "Shocks", "Planner", "PathFiles", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -58,6 +63,9 @@ let package = Package(
         "Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport",
         .product(name: "Yams", package: "Yams"),
       ]),
+    .testTarget(
+      name: "CalibrationTests",
+      dependencies: ["Calibration", "Planner", "Processes", "Shocks", "ScengineTestSupport"]),
     .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
     // Measures a command's peak resident memory for the memory-bound tests.
     .executableTarget(name: "peak-rss", path: "Tests/PeakRSS"),
