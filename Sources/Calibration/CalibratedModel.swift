@@ -98,9 +98,28 @@ public protocol CalibratedModel: Sendable {
   var report: [String: JSONValue] { get }
   /// The one-screen summary printed on stdout, like arch's `summary()`.
   var summary: String { get }
+  /// For a regime model, the filtered and smoothed regime probabilities of each return
+  /// (`--probabilities`); nil for the other models.
+  var regimeProbabilities: RegimeProbabilities? { get }
+}
+
+/// The probabilities of each regime at each return, `P(s_t = k | r_1…r_t)` (filtered) and
+/// `P(s_t = k | r_1…r_T)` (smoothed), rows in time order, columns in regime order.
+public struct RegimeProbabilities: Sendable {
+  public var regimes: [String]
+  public var filtered: [[Double]]
+  public var smoothed: [[Double]]
+
+  public init(regimes: [String], filtered: [[Double]], smoothed: [[Double]]) {
+    self.regimes = regimes
+    self.filtered = filtered
+    self.smoothed = smoothed
+  }
 }
 
 extension CalibratedModel {
+  /// None, but for regime models.
+  public var regimeProbabilities: RegimeProbabilities? { nil }
   /// Akaike's information criterion, `2k − 2 ln L`.
   public var aic: Double { 2 * Double(parameterCount) - 2 * logLikelihood }
   /// Schwarz's Bayesian information criterion, `k ln n − 2 ln L`.
