@@ -154,72 +154,7 @@ public struct Manifest: Codable, Sendable {
 
 extension ScenarioSpec {
   /// The model's resolved parameters, for the manifest and `scengine check`.
-  public var modelParameters: [String: JSONValue] {
-    func jumps(_ j: JumpSpecification) -> JSONValue {
-      var o: [String: JSONValue] = [
-        "intensity": .numbers(j.intensity), "systemic": .bool(j.systemic),
-      ]
-      switch j.sizes {
-      case .normal(let m, let s):
-        o["mean"] = .numbers(m)
-        o["stdev"] = .numbers(s)
-      case .doubleExponential(let p, let u, let d):
-        o["up_probability"] = .numbers(p)
-        o["up_mean"] = .numbers(u)
-        o["down_mean"] = .numbers(d)
-      }
-      return .object(o)
-    }
-    switch model {
-    case .gbm(let m):
-      return [
-        "type": .string("gbm"), "drift": .numbers(m.drift), "volatility": .numbers(m.volatility),
-      ]
-    case .jumpDiffusion(let m):
-      return [
-        "type": .string(model.key), "drift": .numbers(m.drift),
-        "volatility": .numbers(m.volatility),
-        "jumps": jumps(m.jumps),
-      ]
-    case .garch(let m):
-      var o: [String: JSONValue] = [
-        "type": .string(m.type.rawValue), "mean": .numbers(m.mean), "omega": .numbers(m.omega),
-        "alpha": .numbers(m.alpha), "beta": .numbers(m.beta), "gamma": .numbers(m.gamma),
-        "initial_variance": .numbers(m.initialVariance),
-      ]
-      switch m.initialVarianceRule {
-      case .unconditional: o["initial_variance_rule"] = .string("unconditional")
-      case .unconditionalGeometricMean:
-        o["initial_variance_rule"] = .string("unconditional_geometric_mean")
-      case .given: o["initial_variance_rule"] = .string("given")
-      }
-      switch m.innovations {
-      case .normal: o["innovations"] = .string("normal")
-      case .studentT(let nu): o["innovations"] = .object(["student_t": .number(nu)])
-      }
-      return o
-    case .regime(let m):
-      var regimes: [String: JSONValue] = [:]
-      for (s, r) in m.regimes.enumerated() {
-        var o: [String: JSONValue] = [
-          "drift": .numbers(r.drift), "volatility": .numbers(r.volatility),
-        ]
-        // The correlation the regime really uses: its own, or the top-level one it inherits.
-        let used = m.correlations[s]
-        o["correlation"] = .array(used.matrix.rowArrays.map { .numbers($0) })
-        o["correlation_from"] = .string(r.correlation == nil ? "top-level" : "regime")
-        if let repair = used.repair { o["correlation_repair"] = Manifest.Repair(repair).json }
-        if let j = r.jumps { o["jumps"] = jumps(j) }
-        regimes[r.name] = .object(o)
-      }
-      return [
-        "type": .string("regime"), "regimes": .object(regimes),
-        "regime_order": .array(m.regimes.map { .string($0.name) }),
-        "transition": .array(m.transition.map { .numbers($0) }),
-        "initial": .numbers(m.initialDistribution),
-      ]
-    }
-  }
+  public var modelParameters: [String: JSONValue] { model.record }
 
   var measureJSON: JSONValue {
     switch measure {

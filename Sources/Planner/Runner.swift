@@ -116,23 +116,11 @@ public struct Runner: Sendable {
   )
     throws(RunError) -> ([FileRecord], RiskSummary)
   {
-    switch plan.spec.model {
-    case .gbm(let m):
-      return try runVariant(
-        variant, process: m, folder: folder, cancel: cancel, progress: progress)
-    case .jumpDiffusion(let m):
-      return try runVariant(
-        variant, process: m, folder: folder, cancel: cancel, progress: progress)
-    case .garch(let m):
-      return try runVariant(
-        variant, process: m, folder: folder, cancel: cancel, progress: progress)
-    case .regime(let m):
-      return try runVariant(
-        variant, process: m, folder: folder, cancel: cancel, progress: progress)
-    }
+    try plan.spec.model.process.runVariant(
+      variant, on: self, folder: folder, cancel: cancel, progress: progress)
   }
 
-  private func runVariant<P: PriceProcess>(
+  fileprivate func runVariant<P: PriceProcess>(
     _ variant: VariantSpec, process: P, folder: OutputFolder, cancel: CancellationFlag,
     progress: ProgressCounter
   ) throws(RunError) -> ([FileRecord], RiskSummary) {
@@ -358,4 +346,16 @@ final class VariantSinks: @unchecked Sendable {
 /// The engine's name and version, recorded in every manifest.
 public enum EngineInfo {
   public static let version = "0.1.0"
+}
+
+extension PriceProcess {
+  /// `Runner.runVariant` with this process as its concrete type (the model's process is held
+  /// as `any PriceProcess`; the kernels are generic over the concrete one).
+  fileprivate func runVariant(
+    _ variant: VariantSpec, on runner: Runner, folder: OutputFolder, cancel: CancellationFlag,
+    progress: ProgressCounter
+  ) throws(RunError) -> ([FileRecord], RiskSummary) {
+    try runner.runVariant(
+      variant, process: self, folder: folder, cancel: cancel, progress: progress)
+  }
 }

@@ -220,7 +220,7 @@ extension ScenarioParser {
         return StressSpec(
           kind: kind, from: at, to: at, detail: "forced jump " + describe(sizes, unit: "log size"))
       }
-      let rates = largestJumpIntensities(model)
+      let rates = model.largestJumpIntensities
       let perStep = ParameterLimits.maximumJumpsPerStep
       let (from, to, mult) = try multiplyOverWindow(
         &b, body, key: "intensity_multiplier", what: "multiplier of the jump intensity",
@@ -236,15 +236,16 @@ extension ScenarioParser {
       return StressSpec(
         kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":
-      guard case .regime(let process) = model else {
+      let regimeNames = model.regimeNames
+      guard !regimeNames.isEmpty else {
         throw body.error("a regime stress needs a regime model, this is \(model.key)")
       }
       let (from, to) = try window(&b, body)
       let ff = try b.required("force", "the regime's name")
       let name = try ff.string()
-      guard let index = process.regimes.firstIndex(where: { $0.name == name }) else {
+      guard let index = regimeNames.firstIndex(of: name) else {
         throw ff.error(
-          "unknown regime \(excerpt(name)); regimes are \(process.regimes.map(\.name).joined(separator: ", "))"
+          "unknown regime \(excerpt(name)); regimes are \(regimeNames.joined(separator: ", "))"
         )
       }
       try b.finish(allowed: ["from", "to", "force"])
@@ -439,7 +440,7 @@ extension ScenarioParser {
       throw field.error("more than \(most) correlation stresses in one variant")
     }
     var regimes = 1
-    if case .regime(let p) = model { regimes = p.regimes.count }
+    if !model.regimeNames.isEmpty { regimes = model.regimeNames.count }
     let n = assets.count
     let matrices = (count + 1).multipliedChecked(by: regimes) ?? .max
     let bytes = [n, n, 16].reduce(matrices) { $0.multipliedChecked(by: $1) ?? .max }

@@ -33,37 +33,22 @@ extension ScenarioSpec {
     var chains: [Chain] = []
     var regimeChains: [Chain] = []
     var garchPerStep: [Double]?
-    func compensation(_ jumps: JumpSpecification?) -> [Double] {
-      guard let jumps else { return Array(repeating: 0, count: n) }
-      let kappa = jumps.compensator
-      return (0..<n).map { jumps.intensity[$0] * kappa[$0] }
-    }
-    switch model {
-    case .gbm(let m):
-      chains = [Chain(drift: m.drift, volatility: m.volatility, compensation: compensation(nil))]
-    case .jumpDiffusion(let m):
-      chains = [
-        Chain(drift: m.drift, volatility: m.volatility, compensation: compensation(m.jumps))
-      ]
-    case .regime(let p):
-      regimeChains = p.regimes.map {
-        Chain(
-          name: $0.name, drift: $0.drift, volatility: $0.volatility,
-          compensation: compensation($0.jumps))
+    for chain in model.unit.driftChains(timeStep: dt) {
+      switch chain.law {
+      case .diffusion(let drift, let volatility, let compensation):
+        chains.append(
+          Chain(
+            name: chain.regime, drift: drift, volatility: volatility, compensation: compensation))
+      case .perStep(let perStep):
+        garchPerStep = perStep
+        chains.append(
+          Chain(
+            drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
+            compensation: Array(repeating: 0, count: n)))
       }
-      chains = regimeChains
-    case .garch(let m):
-      var perStep = m.mean
-      if case .riskNeutral(let rate, let dividends) = m.measure {
-        perStep = (0..<n).map { (rate - dividends[$0]) * dt - 0.5 * m.initialVariance[$0] }
-      }
-      garchPerStep = perStep
-      chains = [
-        Chain(
-          drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
-          compensation: Array(repeating: 0, count: n))
-      ]
     }
+    // A forced regime follows that regime's chain.
+    if !model.regimeNames.isEmpty { regimeChains = chains }
     let bound = maximumMedianLogPrice
     for chain in chains {
       var level = initialPrices.map { log($0) }

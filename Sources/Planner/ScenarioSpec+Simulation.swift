@@ -11,25 +11,20 @@ extension ScenarioSpec {
       let schedule = try self.schedule(of: variant)
       try checkMedianLogPrices(of: variant, schedule: schedule)
       do {
-        switch model {
-        case .gbm(let m): try Self.setUp(m, schedule, self)
-        case .jumpDiffusion(let m): try Self.setUp(m, schedule, self)
-        case .garch(let m): try Self.setUp(m, schedule, self)
-        case .regime(let m): try Self.setUp(m, schedule, self)
-        }
+        try model.process.checkSetUp(seed: seed, grid: grid, schedule: schedule)
       } catch {
         throw ScenarioError(
           file: file, field: "variants.\(variant.name)", message: error.description)
       }
     }
   }
+}
 
-  private static func setUp<P: PriceProcess>(
-    _ process: P, _ schedule: StressSchedule, _ spec: Self
-  )
+extension PriceProcess {
+  /// Sets up a simulator of this process, for the errors only.
+  fileprivate func checkSetUp(seed: UInt64, grid: TimeGrid, schedule: StressSchedule)
     throws(SimulationError)
   {
-    _ = try PathSimulator(
-      process: process, seed: spec.seed, grid: spec.grid, schedule: schedule)
+    _ = try PathSimulator(process: self, seed: seed, grid: grid, schedule: schedule)
   }
 }

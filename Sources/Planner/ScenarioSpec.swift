@@ -81,36 +81,6 @@ public enum ScheduleRetention: Sendable, Equatable {
   public static let bounded = ScheduleRetention.withinBudget(bytes: 32 << 20)
 }
 
-/// The model of a scenario, built and validated.
-public enum ModelSpec: Sendable {
-  case gbm(GeometricBrownianMotion)
-  case jumpDiffusion(JumpDiffusion)
-  case garch(GARCHProcess)
-  case regime(RegimeSwitchingProcess)
-
-  /// The model's key in the scenario file.
-  public var key: String {
-    switch self {
-    case .gbm: return "gbm"
-    case .jumpDiffusion(let m):
-      if case .normal = m.jumps.sizes { return "merton" }
-      return "kou"
-    case .garch: return "garch"
-    case .regime: return "regime"
-    }
-  }
-
-  /// The latent states the model can emit.
-  public var latentStates: LatentStates {
-    switch self {
-    case .gbm(let m): return m.latentStates
-    case .jumpDiffusion(let m): return m.latentStates
-    case .garch(let m): return m.latentStates
-    case .regime(let m): return m.latentStates
-    }
-  }
-}
-
 /// What a run writes.
 public struct OutputSpec: Sendable, Equatable {
   public enum Format: String, Sendable, CaseIterable { case npy, csv }

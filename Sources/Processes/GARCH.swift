@@ -117,49 +117,32 @@ public struct GARCHProcess: PriceProcess {
     guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
     let gamma = gamma.isEmpty ? Array(repeating: 0, count: n) : gamma
     try validateInitialPrices(initialPrices, model: model)
-    let largestMean = ParameterLimits.maximumPerStepMean
-    try validatePerAsset(
-      mean, model: model, parameter: "mean", assets: n,
-      expected: "a finite per-step log return from -\(limit(largestMean)) to \(limit(largestMean))"
-    ) { $0.isFinite && abs($0) <= largestMean }
-    let largest = ParameterLimits.maximumGARCHCoefficient
     let variances = ParameterLimits.perStepVariance
+    try validatePerAsset(mean, model: model, parameter: .garchMean, assets: n)
     switch type {
     case .garch, .gjr:
-      try validatePerAsset(
-        omega, model: model, parameter: "omega", assets: n,
-        expected: "a finite per-step variance > 0, at most \(limit(variances.upperBound))"
-      ) { $0.isFinite && $0 > 0 && $0 <= variances.upperBound }
-      try validatePerAsset(
-        alpha, model: model, parameter: "alpha", assets: n,
-        expected: "a finite number ≥ 0, at most \(limit(largest))"
-      ) { $0.isFinite && $0 >= 0 && $0 <= largest }
-      try validatePerAsset(
-        beta, model: model, parameter: "beta", assets: n,
-        expected: "a finite number ≥ 0, at most \(limit(largest))"
-      ) { $0.isFinite && $0 >= 0 && $0 <= largest }
+      try validatePerAsset(omega, model: model, parameter: .omega, assets: n)
+      try validatePerAsset(alpha, model: model, parameter: .alpha, assets: n)
+      try validatePerAsset(beta, model: model, parameter: .beta, assets: n)
       if type == .garch {
         try validatePerAsset(
-          gamma, model: model, parameter: "gamma", assets: n,
+          gamma, model: model, parameter: .gamma, assets: n,
           expected: "0 (gamma needs type gjr or egarch)"
         ) { $0 == 0 }
       } else {
-        try validatePerAsset(
-          gamma, model: model, parameter: "gamma", assets: n,
-          expected: "a finite number from -\(limit(largest)) to \(limit(largest))"
-        ) { $0.isFinite && abs($0) <= largest }
+        try validatePerAsset(gamma, model: model, parameter: .gamma, assets: n)
         for a in 0..<n where alpha[a] + gamma[a] < 0 {
           throw .invalidParameter(
-            model: model, parameter: "alpha + gamma", asset: a,
-            value: alpha[a] + gamma[a], expected: "≥ 0 (so that negative shocks raise variance)")
+            model: model, parameter: .alphaPlusGamma, asset: a, value: alpha[a] + gamma[a],
+            expected: ModelParameter.alphaPlusGamma.domain)
         }
       }
     case .egarch:
-      for (name, values) in [("omega", omega), ("alpha", alpha), ("beta", beta), ("gamma", gamma)] {
-        try validatePerAsset(
-          values, model: model, parameter: name, assets: n,
-          expected: "a finite number from -\(limit(largest)) to \(limit(largest))"
-        ) { $0.isFinite && abs($0) <= largest }
+      for (parameter, values) in [
+        (ModelParameter.egarchOmega, omega), (.egarchAlpha, alpha), (.egarchBeta, beta),
+        (.gamma, gamma),
+      ] {
+        try validatePerAsset(values, model: model, parameter: parameter, assets: n)
       }
     }
     let persistence = (0..<n).map { a -> Double in
@@ -181,11 +164,11 @@ public struct GARCHProcess: PriceProcess {
     case .normal: break
     case .studentT(let nu):
       try validateScalar(
-        nu, model: model, parameter: "student_t degrees of freedom",
+        nu, model: model, parameter: .degreesOfFreedom,
         expected: "a finite number > 2 (unit variance)"
       ) { $0.isFinite && $0 > 2 }
       try validateScalar(
-        nu, model: model, parameter: "student_t degrees of freedom",
+        nu, model: model, parameter: .degreesOfFreedom,
         expected: "at most \(limit(ParameterLimits.maximumDegreesOfFreedom)) (beyond, use normal)"
       ) { $0 <= ParameterLimits.maximumDegreesOfFreedom }
       if case .riskNeutral = measure {
@@ -197,7 +180,7 @@ public struct GARCHProcess: PriceProcess {
     try measure.validate(assets: n, model: model)
     if let correlation, correlation.dimension != n {
       throw .assetCountMismatch(
-        model: model, parameter: "correlation", count: correlation.dimension, expected: n)
+        model: model, parameter: .correlation, count: correlation.dimension, expected: n)
     }
     switch initialVariance {
     case .unconditional, .unconditionalGeometricMean:
@@ -232,17 +215,16 @@ public struct GARCHProcess: PriceProcess {
         formula = "omega / (1 - (\(condition)))"
       }
       try validatePerAsset(
-        start, model: model, parameter: "unconditional variance \(formula)", assets: n,
+        start, model: model,
+        parameter: .initialVariance.named(
+          "unconditional variance \(formula)", key: "initial_variance.unconditional"),
+        assets: n,
         expected: ParameterLimits.describe(variances, "a per-step variance")
           + "; give initial_variance or smaller omega"
       ) { variances.contains($0) }
       self.initialVariance = start
     case .given(let v):
-      try validatePerAsset(
-        v, model: model, parameter: "initial_variance", assets: n,
-        expected: "a finite per-step variance > 0, from \(limit(variances.lowerBound)) to "
-          + limit(variances.upperBound)
-      ) { $0.isFinite && variances.contains($0) }
+      try validatePerAsset(v, model: model, parameter: .initialVariance, assets: n)
       self.initialVariance = v
     }
     self.initialVarianceRule = initialVariance
@@ -472,5 +454,79 @@ public struct GARCHProcess: PriceProcess {
       }
     }
     pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+  }
+}
+
+/// The parameters of the GARCH family (per-step units), as a scenario file's `garch` mapping
+/// gives them.
+extension ModelParameter {
+  public static let garchType = ModelParameter(
+    key: "type", units: "choice", shape: .choice, domain: "garch, gjr or egarch",
+    defaultValue: "garch", doc: "the variance recursion")
+  public static let garchMean = ModelParameter(
+    key: "mean", units: "per step, decimal",
+    bounds: -ParameterLimits.maximumPerStepMean...ParameterLimits.maximumPerStepMean,
+    domain: "a finite per-step log return from -\(limit(ParameterLimits.maximumPerStepMean)) to "
+      + limit(ParameterLimits.maximumPerStepMean),
+    defaultValue: "0", doc: "per-step mean log return")
+  /// GARCH and GJR's ω, a per-step variance.
+  public static let omega = ModelParameter(
+    key: "omega", units: "per-step variance",
+    bounds: 0...ParameterLimits.perStepVariance.upperBound,
+    excludesLowerBound: true,
+    domain: "a finite per-step variance > 0, at most "
+      + limit(ParameterLimits.perStepVariance.upperBound),
+    doc: "per-step variance constant")
+  public static let alpha = ModelParameter(
+    key: "alpha", units: "dimensionless", bounds: 0...ParameterLimits.maximumGARCHCoefficient,
+    domain: "a finite number ≥ 0, at most \(limit(ParameterLimits.maximumGARCHCoefficient))",
+    doc: "ARCH coefficient")
+  public static let beta = ModelParameter(
+    key: "beta", units: "dimensionless", bounds: 0...ParameterLimits.maximumGARCHCoefficient,
+    domain: "a finite number ≥ 0, at most \(limit(ParameterLimits.maximumGARCHCoefficient))",
+    doc: "GARCH coefficient")
+  /// The asymmetry γ of GJR and EGARCH (0 for GARCH).
+  public static let gamma = ModelParameter(
+    key: "gamma", units: "dimensionless", bounds: egarchCoefficients, domain: egarchDomain,
+    defaultValue: "0", doc: "asymmetry (leverage) coefficient")
+  /// GJR's constraint `α + γ ≥ 0`, reported at `gamma`.
+  public static let alphaPlusGamma = gamma.named(
+    "alpha + gamma", domain: "≥ 0 (so that negative shocks raise variance)")
+  /// EGARCH's ω, α and β: log-variance coefficients of either sign.
+  public static let egarchOmega = omega.named("omega", domain: egarchDomain)
+    .bounded(egarchCoefficients)
+  public static let egarchAlpha = alpha.named("alpha", domain: egarchDomain)
+    .bounded(egarchCoefficients)
+  public static let egarchBeta = beta.named("beta", domain: egarchDomain)
+    .bounded(egarchCoefficients)
+  public static let innovations = ModelParameter(
+    key: "innovations", units: "choice", shape: .choice, domain: "normal or {student_t: nu}",
+    defaultValue: "normal", doc: "the law of the standardized innovations")
+  public static let degreesOfFreedom = ModelParameter(
+    key: "innovations.student_t", label: "student_t degrees of freedom", units: "dimensionless",
+    shape: .scalar, bounds: 2...ParameterLimits.maximumDegreesOfFreedom, excludesLowerBound: true,
+    domain: "a finite number > 2, at most \(limit(ParameterLimits.maximumDegreesOfFreedom))",
+    doc: "degrees of freedom")
+  public static let initialVariance = ModelParameter(
+    key: "initial_variance", units: "per-step variance", bounds: ParameterLimits.perStepVariance,
+    domain: "a finite per-step variance > 0, from "
+      + "\(limit(ParameterLimits.perStepVariance.lowerBound)) to "
+      + limit(ParameterLimits.perStepVariance.upperBound),
+    defaultValue: "unconditional", doc: "σ² of step 1, or unconditional")
+  public static let allowNonstationary = ModelParameter(
+    key: "allow_nonstationary", units: "flag", shape: .flag, domain: "true or false",
+    defaultValue: "false", doc: "simulate a recursion that is not covariance-stationary")
+
+  static let egarchCoefficients =
+    -ParameterLimits.maximumGARCHCoefficient...ParameterLimits.maximumGARCHCoefficient
+  static let egarchDomain =
+    "a finite number from -\(limit(ParameterLimits.maximumGARCHCoefficient)) to "
+    + limit(ParameterLimits.maximumGARCHCoefficient)
+
+  /// The same parameter with other bounds.
+  func bounded(_ bounds: ClosedRange<Double>) -> ModelParameter {
+    ModelParameter(
+      key: key, label: label, units: units, shape: shape, bounds: bounds, domain: domain,
+      defaultValue: defaultValue, doc: doc)
   }
 }

@@ -64,31 +64,32 @@ func validateDiffusion(
   let n = initialPrices.count
   guard n > 0 else { throw .unsupported("\(model): at least one asset is needed") }
   try validateInitialPrices(initialPrices, model: model)
-  try validatePerAsset(
-    drift, model: model, parameter: "drift", assets: n,
-    expected: "a finite annualized rate from -\(limit(ParameterLimits.maximumDrift)) to "
-      + limit(ParameterLimits.maximumDrift)
-  ) { $0.isFinite && abs($0) <= ParameterLimits.maximumDrift }
-  try validatePerAsset(
-    volatility, model: model, parameter: "volatility", assets: n,
-    expected: "a finite annualized volatility ≥ 0, at most "
-      + limit(ParameterLimits.maximumVolatility)
-  ) { $0.isFinite && $0 >= 0 && $0 <= ParameterLimits.maximumVolatility }
+  try validatePerAsset(drift, model: model, parameter: .drift, assets: n)
+  try validatePerAsset(volatility, model: model, parameter: .volatility, assets: n)
   if let correlation, correlation.dimension != n {
     throw .assetCountMismatch(
-      model: model, parameter: "correlation", count: correlation.dimension, expected: n)
+      model: model, parameter: .correlation, count: correlation.dimension, expected: n)
   }
   try measure.validate(assets: n, model: model)
 }
 
 /// Checks initial prices: finite, in `ParameterLimits.initialPrice`.
 func validateInitialPrices(_ prices: [Double], model: String) throws(ProcessError) {
-  let range = ParameterLimits.initialPrice
-  try validatePerAsset(
-    prices, model: model, parameter: "initial price", assets: prices.count,
-    expected: "a finite price > 0, from \(limit(range.lowerBound)) to \(limit(range.upperBound))"
-  ) { $0.isFinite && range.contains($0) }
+  try validatePerAsset(prices, model: model, parameter: .initialPrice, assets: prices.count)
 }
 
 /// A limit as shown in messages.
 func limit(_ x: Double) -> String { ParameterLimits.format(x) }
+
+/// The parameters of a diffusion (GBM, and the diffusion part of the jump and regime models).
+extension ModelParameter {
+  public static let drift = ModelParameter(
+    key: "drift", units: "annualized, decimal",
+    bounds: -ParameterLimits.maximumDrift...ParameterLimits.maximumDrift, domain: annualizedRate,
+    doc: "annualized drift")
+  public static let volatility = ModelParameter(
+    key: "volatility", units: "annualized, decimal", bounds: 0...ParameterLimits.maximumVolatility,
+    domain: "a finite annualized volatility ≥ 0, at most "
+      + limit(ParameterLimits.maximumVolatility),
+    doc: "annualized volatility")
+}

@@ -47,7 +47,7 @@ public struct JumpSpecification: Sendable, Equatable {
   }
 
   /// The name used in messages.
-  var modelName: String {
+  public var modelName: String {
     if case .normal = sizes { return "merton" }
     return "kou"
   }
@@ -55,11 +55,7 @@ public struct JumpSpecification: Sendable, Equatable {
   /// Checks every parameter for `assets` assets.
   func validate(assets: Int) throws(ProcessError) {
     let model = modelName
-    let most = ParameterLimits.maximumJumpIntensity
-    try validatePerAsset(
-      intensity, model: model, parameter: "jump intensity", assets: assets,
-      expected: "a finite number of jumps per year ≥ 0, at most \(limit(most))"
-    ) { $0.isFinite && $0 >= 0 && $0 <= most }
+    try validatePerAsset(intensity, model: model, parameter: .jumpIntensity, assets: assets)
     if systemic, let first = intensity.first, intensity.contains(where: { $0 != first }) {
       throw .unsupported(
         "\(model): systemic jumps share one clock, so the jump intensity must be the same for every asset"
@@ -67,30 +63,12 @@ public struct JumpSpecification: Sendable, Equatable {
     }
     switch sizes {
     case .normal(let mean, let sd):
-      let size = ParameterLimits.maximumJumpLogSize
-      try validatePerAsset(
-        mean, model: model, parameter: "jump mean", assets: assets,
-        expected: "a finite log size from -\(limit(size)) to \(limit(size))"
-      ) { $0.isFinite && abs($0) <= size }
-      try validatePerAsset(
-        sd, model: model, parameter: "jump stdev", assets: assets,
-        expected: "a finite number ≥ 0, at most \(limit(size))"
-      ) { $0.isFinite && $0 >= 0 && $0 <= size }
+      try validatePerAsset(mean, model: model, parameter: .jumpMean, assets: assets)
+      try validatePerAsset(sd, model: model, parameter: .jumpStandardDeviation, assets: assets)
     case .doubleExponential(let p, let up, let down):
-      try validatePerAsset(
-        p, model: model, parameter: "up_probability", assets: assets,
-        expected: "a probability in [0, 1]"
-      ) { $0 >= 0 && $0 <= 1 }
-      let upMost = ParameterLimits.maximumKouUpMean
-      try validatePerAsset(
-        up, model: model, parameter: "up_mean", assets: assets,
-        expected: "a finite number in (0, 1) so that E[e^Y] is finite, at most \(upMost)"
-      ) { $0 > 0 && $0 <= upMost }
-      let downMost = ParameterLimits.maximumKouDownMean
-      try validatePerAsset(
-        down, model: model, parameter: "down_mean", assets: assets,
-        expected: "a finite number > 0, at most \(limit(downMost))"
-      ) { $0.isFinite && $0 > 0 && $0 <= downMost }
+      try validatePerAsset(p, model: model, parameter: .upProbability, assets: assets)
+      try validatePerAsset(up, model: model, parameter: .upMean, assets: assets)
+      try validatePerAsset(down, model: model, parameter: .downMean, assets: assets)
     }
   }
 
@@ -107,4 +85,47 @@ public struct JumpSpecification: Sendable, Equatable {
       }
     }
   }
+}
+
+/// The parameters of compound-Poisson jumps, under the `jumps` key of a model.
+extension ModelParameter {
+  public static let jumpIntensity = ModelParameter(
+    key: "jumps.intensity", label: "jump intensity", units: "jumps per year",
+    bounds: 0...ParameterLimits.maximumJumpIntensity,
+    domain: "a finite number of jumps per year ≥ 0, at most "
+      + limit(ParameterLimits.maximumJumpIntensity),
+    doc: "jumps per year")
+  public static let jumpsSystemic = ModelParameter(
+    key: "jumps.systemic", units: "flag", shape: .flag, domain: "true or false",
+    defaultValue: "false", doc: "one Poisson clock shared by all assets")
+  /// Merton's mean log jump size.
+  public static let jumpMean = ModelParameter(
+    key: "jumps.mean", label: "jump mean", units: "log size",
+    bounds: -ParameterLimits.maximumJumpLogSize...ParameterLimits.maximumJumpLogSize,
+    domain: "a finite log size from -\(limit(ParameterLimits.maximumJumpLogSize)) to "
+      + limit(ParameterLimits.maximumJumpLogSize),
+    doc: "mean log jump size")
+  /// Merton's standard deviation of the log jump size.
+  public static let jumpStandardDeviation = ModelParameter(
+    key: "jumps.stdev", label: "jump stdev", units: "log size",
+    bounds: 0...ParameterLimits.maximumJumpLogSize,
+    domain: "a finite number ≥ 0, at most \(limit(ParameterLimits.maximumJumpLogSize))",
+    doc: "standard deviation of the log jump size")
+  /// Kou's probability that a jump is up.
+  public static let upProbability = ModelParameter(
+    key: "jumps.up_probability", label: "up_probability", units: "probability", bounds: 0...1,
+    domain: "a probability in [0, 1]", doc: "probability that a jump is up")
+  /// Kou's mean up log jump, `1/η₁`.
+  public static let upMean = ModelParameter(
+    key: "jumps.up_mean", label: "up_mean", units: "log size",
+    bounds: 0...ParameterLimits.maximumKouUpMean, excludesLowerBound: true,
+    domain: "a finite number in (0, 1) so that E[e^Y] is finite, at most "
+      + "\(ParameterLimits.maximumKouUpMean)",
+    doc: "mean up log jump, 1/eta1")
+  /// Kou's mean down log jump size, `1/η₂`.
+  public static let downMean = ModelParameter(
+    key: "jumps.down_mean", label: "down_mean", units: "log size",
+    bounds: 0...ParameterLimits.maximumKouDownMean, excludesLowerBound: true,
+    domain: "a finite number > 0, at most \(limit(ParameterLimits.maximumKouDownMean))",
+    doc: "mean down log jump size, 1/eta2")
 }

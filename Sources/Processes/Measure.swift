@@ -11,14 +11,8 @@ public enum Measure: Sendable, Equatable {
   /// `ParameterLimits.maximumDrift` (10 = 1,000% a year) in magnitude.
   func validate(assets: Int, model: String) throws(ProcessError) {
     guard case .riskNeutral(let rate, let dividends) = self else { return }
-    let bound = ParameterLimits.maximumDrift
-    let expected = "a finite annualized rate from -\(limit(bound)) to \(limit(bound))"
-    try validateScalar(rate, model: model, parameter: "risk-neutral rate", expected: expected) {
-      $0.isFinite && abs($0) <= bound
-    }
-    try validatePerAsset(
-      dividends, model: model, parameter: "dividend yield", assets: assets, expected: expected
-    ) { $0.isFinite && abs($0) <= bound }
+    try validateScalar(rate, model: model, parameter: .riskNeutralRate)
+    try validatePerAsset(dividends, model: model, parameter: .dividendYield, assets: assets)
   }
 
   /// The annualized drift of each asset: the given real-world drift, or `rate − dividend`.

@@ -22,6 +22,11 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
           + "\(grid.steps) × \(process.assetCount)")
     }
     if let problem = process.unsupportedStress(in: schedule) { throw .unsupportedStress(problem) }
+    if let matrix = process.correlations.first(where: { $0.dimension != process.shocksPerStep }) {
+      throw .scheduleMismatch(
+        "the process draws \(process.shocksPerStep) shocks per step, its correlation has "
+          + "\(matrix.dimension) rows")
+    }
     if let problem = schedule.inconsistency(regimes: process.correlations.count) {
       throw .scheduleMismatch(problem)
     }

@@ -16,8 +16,14 @@ public protocol PriceProcess: Sendable {
   var assetCount: Int { get }
   /// Prices at time index 0.
   var initialPrices: [Double] { get }
-  /// The correlation matrices of the shocks: one, or one per regime.
+  /// The correlation matrices of the shocks: one, or one per regime, each of
+  /// `shocksPerStep` rows and columns.
   var correlations: [CorrelationMatrix] { get }
+  /// The number of correlated shocks the process draws per step from the shared generator:
+  /// one per asset by default. A process with shocks of its own beyond the assets' (a
+  /// stochastic-variance model's variance shock) declares them here and correlates them
+  /// through `correlations`, instead of drawing them from a substream of its own.
+  var shocksPerStep: Int { get }
   /// The law of the shocks.
   var shockDistribution: CorrelatedShockGenerator.Distribution { get }
   /// The latent states the process can emit.
@@ -36,6 +42,9 @@ public protocol PriceProcess: Sendable {
 }
 
 extension PriceProcess {
+  /// One shock per asset, by default.
+  public var shocksPerStep: Int { assetCount }
+
   /// No jumps, by default.
   public var largestJumpIntensities: [Double] { [] }
 

@@ -3,9 +3,9 @@
 public enum ProcessError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A parameter outside its domain.
   case invalidParameter(
-    model: String, parameter: String, asset: Int?, value: Double, expected: String)
+    model: String, parameter: ModelParameter, asset: Int?, value: Double, expected: String)
   /// A per-asset parameter list of the wrong length.
-  case assetCountMismatch(model: String, parameter: String, count: Int, expected: Int)
+  case assetCountMismatch(model: String, parameter: ModelParameter, count: Int, expected: Int)
   /// GARCH parameters whose variance recursion is not covariance-stationary.
   case nonStationary(model: String, asset: Int?, persistence: Double, condition: String)
   /// A regime-switching transition matrix or initial distribution that is not stochastic.
@@ -37,27 +37,33 @@ public enum ProcessError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// Checks a per-asset parameter list: its length and each value.
+/// Checks a per-asset parameter list: its length and each value, against the parameter's
+/// declared bounds and domain unless `expected` and `isValid` say otherwise.
 func validatePerAsset(
-  _ values: [Double], model: String, parameter: String, assets: Int, expected: String,
-  _ isValid: (Double) -> Bool
+  _ values: [Double], model: String, parameter: ModelParameter, assets: Int,
+  expected: String? = nil, _ isValid: ((Double) -> Bool)? = nil
 ) throws(ProcessError) {
   guard values.count == assets else {
     throw .assetCountMismatch(
       model: model, parameter: parameter, count: values.count, expected: assets)
   }
+  let isValid = isValid ?? parameter.accepts
   for (i, v) in values.enumerated() where !isValid(v) {
     throw .invalidParameter(
-      model: model, parameter: parameter, asset: i, value: v, expected: expected)
+      model: model, parameter: parameter, asset: i, value: v,
+      expected: expected ?? parameter.domain)
   }
 }
 
-/// Checks one scalar parameter.
+/// Checks one scalar parameter, against its declared bounds and domain unless `expected` and
+/// `isValid` say otherwise.
 func validateScalar(
-  _ value: Double, model: String, parameter: String, expected: String, _ isValid: (Double) -> Bool
+  _ value: Double, model: String, parameter: ModelParameter, expected: String? = nil,
+  _ isValid: ((Double) -> Bool)? = nil
 ) throws(ProcessError) {
-  if !isValid(value) {
+  if !(isValid ?? parameter.accepts)(value) {
     throw .invalidParameter(
-      model: model, parameter: parameter, asset: nil, value: value, expected: expected)
+      model: model, parameter: parameter, asset: nil, value: value,
+      expected: expected ?? parameter.domain)
   }
 }

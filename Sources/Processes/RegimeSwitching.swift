@@ -97,7 +97,7 @@ public struct RegimeSwitchingProcess: PriceProcess {
     }
     if let correlation, correlation.dimension != initialPrices.count {
       throw .assetCountMismatch(
-        model: "regime", parameter: "correlation", count: correlation.dimension,
+        model: "regime", parameter: .correlation, count: correlation.dimension,
         expected: initialPrices.count)
     }
     try Self.validateStochastic(transition, regimes: k)

@@ -12,17 +12,8 @@ public struct TimeGrid: Sendable, Equatable {
   /// - Throws: `ProcessError.invalidParameter` unless `steps ≥ 1` and `timeStep` is finite, > 0
   ///   and at most `ParameterLimits.maximumTimeStep`.
   public init(steps: Int, timeStep: Double) throws(ProcessError) {
-    try validateScalar(
-      Double(steps), model: "time grid", parameter: "steps", expected: "an integer ≥ 1"
-    ) {
-      $0 >= 1
-    }
-    try validateScalar(
-      timeStep, model: "time grid", parameter: "dt",
-      expected: "a finite number of years > 0, at most \(limit(ParameterLimits.maximumTimeStep))"
-    ) {
-      $0.isFinite && $0 > 0 && $0 <= ParameterLimits.maximumTimeStep
-    }
+    try validateScalar(Double(steps), model: "time grid", parameter: .steps)
+    try validateScalar(timeStep, model: "time grid", parameter: .timeStep)
     self.steps = steps
     self.timeStep = timeStep
   }

@@ -20,7 +20,7 @@ struct CuratedScenarioMomentsTests {
   func crisis2008() throws {
     let path = repositoryRoot.appendingPathComponent("Scenarios/crisis-2008-regime.yaml").path
     let spec = try ScenarioLoader.load(path: path, overrides: .init(variants: ["baseline"]))
-    guard case .regime(let process) = spec.model else {
+    guard let process = spec.model.process(as: RegimeSwitchingProcess.self) else {
       Issue.record("expected a regime model, got \(spec.model.key)")
       return
     }

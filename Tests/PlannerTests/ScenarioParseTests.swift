@@ -14,7 +14,7 @@ struct ScenarioParseTests {
   }
 
   func gbm(_ spec: ScenarioSpec) throws -> GeometricBrownianMotion {
-    let model: GeometricBrownianMotion? = if case .gbm(let m) = spec.model { m } else { nil }
+    let model = spec.model.process(as: GeometricBrownianMotion.self)
     return try #require(model, "expected a gbm model, got \(spec.model.key)")
   }
 

@@ -36,12 +36,12 @@ struct ScenarioSemanticsTests {
   }
 
   func regime(_ spec: ScenarioSpec) throws -> RegimeSwitchingProcess {
-    let model: RegimeSwitchingProcess? = if case .regime(let m) = spec.model { m } else { nil }
+    let model = spec.model.process(as: RegimeSwitchingProcess.self)
     return try #require(model, "expected a regime model, got \(spec.model.key)")
   }
 
   func garch(_ spec: ScenarioSpec) throws -> GARCHProcess {
-    let model: GARCHProcess? = if case .garch(let m) = spec.model { m } else { nil }
+    let model = spec.model.process(as: GARCHProcess.self)
     return try #require(model, "expected a garch model, got \(spec.model.key)")
   }
 

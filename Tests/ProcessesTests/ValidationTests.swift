@@ -31,7 +31,7 @@ struct ValidationTests {
   {
     {
       guard case .invalidParameter(let m, let p, let a, _, _) = $0 else { return false }
-      return m == model && p == parameter && a == asset
+      return m == model && p.label == parameter && a == asset
     }
   }
 
@@ -39,8 +39,8 @@ struct ValidationTests {
     -> @Sendable (ProcessError) -> Bool
   {
     {
-      $0
-        == .assetCountMismatch(model: model, parameter: parameter, count: count, expected: expected)
+      guard case .assetCountMismatch(let m, let p, let c, let e) = $0 else { return false }
+      return m == model && p.label == parameter && c == count && e == expected
     }
   }
 
