@@ -329,16 +329,21 @@ extension ScenarioParser {
     let to = try BusinessDays.parse(try toField.string(), field: toField)
     guard from <= to else { throw toField.error("\(to) is before \(from)") }
     try b.finish(allowed: ["at", "file", "column", "columns", "assets", "from", "to"])
-    let table = try PriceTable.read(path: path, field: ff)
+    let table: PriceTable
+    do { table = try PriceTable.read(path: path, requireDateColumn: true) } catch {
+      throw error.reported(at: ff)
+    }
+    let first = table.rows.first.map { BusinessDays.day(fromOrdinal: $0.key) }
+    let last = table.rows.last.map { BusinessDays.day(fromOrdinal: $0.key) }
     // A window the data does not cover would silently replay fewer returns than asked for.
-    if let first = table.rows.first?.0, let last = table.rows.last?.0, from < first || to > last {
+    if let first, let last, from < first || to > last {
       let offending = from < first || from > last ? fromField : toField
       throw offending.error(
         "the window \(from)…\(to) is not covered by price file \(path), whose dates run from \(first) to \(last)"
       )
     }
     // The return dated `from` needs the price of the row before it.
-    if let first = table.rows.first?.0, from <= first {
+    if let first, from <= first {
       throw fromField.error(
         "price file \(path) has no row before \(from) (its first date is \(first)); the return "
           + "dated \(from) is ln(P_\(from) / P_previous row), so the file must start before the "
@@ -347,7 +352,13 @@ extension ScenarioParser {
     var arr = s.historicalReturn ?? Array(repeating: .nan, count: steps * n)
     var count = 0
     for (a, column) in columns {
-      let returns = try table.logReturns(column: column, from: from, to: to, field: ff)
+      let returns: [Double]
+      do {
+        returns = try table.logReturns(
+          column: column, from: BusinessDays.ordinal(from), to: BusinessDays.ordinal(to))
+      } catch {
+        throw error.reported(at: ff)
+      }
       count = returns.count
       guard at + returns.count - 1 <= steps else {
         throw body.error(
