@@ -517,3 +517,26 @@ private func choleskySolve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
   let x = choleskySolve(factor: l, b)
   return x.allSatisfy(\.isFinite) ? x : nil
 }
+
+/// The Hessian of a function with a known gradient, by central differences of the gradient:
+/// `H_ij = [g_i(x + h_j e_j) − g_i(x − h_j e_j)] / (2 h_j)` with `h_j = ε^{1/3} max(|x_j|, 0.1)`,
+/// symmetrized, row-major `n × n`. The gradient must be finite within `h` of `x`.
+public func numericalHessian(gradient: ([Double]) -> [Double], at x: [Double]) -> [[Double]] {
+  let n = x.count
+  var columns: [[Double]] = []
+  var p = x
+  for j in 0..<n {
+    let h = cbrt(Double.ulpOfOne) * max(abs(x[j]), 0.1)
+    p[j] = x[j] + h
+    let up = gradient(p)
+    p[j] = x[j] - h
+    let down = gradient(p)
+    p[j] = x[j]
+    columns.append((0..<n).map { (up[$0] - down[$0]) / (2 * h) })
+  }
+  var hessian = Array(repeating: Array(repeating: 0.0, count: n), count: n)
+  for i in 0..<n {
+    for j in 0..<n { hessian[i][j] = 0.5 * (columns[j][i] + columns[i][j]) }
+  }
+  return hessian
+}
