@@ -1,7 +1,9 @@
-import Calibration
 import Foundation
+import Planner
 import Processes
 import Testing
+
+@testable import Calibration
 
 /// SplitMix64 with polar normal draws: a fixed-seed source for simulated GARCH series.
 private struct TestGenerator {
@@ -192,5 +194,61 @@ private func simulateGJR(
     #expect(process.assetCount == 2)
     #expect(fit.report["forecast"] != nil)
     #expect(fit.scenarioModel.contains("initial_variance: ["))
+  }
+
+  /// The analytic gradient of the kernel against central differences of the log-likelihood.
+  @Test func analyticGradientMatchesNumericalDifferences() {
+    let y = Self.gjrT.map { $0 * 100 }
+    let backcast = archBackcast(y)
+    let cases: [(GARCHProcess.VolatilityModel, Bool, [Double])] = [
+      (.garch, false, [0.04, 0.03, 0.08, 0, 0.9, 0]),
+      (.gjr, true, [0.04, 0.03, 0.02, 0.12, 0.88, 6.5]),
+      (.egarch, true, [0.04, 0.01, 0.1, -0.08, 0.97, 7]),
+      (.egarch, false, [0.04, 0.01, 0.1, -0.08, 0.97, 0]),
+    ]
+    for (type, studentT, theta) in cases {
+      let kernel = GARCHKernel(type: type, studentT: studentT)
+      func ll(_ t: [Double]) -> Double {
+        y.withUnsafeBufferPointer {
+          kernel.evaluate($0, t, start: kernel.start(t, backcast: backcast)).0
+        }
+      }
+      let (value, analytic) = y.withUnsafeBufferPointer {
+        kernel.gradient($0, theta, backcast: backcast)
+      }
+      #expect(abs(value - ll(theta)) < 1e-8 * abs(value), "\(type): \(value) vs \(ll(theta))")
+      let numeric = numericalGradient(ll, at: theta)
+      for i in 0..<6 where (type != .garch || i != 3) && (studentT || i != 5) {
+        let tolerance = 1e-5 * max(abs(numeric[i]), 1)
+        #expect(
+          abs(analytic[i] - numeric[i]) < tolerance,
+          "\(type) θ[\(i)]: expected \(numeric[i]), observed \(analytic[i]), tolerance \(tolerance)"
+        )
+      }
+    }
+  }
+
+  /// The fitted `model:` block, in a scenario file, passes the engine's scenario parser.
+  @Test func fittedModelIsAValidScenario() throws {
+    let fit = try GARCHFit.fit(
+      ReturnSample(assets: ["A", "B"], returns: [Self.gjrT, Array(Self.gjrT.reversed())]),
+      type: .egarch, innovations: .studentT)
+    let c = try #require(fit.correlation)
+    let yaml = """
+      name: fitted
+      seed: 1
+      paths: 10
+      time: {steps: 5, dt: 1/252}
+      assets: [A, B]
+      initial: 100
+      correlation: {matrix: [[1, \(c[0][1])], [\(c[1][0]), 1]]}
+      model:
+      \(fit.scenarioModel)
+      """
+    do {
+      _ = try ScenarioLoader.parse(yaml: yaml, file: "fitted.yaml")
+    } catch {
+      Issue.record("the fitted scenario was rejected: \(error)\n\(yaml)")
+    }
   }
 }
