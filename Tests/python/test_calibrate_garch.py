@@ -48,7 +48,7 @@ def write_prices(path: Path, rows: int) -> np.ndarray:
     with path.open("w") as f:
         f.write("date,SPX\n")
         for date, price in prices.items():
-            f.write(f"{date.strftime('%Y-%m-%d')},{price!r}\n")
+            f.write(f"{date.strftime('%Y-%m-%d')},{float(price)!r}\n")
     return np.diff(np.log(prices.to_numpy()))
 
 
