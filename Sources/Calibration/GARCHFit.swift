@@ -1,0 +1,321 @@
+import Foundation
+import LinearAlgebra
+import Planner
+import Processes
+import Shocks
+
+/// Why a GARCH-family fit failed.
+public enum GARCHFitError: Error, Equatable, Sendable, CustomStringConvertible {
+  case noAssets
+  /// Fewer returns than the fit needs.
+  case tooFewObservations(asset: String, count: Int, needed: Int)
+  /// The returns of an asset do not vary.
+  case constantSeries(asset: String)
+  /// A return is NaN or infinite.
+  case nonFiniteReturn(asset: String, index: Int)
+  /// The assets' series differ in length.
+  case unequalLengths(asset: String, count: Int, expected: Int)
+  /// The optimizer failed (no start converged).
+  case optimization(asset: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .noAssets: return "garch: no assets to fit"
+    case .tooFewObservations(let asset, let count, let needed):
+      return "garch: \(asset) has \(count) returns; a GARCH fit needs at least \(needed)"
+    case .constantSeries(let asset):
+      return "garch: the returns of \(asset) are constant; a variance model cannot be fitted"
+    case .nonFiniteReturn(let asset, let index):
+      return "garch: return \(index + 1) of \(asset) is not a finite number"
+    case .unequalLengths(let asset, let count, let expected):
+      return "garch: \(asset) has \(count) returns, the first asset \(expected)"
+    case .optimization(let asset, let reason):
+      return "garch: the fit of \(asset) failed: \(reason)"
+    }
+  }
+}
+
+/// A GARCH(1,1), GJR-GARCH(1,1,1) or EGARCH(1,1,1) model with a constant mean and normal or
+/// unit-variance Student-t innovations, fitted by maximum likelihood to each asset's per-step
+/// log returns, with constant conditional correlation (CCC) across assets.
+///
+/// The model is arch's `arch_model(y, mean="Constant", vol="GARCH"|"EGARCH", p=1, o=0|1, q=1,
+/// dist="normal"|"t")` (see `logLikelihood(returns:type:parameters:initialVariance:)` for the
+/// recursions): the recursion starts from arch's backcast (the 0.94-weighted mean of the first
+/// 75 squared deviations from the sample mean, held fixed), under arch's constraints: `ω > 0`,
+/// `α ≥ 0`, `α + γ ≥ 0`, `β ≥ 0`, `α + β + γ/2 < 1` (GARCH, GJR), `0 ≤ β < 1` (EGARCH),
+/// `2.05 ≤ ν ≤ 500`. The fit runs on returns scaled to unit sample standard deviation and is
+/// reported in per-step decimal units; the log-likelihood is that of the decimal returns
+/// (`ln L = ln L_scaled + T ln s`). Standard errors: classic, from the inverse numerical
+/// Hessian of the log-likelihood, and robust (Bollerslev and Wooldridge 1992),
+/// `H⁻¹ (Σ_t s_t s_tᵀ) H⁻¹` with per-return scores `s_t` by central differences; both carried
+/// to decimal units by the delta method. EGARCH's `ω` is reported in the engine's convention,
+/// `ω_engine = ω_arch + α (E|z| − √(2/π))`.
+///
+/// Several assets: each is fitted alone; the CCC correlation (Bollerslev 1990) is the sample
+/// correlation of the standardized residuals `(r_t − μ)/σ_t`. The engine takes one Student-t
+/// ν for all assets: with several assets the median of the per-asset estimates is taken and
+/// every asset's other parameters are refitted with ν held at that value (its standard errors
+/// are then not reported); each asset's free-ν estimate is in the report.
+///
+/// The scenario starts from the fitted current state: `initial_variance` is the one-step-ahead
+/// variance forecast `σ²_{T+1}` after the last return.
+///
+/// References: Bollerslev, "Generalized autoregressive conditional heteroskedasticity",
+/// J. Econometrics 31, 1986; Glosten, Jagannathan, Runkle, J. Finance 48, 1993; Nelson,
+/// Econometrica 59, 1991; Bollerslev and Wooldridge, Econometric Reviews 11, 1992; Bollerslev,
+/// Rev. Econ. Stat. 72, 1990; K. Sheppard, arch (Python package), `arch.univariate`.
+public struct GARCHFit: CalibratedModel {
+  /// The fewest returns a fit accepts.
+  public static let minimumObservations = 100
+
+  public let type: GARCHProcess.VolatilityModel
+  public let innovationFamily: GARCHInnovationFamily
+  public let assets: [String]
+  /// Per asset, the fitted parameters in the engine's units.
+  public let parameters: [GARCHParameters]
+  /// Per asset, the one-step-ahead variance `σ²_{T+1}` after the last return (per step).
+  public let varianceForecast: [Double]
+  /// Per asset, the conditional volatility `σ_T` of the last return (per step).
+  public let lastVolatility: [Double]
+  public let fits: [AssetFit]
+  public let correlation: [[Double]]?
+  /// With several assets and Student-t innovations, each asset's free-ν estimate.
+  public let separateDegreesOfFreedom: [Double]?
+
+  public var modelKey: String { "garch" }
+  public var logLikelihood: Double { fits.reduce(0) { $0 + $1.logLikelihood } }
+  public var observations: Int { fits.first?.observations ?? 0 }
+  public var parameterCount: Int {
+    let perAsset = type == .garch ? 4 : 5
+    return perAsset * assets.count + (innovationFamily == .studentT ? 1 : 0)
+      + assets.count * (assets.count - 1) / 2
+  }
+
+  /// The `garch:` block of a scenario's `model:` key.
+  public var scenarioModel: String {
+    func list(_ values: [Double]) -> String {
+      "[" + values.map(yamlNumber).joined(separator: ", ") + "]"
+    }
+    var lines = ["  garch:", "    type: \(type.rawValue)"]
+    lines.append("    mean: " + list(parameters.map(\.mean)))
+    lines.append("    omega: " + list(parameters.map(\.omega)))
+    lines.append("    alpha: " + list(parameters.map(\.alpha)))
+    if type != .garch { lines.append("    gamma: " + list(parameters.map(\.gamma))) }
+    lines.append("    beta: " + list(parameters.map(\.beta)))
+    if let nu = parameters.first?.degreesOfFreedom {
+      lines.append("    innovations: {student_t: \(yamlNumber(nu))}")
+    } else {
+      lines.append("    innovations: normal")
+    }
+    lines.append("    initial_variance: " + list(varianceForecast))
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  public var report: [String: JSONValue] {
+    var forecast: [String: JSONValue] = [:]
+    for (a, asset) in assets.enumerated() {
+      forecast[asset] = .object([
+        "variance_next": .number(varianceForecast[a]),
+        "volatility_last": .number(lastVolatility[a]),
+      ])
+    }
+    var report: [String: JSONValue] = [
+      "type": .string(type.rawValue),
+      "innovations": .string(innovationFamily.rawValue),
+      "forecast": .object(forecast),
+      "units": .string(
+        "per step, decimal log returns; omega a per-step variance (egarch: log-variance "
+          + "constant, news centred on E|z| of the innovation law)"),
+      "backcast": .string(
+        "arch: 0.94-weighted mean of the first 75 squared deviations from the sample mean"),
+    ]
+    if let separate = separateDegreesOfFreedom {
+      report["student_t_choice"] = .string(
+        "median of the per-asset estimates; other parameters refitted with it held fixed")
+      report["student_t_per_asset"] = .object(
+        Dictionary(
+          uniqueKeysWithValues: zip(assets, separate.map { JSONValue.number($0) })))
+    }
+    if let correlation {
+      report["correlation_method"] = .string(
+        "constant conditional correlation: sample correlation of standardized residuals")
+      report["correlation"] = .array(correlation.map { .array($0.map { .number($0) }) })
+    }
+    return report
+  }
+
+  public var summary: String { makeSummary() }
+
+  /// Fits the model to every asset of `sample`.
+  ///
+  /// - Throws: `GARCHFitError` for fewer than `minimumObservations` returns, a constant or
+  ///   non-finite series, or when no start of the optimizer converged.
+  public static func fit(
+    _ sample: ReturnSample, type: GARCHProcess.VolatilityModel,
+    innovations family: GARCHInnovationFamily
+  ) throws(GARCHFitError) -> GARCHFit {
+    guard !sample.assets.isEmpty, sample.returns.count == sample.assets.count else {
+      throw .noAssets
+    }
+    let expected = sample.returns[0].count
+    for (a, series) in sample.returns.enumerated() {
+      let name = sample.assets[a]
+      guard series.count == expected else {
+        throw .unequalLengths(asset: name, count: series.count, expected: expected)
+      }
+      guard series.count >= minimumObservations else {
+        throw .tooFewObservations(
+          asset: name, count: series.count, needed: minimumObservations)
+      }
+      if let bad = series.firstIndex(where: { !$0.isFinite }) {
+        throw .nonFiniteReturn(asset: name, index: bad)
+      }
+      guard series.contains(where: { $0 != series[0] }) else {
+        throw .constantSeries(asset: name)
+      }
+    }
+    var results: [SingleAssetFit] = []
+    for (a, series) in sample.returns.enumerated() {
+      results.append(
+        try SingleAssetFit.fit(
+          series, asset: sample.assets[a], type: type, family: family, fixedNu: nil))
+    }
+    var separate: [Double]? = nil
+    if family == .studentT && results.count > 1 {
+      let nus = results.map { $0.parameters.degreesOfFreedom ?? 0 }
+      let sorted = nus.sorted()
+      let m = sorted.count
+      let median = m % 2 == 1 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2])
+      separate = nus
+      results = []
+      for (a, series) in sample.returns.enumerated() {
+        results.append(
+          try SingleAssetFit.fit(
+            series, asset: sample.assets[a], type: type, family: family, fixedNu: median))
+      }
+    }
+    var correlation: [[Double]]? = nil
+    if results.count > 1 {
+      correlation = cccCorrelation(results.map(\.standardizedResiduals))
+    }
+    return GARCHFit(
+      type: type, innovationFamily: family, assets: sample.assets,
+      parameters: results.map(\.parameters), varianceForecast: results.map(\.varianceNext),
+      lastVolatility: results.map(\.volatilityLast), fits: results.map(\.fit),
+      correlation: correlation, separateDegreesOfFreedom: separate)
+  }
+
+  /// The fitted model as the engine's process (to check the fit is a valid scenario model).
+  public func process(initialPrices: [Double]? = nil) throws -> GARCHProcess {
+    let n = assets.count
+    let corr = try correlation.map { rows throws in
+      try CorrelationMatrix(Matrix(rows), expectedDimension: n, repair: .error)
+    }
+    return try GARCHProcess(
+      type: type, initialPrices: initialPrices ?? Array(repeating: 100, count: n),
+      mean: parameters.map(\.mean), omega: parameters.map(\.omega),
+      alpha: parameters.map(\.alpha), beta: parameters.map(\.beta),
+      gamma: type == .garch ? [] : parameters.map(\.gamma),
+      innovations: parameters.first?.innovations ?? .normal,
+      initialVariance: .given(varianceForecast), correlation: corr)
+  }
+
+  func makeSummary() -> String {
+    let name: String
+    switch type {
+    case .garch: name = "GARCH(1,1)"
+    case .gjr: name = "GJR-GARCH(1,1,1)"
+    case .egarch: name = "EGARCH(1,1,1)"
+    }
+    let law = innovationFamily == .normal ? "normal" : "Student-t"
+    var out = [
+      "\(name), constant mean, \(law) innovations: maximum likelihood "
+        + "(per-step decimal units)"
+    ]
+    func cell(_ v: Double?, _ width: Int) -> String {
+      guard let v, v.isFinite else { return String(repeating: " ", count: width - 1) + "-" }
+      let text = String(format: abs(v) >= 1e-3 && abs(v) < 1e4 || v == 0 ? "%.5f" : "%.4e", v)
+      return String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+    for (a, fit) in fits.enumerated() {
+      out.append(String(repeating: "=", count: 78))
+      out.append(
+        "\(assets[a]): log-likelihood \(String(format: "%.4f", fit.logLikelihood)), "
+          + "\(fit.observations) returns, \(fit.iterations) iterations"
+          + (fit.converged ? "" : " (not converged)"))
+      out.append(
+        "parameter" + "    estimate".leftPadded(18) + "std err".leftPadded(13)
+          + "robust se".leftPadded(13) + "t".leftPadded(9) + "  bound")
+      out.append(String(repeating: "-", count: 78))
+      for p in fit.parameters {
+        let t = p.robustStandardError.map { p.estimate / $0 }
+        out.append(
+          p.key.padding(toLength: 12, withPad: " ", startingAt: 0) + cell(p.estimate, 15)
+            + cell(p.standardError, 13) + cell(p.robustStandardError, 13)
+            + (t.map { String(format: "%9.2f", $0) } ?? "        -")
+            + (p.atBound ? "  *" : ""))
+      }
+      for w in fit.warnings { out.append("warning: \(w)") }
+    }
+    out.append(String(repeating: "=", count: 78))
+    out.append(
+      "total log-likelihood \(String(format: "%.4f", logLikelihood))   AIC "
+        + "\(String(format: "%.4f", aic))   BIC \(String(format: "%.4f", bic))   "
+        + "nobs \(observations)   parameters \(parameterCount)")
+    out.append("* on a bound or constraint of the parameter space")
+    return out.joined(separator: "\n") + "\n"
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(_ width: Int) -> String {
+    count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
+}
+
+/// A number for a YAML file: Swift's shortest round-trip text, with a decimal point so every
+/// YAML resolver reads it as a float (`1e-05` becomes `1.0e-05`).
+func yamlNumber(_ x: Double) -> String {
+  var text = "\(x)"
+  if !text.contains("."), let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+    text.insert(contentsOf: ".0", at: e)
+  }
+  return text
+}
+
+/// The sample correlation of the columns, with a unit diagonal, exact symmetry and entries in
+/// [−1, 1]; replaced by the nearest correlation matrix (Higham 2002) should rounding leave it
+/// not positive semi-definite.
+func cccCorrelation(_ series: [[Double]]) -> [[Double]] {
+  let n = series.count
+  let t = series[0].count
+  var centred = series
+  for a in 0..<n {
+    let m = series[a].reduce(0, +) / Double(t)
+    var ss = 0.0
+    for i in 0..<t {
+      centred[a][i] -= m
+      ss += centred[a][i] * centred[a][i]
+    }
+    let s = ss.squareRoot()
+    for i in 0..<t { centred[a][i] /= s }
+  }
+  var c = Array(repeating: Array(repeating: 0.0, count: n), count: n)
+  for i in 0..<n {
+    c[i][i] = 1
+    for j in 0..<i {
+      var v = 0.0
+      for k in 0..<t { v += centred[i][k] * centred[j][k] }
+      v = min(max(v, -1), 1)
+      c[i][j] = v
+      c[j][i] = v
+    }
+  }
+  if let m = try? Matrix(c), (try? CorrelationMatrix(m, repair: .error)) == nil,
+    let repaired = try? CorrelationMatrix(m, repair: .nearest)
+  {
+    return repaired.matrix.rowArrays
+  }
+  return c
+}
