@@ -46,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "scengine",
       dependencies: [
-        "Randomness", "Shocks", "Planner", "PathFiles", "Calibration",
+        "Randomness", "Shocks", "Processes", "Planner", "PathFiles", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

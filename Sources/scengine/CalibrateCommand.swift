@@ -3,6 +3,7 @@ import Calibration
 import Foundation
 import PathFiles
 import Planner
+import Processes
 
 #if canImport(Glibc)
   import Glibc
@@ -312,7 +313,20 @@ extension CalibrateCommand.Model {
   var fitter: Fitter? {
     switch self {
     case .gbm: Fitter(GBMFit.minimumObservations) { try GBMFit.fit($0, shrinkage: $1.shrinkage) }
+    case .garch: GARCHFit.fitter(.garch)
+    case .gjr: GARCHFit.fitter(.gjr)
+    case .egarch: GARCHFit.fitter(.egarch)
     default: nil
+    }
+  }
+}
+
+extension GARCHFit {
+  /// The fitter of a GARCH-family model of `type`, with the command's innovations.
+  static func fitter(_ type: GARCHProcess.VolatilityModel) -> Fitter {
+    Fitter(minimumObservations) { sample, options in
+      let family: GARCHInnovationFamily = options.innovations == .studentT ? .studentT : .normal
+      return try fit(sample, type: type, innovations: family)
     }
   }
 }

@@ -67,7 +67,7 @@ struct StubCalibratedModel: CalibratedModel {
     #expect(spec.dates?.first == "2024-01-08", "the first date is that of the last prices")
     #expect(spec.paths == FittedScenario.paths && spec.variants.map(\.name) == ["baseline"])
     #expect(spec.correlation.matrix.rowArrays == fit.correlation)
-    guard case .gbm(let process) = spec.model else {
+    guard let process = spec.model.process(as: GeometricBrownianMotion.self) else {
       Issue.record("model \(spec.model.key), expected gbm")
       return
     }
