@@ -67,6 +67,8 @@ public struct PriceTable: Sendable {
   public let file: String
   /// The header's cells, trimmed.
   public let header: [String]
+  /// The header's line in the file (1 unless blank lines come first).
+  public let headerLine: Int
   /// The index column's position in `header`.
   public let indexColumn: Int
   /// Dates or integer indices.
@@ -116,8 +118,12 @@ public struct PriceTable: Sendable {
     guard !lines.isEmpty else {
       throw PriceFileError(file: path, message: "price file \(path) is empty")
     }
-    let header = lines.removeFirst().1.split(separator: ",", omittingEmptySubsequences: false)
-      .map { $0.trimmingCharacters(in: .whitespaces) }
+    // Empty header cells are skipped, as the historical stress always did.
+    let (headerLine, headerText) = lines.removeFirst()
+    var first = headerText
+    // A spreadsheet's byte-order mark is not part of the first column's name.
+    if first.hasPrefix("\u{FEFF}") { first.removeFirst() }
+    let header = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" })
     if requireDateColumn && dateColumn == nil {
       throw PriceFileError(
@@ -125,15 +131,15 @@ public struct PriceTable: Sendable {
         message: "price file \(path) has no 'date' column; its first line is "
           + excerpt(header.joined(separator: ","), limit: 60))
     }
-    let indexColumn = dateColumn ?? 0
-    let indexName = dateColumn != nil ? "date" : header[0]
     guard header.count >= 2 else {
       throw PriceFileError(
-        file: path, line: 1,
-        message: "the header \(excerpt(header.joined(separator: ","), limit: 60)) has one "
-          + "column; expected a date (or index) column and at least one price column, "
-          + "separated by commas")
+        file: path, line: headerLine,
+        message: "the header \(excerpt(header.joined(separator: ","), limit: 60)) has "
+          + "\(header.count) column(s); expected a date (or index) column and at least one price "
+          + "column, separated by commas")
     }
+    let indexColumn = dateColumn ?? 0
+    let indexName = dateColumn != nil ? "date" : header[0]
     var kind: IndexKind? = dateColumn != nil ? .date : nil
     var rows: [Row] = []
     rows.reserveCapacity(lines.count)
@@ -186,7 +192,8 @@ public struct PriceTable: Sendable {
       rows.append(Row(key: key, cells: cells, line: number))
     }
     return PriceTable(
-      file: path, header: header, indexColumn: indexColumn, indexKind: kind ?? .date, rows: rows)
+      file: path, header: header, headerLine: headerLine, indexColumn: indexColumn,
+      indexKind: kind ?? .date, rows: rows)
   }
 
   /// A row key as the file writes it: `YYYY-MM-DD` or the whole number.
@@ -300,14 +307,14 @@ public struct PriceTable: Sendable {
       let all = header.indices.filter { header[$0] == name }
       if all.count > 1 {
         throw PriceFileError(
-          file: file, line: 1, column: name,
+          file: file, line: headerLine, column: name,
           message:
             "the header names columns \(all.map { String($0 + 1) }.joined(separator: " and ")) "
             + "\(excerpt(name)); each column needs its own name")
       }
       if let problem = PriceHistory.assetNameProblem(name) {
         throw PriceFileError(
-          file: file, line: 1, column: name,
+          file: file, line: headerLine, column: name,
           message: "column \(excerpt(name, limit: 60)) cannot name an asset: it \(problem); "
             + "rename the column in the header")
       }
@@ -317,7 +324,7 @@ public struct PriceTable: Sendable {
     for name in names {
       if let other = folded[name.lowercased()] {
         throw PriceFileError(
-          file: file, line: 1, column: name,
+          file: file, line: headerLine, column: name,
           message: "columns \(excerpt(other)) and \(excerpt(name)) differ only by case; asset "
             + "names must differ ignoring case")
       }

@@ -43,16 +43,17 @@ struct CalibrateCommand: ParsableCommand {
   @Argument(help: "The price history (CSV).")
   var prices: String
 
-  @Option(help: "The model: gbm, merton, kou, garch, gjr, egarch or regime.")
+  @Option(help: "The model to fit.")
   var model: Model
 
-  @Option(help: "GARCH-family innovations: normal or student_t (default normal).")
+  @Option(help: "The innovations of a GARCH-family model (default normal).")
   var innovations: Innovations?
 
   @Option(parsing: .unconditional, help: "Number of regimes of a regime model (default 2).")
   var regimes: Int?
 
-  @Option(help: "Correlation estimate: none (sample) or ledoit-wolf (default none).")
+  @Option(
+    help: "The correlation of several assets: the sample's, or its Ledoit–Wolf shrinkage.")
   var shrinkage: CorrelationShrinkage = .none
 
   @Option(help: "The price columns to fit, comma-separated (default: all).")
@@ -66,7 +67,7 @@ struct CalibrateCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Years per row of the file: a fraction such as 1/252 or a decimal (default 1/252).")
+    help: "Years per row of the file: a fraction such as 1/252 or a decimal.")
   var dt: String = "1/252"
 
   @Option(help: "Write the fitted scenario (YAML) to this file.")

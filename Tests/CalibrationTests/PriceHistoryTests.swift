@@ -122,6 +122,16 @@ import Testing
     #expect(cells.description.contains("p.csv:2: 3 cells, the header has 2"), "\(cells)")
   }
 
+  @Test func headerProblemsAndAByteOrderMark() throws {
+    let commas = try #require(try Self.failure("\n,,,\n2024-01-02,1\n"))
+    #expect(commas.description.contains("p.csv:2: the header '' has 0 column(s)"), "\(commas)")
+    let one = try #require(try Self.failure("date\n2024-01-02\n"))
+    #expect(one.description.contains("has 1 column(s)"), "\(one)")
+    let (t, folder) = try Self.table("\u{FEFF}date,A\n2024-01-02,1\n2024-01-03,2\n")
+    defer { folder.remove() }
+    #expect(t.indexKind == .date && t.header == ["date", "A"])
+  }
+
   @Test func missingColumnListsTheColumns() throws {
     let e = try #require(try Self.failure(Self.dated, columns: ["A", "C"]))
     #expect(e.description.contains("has no column 'C'; columns are 'A, B'"), "\(e)")
