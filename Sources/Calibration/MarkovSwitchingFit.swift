@@ -146,7 +146,7 @@ public enum MarkovSwitchingFitter {
     }
     for r in heldAtFloor {
       warnings.append(
-        "regime\(r)'s variance is held at the floor (\(options.varianceFloor) × the sample variance): the regime collapses onto few returns; try fewer regimes"
+        "regime\(r)'s variance is held at the floor (\(options.varianceFloor) × the sample variance): the regime collapses onto a few returns or onto repeated values (stale prices); consider fewer regimes"
       )
     }
     let distinct = outcomes.filter { ll - $0 > 0.01 }.count

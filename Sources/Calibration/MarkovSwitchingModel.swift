@@ -278,12 +278,13 @@ public struct MarkovSwitchingModel: CalibratedModel {
         let label = a == 0 ? regimeNames[r] : ""
         let tail =
           a == 0
-          ? "  \(f(meanRegimeProbabilities[r], 3).leftPad(9))  \(f(expectedDurations[r], 1).leftPad(8))"
+          ? "".rightPad(9 - se(v?.standardError).count)
+            + "  \(f(meanRegimeProbabilities[r], 3).leftPad(9))  \(f(expectedDurations[r], 1).leftPad(8))"
           : ""
         lines.append(
           label.rightPad(9) + " " + String(name.prefix(10)).rightPad(10)
             + f(drift[r][a]).leftPad(9) + " " + se(d?.standardError).rightPad(9)
-            + f(volatility[r][a]).leftPad(11) + " " + se(v?.standardError).rightPad(9) + tail)
+            + f(volatility[r][a]).leftPad(11) + " " + (se(v?.standardError) + tail).trimmedRight)
       }
     }
     lines.append("")
@@ -314,6 +315,9 @@ public struct MarkovSwitchingModel: CalibratedModel {
 extension String {
   fileprivate func leftPad(_ width: Int) -> String {
     count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
+  fileprivate var trimmedRight: String {
+    String(self.reversed().drop { $0 == " " }.reversed())
   }
   fileprivate func rightPad(_ width: Int) -> String {
     count >= width ? self : self + String(repeating: " ", count: width - count)

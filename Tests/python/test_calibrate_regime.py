@@ -105,7 +105,7 @@ def calibrate(scengine: Path, folder: Path, dates, prices, regimes: int):
 
 CASES = [
     ("sp500", 2, 20),
-    ("sp500", 3, 10),
+    ("sp500", 3, 5),
     ("simulated", 2, 20),
 ]
 
