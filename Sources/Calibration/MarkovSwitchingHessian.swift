@@ -196,6 +196,12 @@ struct MarkovSwitchingHessian {
         for (x, i) in index.enumerated() {
           for (y, j) in index.enumerated() { covariance[i * free.count + j] = inverse[x * p + y] }
         }
+        // The last, tiny Newton step, kept if it helps (the Hessian barely changes over it).
+        var trial = theta
+        for (x, i) in index.enumerated() { trial[i] += delta[x] }
+        if value(trial, like: current) > f0, let next = state(trial, like: current) {
+          current = next
+        }
         return Result(
           state: current, covariance: covariance, free: free, converged: true,
           warnings: warnings)
