@@ -317,6 +317,7 @@ extension CalibrateCommand.Model {
     case .garch: GARCHFit.fitter(.garch)
     case .gjr: GARCHFit.fitter(.gjr)
     case .egarch: GARCHFit.fitter(.egarch)
+    case .regime: MarkovSwitchingFitter.fitter
     default: nil
     }
   }
@@ -328,6 +329,15 @@ extension GARCHFit {
     Fitter(minimumObservations) { sample, options in
       let family: GARCHInnovationFamily = options.innovations == .studentT ? .studentT : .normal
       return try fit(sample, type: type, innovations: family)
+    }
+  }
+}
+
+extension MarkovSwitchingFitter {
+  /// The fitter of a regime model with the command's number of regimes.
+  static var fitter: Fitter {
+    Fitter(requiredObservations(regimes: 2, assets: 1)) { sample, options in
+      try fit(sample, regimes: options.regimes)
     }
   }
 }

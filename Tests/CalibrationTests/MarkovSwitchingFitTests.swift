@@ -80,8 +80,7 @@ private func parsedScenario(_ model: MarkovSwitchingModel) throws -> RegimeSwitc
     \(model.scenarioModel)
     """
   let spec = try ScenarioLoader.parse(yaml: yaml, file: "fitted.yaml")
-  guard case .regime(let parsed) = spec.model else { return nil }
-  return parsed
+  return spec.model.process(as: RegimeSwitchingProcess.self)
 }
 
 @Suite struct MarkovSwitchingFitTests {
