@@ -69,14 +69,15 @@ struct SingleAssetFit {
       type: type, estimateNu: studentT && fixedNu == nil, fixedNu: fixedNu ?? 0)
     let meanSquare = y.reduce(0) { $0 + ($1 - yMean) * ($1 - yMean) } / count
 
-    func logLikelihood(_ theta: [Double]) -> Double {
-      let start = kernel.start(theta, backcast: backcast)
-      return y.withUnsafeBufferPointer { kernel.evaluate($0, theta, start: start).0 }
-    }
-    /// ∂(−ln L / T)/∂u from the analytic gradient in θ (GJR: γ = δ − α).
-    let gradient: ([Double]) -> [Double] = { u in
+    // The objective computes the gradient in the same pass (it costs less than a second pass)
+    // and keeps it for the optimizer's gradient call at the same point.
+    let cache = GradientCache()
+    func objectiveAndGradient(_ u: [Double]) -> Double {
       let theta = layout.theta(u)
-      let g = y.withUnsafeBufferPointer { kernel.gradient($0, theta, backcast: backcast).1 }
+      if type != .egarch && theta[2] + theta[4] + 0.5 * theta[3] >= 1 { return .infinity }
+      let (ll, g) = y.withUnsafeBufferPointer { kernel.gradient($0, theta, backcast: backcast) }
+      guard ll.isFinite else { return .infinity }
+      // ∂(−ln L / T)/∂u (GJR: γ = δ − α).
       var du: [Double]
       switch type {
       case .garch: du = [g[0], g[1], g[2], g[4]]
@@ -84,13 +85,14 @@ struct SingleAssetFit {
       case .egarch: du = [g[0], g[1], g[2], g[3], g[4]]
       }
       if layout.estimateNu { du.append(g[5]) }
-      return du.map { -$0 / count }
+      cache.point = u
+      cache.gradient = du.map { -$0 / count }
+      return -ll / count
     }
-    let objective: ([Double]) -> Double = { u in
-      let theta = layout.theta(u)
-      if type != .egarch && theta[2] + theta[4] + 0.5 * theta[3] >= 1 { return .infinity }
-      let ll = logLikelihood(theta)
-      return ll.isFinite ? -ll / count : .infinity
+    let objective: ([Double]) -> Double = { objectiveAndGradient($0) }
+    let gradient: ([Double]) -> [Double] = { u in
+      if cache.point != u { _ = objectiveAndGradient(u) }
+      return cache.point == u ? cache.gradient : Array(repeating: .nan, count: u.count)
     }
 
     // Bounds (arch's, on the unit-variance scale).
@@ -377,6 +379,12 @@ struct SingleAssetFit {
     }
     return outer
   }
+}
+
+/// The gradient at the point of the last finite objective value.
+private final class GradientCache {
+  var point: [Double] = []
+  var gradient: [Double] = []
 }
 
 /// `A B A` for symmetric `A`, `B`.
