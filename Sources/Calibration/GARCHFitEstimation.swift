@@ -9,9 +9,11 @@ struct SingleAssetFit {
   var volatilityLast: Double
   var standardizedResiduals: [Double]
 
-  /// The optimizer's coordinates `u`: `[μ, ω, α, (δ | γ), β, (ν)]` with GJR's `δ = α + γ`
-  /// (so that `α ≥ 0` and `α + γ ≥ 0` are bounds of a box), mapped to arch's
-  /// `θ = [μ, ω, α, γ, β, ν]`.
+  /// The optimizer's coordinates `u`: GARCH `[μ, ω, α, P, (ν)]`, GJR `[μ, ω, α, δ, P, (ν)]`
+  /// with `δ = α + γ` and the persistence `P = α + γ/2 + β`, EGARCH `[μ, ω, α, γ, β, (ν)]`, so
+  /// that `α ≥ 0`, `α + γ ≥ 0` and `P ≤ 1` are bounds of a box (the optimizer then stops on
+  /// them exactly, and moves along them); `β ≥ 0` (GARCH, GJR), rarely binding, is left to the
+  /// objective. Mapped to arch's `θ = [μ, ω, α, γ, β, ν]`.
   struct Layout {
     var type: GARCHProcess.VolatilityModel
     var estimateNu: Bool
@@ -23,9 +25,10 @@ struct SingleAssetFit {
     func theta(_ u: [Double]) -> [Double] {
       switch type {
       case .garch:
-        return [u[0], u[1], u[2], 0, u[3], estimateNu ? u[4] : fixedNu]
+        return [u[0], u[1], u[2], 0, u[3] - u[2], estimateNu ? u[4] : fixedNu]
       case .gjr:
-        return [u[0], u[1], u[2], u[3] - u[2], u[4], estimateNu ? u[5] : fixedNu]
+        let gamma = u[3] - u[2]
+        return [u[0], u[1], u[2], gamma, u[4] - u[2] - 0.5 * gamma, estimateNu ? u[5] : fixedNu]
       case .egarch:
         return [u[0], u[1], u[2], u[3], u[4], estimateNu ? u[5] : fixedNu]
       }
@@ -34,8 +37,12 @@ struct SingleAssetFit {
     func u(_ theta: [Double]) -> [Double] {
       var u: [Double]
       switch type {
-      case .garch: u = [theta[0], theta[1], theta[2], theta[4]]
-      case .gjr: u = [theta[0], theta[1], theta[2], theta[2] + theta[3], theta[4]]
+      case .garch: u = [theta[0], theta[1], theta[2], theta[2] + theta[4]]
+      case .gjr:
+        u = [
+          theta[0], theta[1], theta[2], theta[2] + theta[3],
+          theta[2] + 0.5 * theta[3] + theta[4],
+        ]
       case .egarch: u = [theta[0], theta[1], theta[2], theta[3], theta[4]]
       }
       if estimateNu { u.append(theta[5]) }
@@ -69,28 +76,30 @@ struct SingleAssetFit {
       type: type, estimateNu: studentT && fixedNu == nil, fixedNu: fixedNu ?? 0)
     let meanSquare = y.reduce(0) { $0 + ($1 - yMean) * ($1 - yMean) } / count
 
-    func logLikelihood(_ theta: [Double]) -> Double {
-      let start = kernel.start(theta, backcast: backcast)
-      return y.withUnsafeBufferPointer { kernel.evaluate($0, theta, start: start).0 }
-    }
-    /// ∂(−ln L / T)/∂u from the analytic gradient in θ (GJR: γ = δ − α).
-    let gradient: ([Double]) -> [Double] = { u in
+    // The objective computes the gradient in the same pass (it costs less than a second pass)
+    // and keeps it for the optimizer's gradient call at the same point.
+    let cache = GradientCache()
+    func objectiveAndGradient(_ u: [Double]) -> Double {
       let theta = layout.theta(u)
-      let g = y.withUnsafeBufferPointer { kernel.gradient($0, theta, backcast: backcast).1 }
+      if type != .egarch && theta[4] < 0 { return .infinity }
+      let (ll, g) = y.withUnsafeBufferPointer { kernel.gradient($0, theta, backcast: backcast) }
+      guard ll.isFinite else { return .infinity }
+      // ∂(−ln L / T)/∂u (GARCH: β = P − α; GJR: γ = δ − α, β = P − α/2 − δ/2).
       var du: [Double]
       switch type {
-      case .garch: du = [g[0], g[1], g[2], g[4]]
-      case .gjr: du = [g[0], g[1], g[2] - g[3], g[3], g[4]]
+      case .garch: du = [g[0], g[1], g[2] - g[4], g[4]]
+      case .gjr: du = [g[0], g[1], g[2] - g[3] - 0.5 * g[4], g[3] - 0.5 * g[4], g[4]]
       case .egarch: du = [g[0], g[1], g[2], g[3], g[4]]
       }
       if layout.estimateNu { du.append(g[5]) }
-      return du.map { -$0 / count }
+      cache.point = u
+      cache.gradient = du.map { -$0 / count }
+      return -ll / count
     }
-    let objective: ([Double]) -> Double = { u in
-      let theta = layout.theta(u)
-      if type != .egarch && theta[2] + theta[4] + 0.5 * theta[3] >= 1 { return .infinity }
-      let ll = logLikelihood(theta)
-      return ll.isFinite ? -ll / count : .infinity
+    let objective: ([Double]) -> Double = { objectiveAndGradient($0) }
+    let gradient: ([Double]) -> [Double] = { u in
+      if cache.point != u { _ = objectiveAndGradient(u) }
+      return cache.point == u ? cache.gradient : Array(repeating: .nan, count: u.count)
     }
 
     // Bounds (arch's, on the unit-variance scale).
@@ -215,17 +224,18 @@ struct SingleAssetFit {
       let value = best.point[i]
       if type == .gjr && i == 3 {
         boundNotes.append("alpha + gamma is on its bound 0 (the constraint alpha + gamma >= 0)")
+      } else if type != .egarch && i == layout.betaIndex {
+        let persistence = theta[2] + theta[4] + 0.5 * theta[3]
+        boundNotes.append(
+          "the persistence alpha + beta + gamma/2 = \(persistence) is on its bound "
+            + "\(value) (at 1 the engine needs allow_nonstationary)")
       } else {
         boundNotes.append("\(keys[i]) is on its bound \(value) (fitting scale)")
       }
     }
-    if type != .egarch {
-      let persistence = theta[2] + theta[4] + 0.5 * theta[3]
-      if persistence > 1 - 1e-6 {
-        atBound[layout.betaIndex] = true
-        boundNotes.append(
-          "the persistence alpha + beta + gamma/2 = \(persistence) is on its bound 1")
-      }
+    if type != .egarch && theta[4] < 1e-8 {
+      atBound[layout.betaIndex] = true
+      boundNotes.append("beta is on its bound 0 (the constraint beta >= 0)")
     }
     warnings += boundNotes
     var estimates: [ParameterEstimate] = []
@@ -377,6 +387,12 @@ struct SingleAssetFit {
     }
     return outer
   }
+}
+
+/// The gradient at the point of the last finite objective value.
+private final class GradientCache {
+  var point: [Double] = []
+  var gradient: [Double] = []
 }
 
 /// `A B A` for symmetric `A`, `B`.

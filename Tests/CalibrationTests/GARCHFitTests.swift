@@ -251,4 +251,34 @@ private func simulateGJR(
       Issue.record("the fitted scenario was rejected: \(error)\n\(yaml)")
     }
   }
+
+  /// Near-integrated GARCH data (α + β = 0.9999): the persistence ends on its bound 1,
+  /// reported on beta with a warning, and the other parameters are still optimized (moving ν
+  /// or α along the bound does not raise the likelihood).
+  @Test func persistenceOnItsBoundIsReported() throws {
+    let p = GARCHParameters(mean: 0, omega: 1e-7, alpha: 0.12, beta: 0.8799)
+    let r = simulateGJR(p, count: 1500, seed: 3) { $0.normal() }
+    let fit = try GARCHFit.fit(
+      ReturnSample(assets: ["X"], returns: [r]), type: .garch, innovations: .studentT)
+    let asset = fit.fits[0]
+    let beta = try #require(asset.parameters.first { $0.key == "beta" })
+    #expect(beta.atBound, "beta \(beta)")
+    #expect(asset.warnings.contains { $0.contains("persistence") }, "\(asset.warnings)")
+    let fitted = fit.parameters[0]
+    #expect(abs(fitted.alpha + fitted.beta - 1) < 1e-12)
+    let nu = try #require(fitted.degreesOfFreedom)
+    for other in [nu * 0.8, min(nu * 1.25, 500)] where other != nu {
+      var moved = fitted
+      moved.degreesOfFreedom = other
+      let ll = GARCHFit.logLikelihood(returns: r, type: .garch, parameters: moved)
+      #expect(ll <= fit.logLikelihood + 1e-9, "nu \(other): \(ll) > \(fit.logLikelihood)")
+    }
+    for shift in [-0.01, 0.01] {
+      var moved = fitted
+      moved.alpha += shift
+      moved.beta -= shift
+      let ll = GARCHFit.logLikelihood(returns: r, type: .garch, parameters: moved)
+      #expect(ll <= fit.logLikelihood + 1e-9, "alpha \(moved.alpha): \(ll)")
+    }
+  }
 }
