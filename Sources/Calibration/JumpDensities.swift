@@ -160,7 +160,7 @@ public func mertonLogLikelihood(
 /// For `z < 0` the forward recursion adds positive terms and is stable; it runs on `Hh_n` and the
 /// result is `ln Hh_n(z)` (flag `scaled` false: the caller adds `z²/2`, which can be huge).
 /// For small `z ≥ 0` the forward recursion on `G_n` loses about `2 z √n / ln 10` digits, which
-/// is accepted up to `e⁸`. Otherwise `Hh_n(z)` is the minimal solution of the recursion and
+/// is accepted up to `e¹²` (relative error about 10⁻¹¹). Otherwise `Hh_n(z)` is the minimal solution of the recursion and
 /// the ratios `r_n = G_n/G_{n−1} = 1/(z + (n + 1) r_{n+1})` are computed backwards (a continued
 /// fraction, Gautschi 1967), started far enough above `count` at their asymptotic value
 /// `2/(z + √(z² + 4(n + 1)))` that the start's error is damped by `e^{−25}`; `G_{−1} = 1`.
@@ -184,7 +184,7 @@ func logScaledHermite(_ z: Double, count: Int, into out: UnsafeMutableBufferPoin
     }
     return false
   }
-  if 2 * z * Double(count).squareRoot() <= 8 {
+  if 2 * z * Double(count).squareRoot() <= 12 {
     var previous = 1.0
     var current = (Double.pi / 2).squareRoot() * exp(0.5 * z * z) * erfc(z / 2.0.squareRoot())
     out[0] = log(current)
@@ -203,14 +203,13 @@ func logScaledHermite(_ z: Double, count: Int, into out: UnsafeMutableBufferPoin
     }
     if stable { return true }
   }
-  // Backward ratios from m, chosen so that Π (n + 1) r_n² ≈ Π (1 − z r_n) < e^{−25}.
-  var m = count
-  var damping = 0.0
-  while damping < 25 && m < count + 100_000 {
-    let r = 2 / (z + (z * z + 4 * Double(m + 1)).squareRoot())
-    damping -= log1p(-z * r)
-    m += 1
-  }
+  // Backward ratios from m, chosen so that Π (n + 1) r_n² ≈ Π (1 − z r_n) < e^{−25}: with
+  // q_n = √(z² + 4n), Σ_{count}^{m} z r_n ≥ ∫ z q/(z + q) dq = z [q − z ln(z + q)] between
+  // q_count and q_m; q_m solves that = 25 by a few fixed-point steps.
+  let qc = (z * z + 4 * Double(count)).squareRoot()
+  var qm = qc + 25 / z
+  for _ in 0..<4 { qm = qc + 25 / z + z * log((z + qm) / (z + qc)) }
+  let m = count + 1 + Int(min(((qm * qm - z * z) / 4 - Double(count)).rounded(.up), 100_000))
   var ratio = 2 / (z + (z * z + 4 * Double(m + 1)).squareRoot())
   var n = m
   while n >= count {

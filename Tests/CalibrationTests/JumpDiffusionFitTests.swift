@@ -295,8 +295,10 @@ import Testing
       drift: 0.05, volatility: 0.2, intensity: 0, jumpMean: 0, jumpStandardDeviation: 0.01)
     let returns = try Self.simulate(Self.mertonProcess(gbm), steps: 2000, seed: 7)
     let sample = ReturnSample(assets: ["A"], returns: returns)
-    let merton = try MertonFit(sample: sample)
-    let kou = try KouFit(sample: sample)
+    // At most 2 jumps a step (not 10) to keep the many-tiny-jumps optimum cheap.
+    let options = JumpFitOptions(maximumJumpsPerStep: 2)
+    let merton = try MertonFit(sample: sample, options: options)
+    let kou = try KouFit(sample: sample, options: options)
     for (fit, report) in [(merton.fits[0], merton.report), (kou.fits[0], kou.report)] {
       let intensity = fit.parameters[2]
       #expect(intensity.key == "jumps.intensity")
@@ -324,7 +326,7 @@ import Testing
         intensity: [25, 10], sizes: .normal(mean: [-0.02, 0.01], standardDeviation: [0.03, 0.05])
       ),
       correlation: try CorrelationMatrix(rows: [[1, 0.5], [0.5, 1]]))
-    let returns = try Self.simulate(process, steps: 1000, seed: 42)
+    let returns = try Self.simulate(process, steps: 500, seed: 42)
     let sample = ReturnSample(assets: ["A", "B"], returns: returns)
     let merton = try MertonFit(sample: sample)
     let kou = try KouFit(sample: sample)
