@@ -293,7 +293,7 @@ import Testing
   @Test func aSeriesWithoutJumpsIsFittedWithoutErrorAndFlagged() throws {
     let gbm = MertonParameters(
       drift: 0.05, volatility: 0.2, intensity: 0, jumpMean: 0, jumpStandardDeviation: 0.01)
-    let returns = try Self.simulate(Self.mertonProcess(gbm), steps: 2000, seed: 7)
+    let returns = try Self.simulate(Self.mertonProcess(gbm), steps: 1000, seed: 7)
     let sample = ReturnSample(assets: ["A"], returns: returns)
     // At most 2 jumps a step (not 10) to keep the many-tiny-jumps optimum cheap.
     let options = JumpFitOptions(maximumJumpsPerStep: 2)
