@@ -227,7 +227,7 @@ public enum FittedScenario {
   // MARK: - Formatting helpers for the models' scenario blocks and summaries
 
   /// A number at full precision (the shortest text that reads back as the same double).
-  public static func number(_ x: Double) -> String { "\(x)" }
+  public static func number(_ x: Double) -> String { yamlNumber(x) }
 
   /// A number for people: 6 significant digits.
   public static func short(_ x: Double) -> String { String(format: "%.6g", x) }

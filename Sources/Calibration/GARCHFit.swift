@@ -197,7 +197,7 @@ public struct GARCHFit: CalibratedModel {
     }
     var correlation: [[Double]]? = nil
     if results.count > 1 {
-      correlation = cccCorrelation(results.map(\.standardizedResiduals))
+      correlation = sampleCorrelation(results.map(\.standardizedResiduals))
     }
     return GARCHFit(
       type: type, innovationFamily: family, assets: sample.assets,
@@ -287,7 +287,7 @@ func yamlNumber(_ x: Double) -> String {
 /// The sample correlation of the columns, with a unit diagonal, exact symmetry and entries in
 /// [−1, 1]; replaced by the nearest correlation matrix (Higham 2002) should rounding leave it
 /// not positive semi-definite.
-func cccCorrelation(_ series: [[Double]]) -> [[Double]] {
+func sampleCorrelation(_ series: [[Double]]) -> [[Double]] {
   let n = series.count
   let t = series[0].count
   var centred = series

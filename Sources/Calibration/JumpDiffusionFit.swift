@@ -309,55 +309,8 @@ func validateJumpSample(_ sample: ReturnSample, model: String, needed: Int)
   }
 }
 
-/// The sample correlation of the series, unit diagonal, symmetric, entries clamped to [−1, 1]
-/// (positive semi-definite: a Gram matrix of the centred, normalized series).
-func jumpSampleCorrelation(_ series: [[Double]]) -> [[Double]] {
-  let n = series.count
-  let t = series[0].count
-  var centred = series
-  for a in 0..<n {
-    let m = series[a].reduce(0, +) / Double(t)
-    var ss = 0.0
-    for i in 0..<t {
-      centred[a][i] -= m
-      ss += centred[a][i] * centred[a][i]
-    }
-    let norm = ss.squareRoot()
-    for i in 0..<t { centred[a][i] /= norm }
-  }
-  var c = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-  for a in 0..<n {
-    c[a][a] = 1
-    for b in (a + 1)..<max(n, a + 1) {
-      var s = 0.0
-      for i in 0..<t { s += centred[a][i] * centred[b][i] }
-      s = min(max(s, -1), 1)
-      c[a][b] = s
-      c[b][a] = s
-    }
-  }
-  // Rounding may leave a Gram matrix of nearly dependent series slightly indefinite.
-  if n > 2, let m = try? Matrix(c), (try? CorrelationMatrix(m, repair: .error)) == nil,
-    let repaired = try? CorrelationMatrix(m, repair: .nearest)
-  {
-    let r = repaired.matrix
-    return (0..<n).map { i in (0..<n).map { j in r[i, j] } }
-  }
-  return c
-}
-
-/// A number for a YAML file: Swift's shortest round-trip text, with a decimal point so every
-/// YAML resolver reads it as a float (`1e-05` becomes `1.0e-05`).
-func jumpYAMLNumber(_ x: Double) -> String {
-  var text = "\(x)"
-  if !text.contains("."), let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-    text.insert(contentsOf: ".0", at: e)
-  }
-  return text
-}
-
 func jumpYAMLList(_ values: [Double]) -> String {
-  "[" + values.map(jumpYAMLNumber).joined(separator: ", ") + "]"
+  "[" + values.map(yamlNumber).joined(separator: ", ") + "]"
 }
 
 /// The one-screen summary of a jump-diffusion fit.

@@ -107,7 +107,7 @@ public struct KouFit: CalibratedModel {
     self.timeStep = sample.timeStep
     self.parameters = parameters
     self.fits = fits
-    self.correlation = sample.assets.count > 1 ? jumpSampleCorrelation(sample.returns) : nil
+    self.correlation = sample.assets.count > 1 ? sampleCorrelation(sample.returns) : nil
     self.observations = sample.count
     self.report = [
       "time_step": .number(sample.timeStep),
@@ -146,7 +146,7 @@ public struct KouFit: CalibratedModel {
   public var summary: String {
     jumpSummary(
       title: "Kou jump-diffusion (double-exponential log jumps): maximum likelihood "
-        + "(annualized; dt = \(jumpYAMLNumber(timeStep)) years)",
+        + "(annualized; dt = \(yamlNumber(timeStep)) years)",
       assets: assets, fits: fits, logLikelihood: logLikelihood, aic: aic, bic: bic,
       observations: observations, parameterCount: parameterCount, correlation: correlation)
   }

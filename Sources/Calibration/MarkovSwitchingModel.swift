@@ -206,7 +206,7 @@ public struct MarkovSwitchingModel: CalibratedModel {
   // MARK: - Output
 
   /// Shortest text that reads back as the same `Double`.
-  static func number(_ x: Double) -> String { "\(x)" }
+  static func number(_ x: Double) -> String { yamlNumber(x) }
 
   static func list(_ xs: [Double]) -> String { "[" + xs.map(number).joined(separator: ", ") + "]" }
 

@@ -96,7 +96,7 @@ public struct MertonFit: CalibratedModel {
     self.timeStep = sample.timeStep
     self.parameters = parameters
     self.fits = fits
-    self.correlation = sample.assets.count > 1 ? jumpSampleCorrelation(sample.returns) : nil
+    self.correlation = sample.assets.count > 1 ? sampleCorrelation(sample.returns) : nil
     self.observations = sample.count
     self.report = [
       "time_step": .number(sample.timeStep),
@@ -134,7 +134,7 @@ public struct MertonFit: CalibratedModel {
   public var summary: String {
     jumpSummary(
       title: "Merton jump-diffusion (normal log jumps): maximum likelihood "
-        + "(annualized; dt = \(jumpYAMLNumber(timeStep)) years)",
+        + "(annualized; dt = \(yamlNumber(timeStep)) years)",
       assets: assets, fits: fits, logLikelihood: logLikelihood, aic: aic, bic: bic,
       observations: observations, parameterCount: parameterCount, correlation: correlation)
   }

@@ -169,13 +169,7 @@ struct CalibrateCommand: ParsableCommand {
     let options = FitOptions(
       model: model, innovations: innovations ?? .normal, regimes: regimes ?? 2,
       shrinkage: shrinkage)
-    guard let fitter = model.fitter else {
-      let available = Model.allCases.filter { $0.fitter != nil }.map(\.rawValue)
-      printError(
-        "error: --model \(model.rawValue) is not available in this build; available: "
-          + available.joined(separator: ", "))
-      throw ExitCode(2)
-    }
+    let fitter = model.fitter
     try checkDestinations()
     let history: PriceHistory
     do {
@@ -310,15 +304,16 @@ struct Fitter {
 }
 
 extension CalibrateCommand.Model {
-  /// Each model's fitter, one line each; nil for a model this build cannot fit yet.
-  var fitter: Fitter? {
+  /// Each model's fitter, one line each.
+  var fitter: Fitter {
     switch self {
     case .gbm: Fitter(GBMFit.minimumObservations) { try GBMFit.fit($0, shrinkage: $1.shrinkage) }
     case .garch: GARCHFit.fitter(.garch)
     case .gjr: GARCHFit.fitter(.gjr)
     case .egarch: GARCHFit.fitter(.egarch)
+    case .merton: Fitter(MertonFit.minimumObservations) { s, _ in try MertonFit(sample: s) }
+    case .kou: Fitter(KouFit.minimumObservations) { s, _ in try KouFit(sample: s) }
     case .regime: MarkovSwitchingFitter.fitter
-    default: nil
     }
   }
 }
