@@ -155,33 +155,60 @@ extension ScenarioParser {
   /// Rejects a model whose median log price leaves ±`ScenarioLimits.maximumHorizonLogPrice`
   /// by the horizon: `log S₀ + (μ − λκ − σ²/2) T` for diffusions (each regime as if it held
   /// throughout), `log S₀ + mean · steps` for GARCH (risk neutral: `((r − q) dt − σ₁²/2)` per
-  /// step). Beyond it, most paths would overflow to ∞ or underflow to 0.
+  /// step), `θ + (log S₀ − θ) e^{−κT}` for a mean-reverting log price. Beyond it, most paths
+  /// would overflow to ∞ or underflow to 0.
   func checkHorizon(_ model: ModelSpec, initial: [Double], grid: TimeGrid, field: YAMLField)
     throws(ScenarioError)
   {
-    // (regime name or nil, per-asset log drift per year or per step, length of the horizon)
-    let drifts = model.unit.driftChains(timeStep: grid.timeStep).map { chain in
+    // Per chain: the regime's name or nil, and per asset the median log price at the horizon
+    // with the formula that gave it, written out.
+    let horizon = grid.horizon
+    let levels = model.unit.driftChains(timeStep: grid.timeStep).map { chain in
+      let x0 = initial.map { log($0) }
       switch chain.law {
       case .diffusion(let drift, let volatility, let compensation):
-        let g = drift.indices.map { a in
-          drift[a] - compensation[a] - 0.5 * volatility[a] * volatility[a]
-        }
-        return (chain.regime, g, grid.horizon, "log S0 + (μ − λκ − σ²/2)·T")
+        return (
+          chain.regime,
+          drift.indices.map { a in
+            let g = drift[a] - compensation[a] - 0.5 * volatility[a] * volatility[a]
+            return (
+              x0[a] + g * horizon, "log S0 + (μ − λκ − σ²/2)·T = \(x0[a]) + (\(g))·\(horizon)"
+            )
+          }
+        )
       case .perStep(let perStep):
-        return (chain.regime, perStep, Double(grid.steps), "log S0 + mean·steps")
+        let length = Double(grid.steps)
+        return (
+          chain.regime,
+          perStep.indices.map { a in
+            (
+              x0[a] + perStep[a] * length,
+              "log S0 + mean·steps = \(x0[a]) + (\(perStep[a]))·\(length)"
+            )
+          }
+        )
+      case .meanReverting(let theta, let kappa):
+        return (
+          chain.regime,
+          theta.indices.map { a in
+            let decay = exp(-kappa[a] * horizon)
+            return (
+              theta[a] + (x0[a] - theta[a]) * decay,
+              "θ + (log S0 − θ)·e^(−κT) = \(theta[a]) + (\(x0[a] - theta[a]))·\(decay)"
+            )
+          }
+        )
       }
     }
     let bound = ScenarioLimits.maximumHorizonLogPrice
-    for (regime, g, length, formula) in drifts {
-      for a in g.indices {
-        let level = log(initial[a]) + g[a] * length
+    for (regime, perAsset) in levels {
+      for (a, (level, formula)) in perAsset.enumerated() {
         guard !(abs(level) <= bound) else { continue }
         let whose = regime.map { "regime \($0), " } ?? ""
         throw field.error(
-          "\(whose)\(assets[a]): the median log price at the horizon, \(formula) = "
-            + "\(log(initial[a])) + (\(g[a]))·\(length) = \(level), is beyond ±\(Int(bound)), "
-            + "where prices overflow to infinity or underflow to 0; use a smaller drift or "
-            + "volatility, or a shorter horizon")
+          "\(whose)\(assets[a]): the median log price at the horizon, \(formula) = \(level), "
+            + "is beyond ±\(Int(bound)), where prices overflow to infinity or underflow to 0; use "
+            + "a smaller drift or volatility, or a shorter horizon")
       }
     }
   }

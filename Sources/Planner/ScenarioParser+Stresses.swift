@@ -52,6 +52,10 @@ extension ScenarioParser {
         if let sf = v.optional("stresses") {
           for item in try sf.sequence() {
             stresses.append(try compileStress(item, into: &schedule, model: model))
+            // A stress the model's dynamics give no meaning, as its process says.
+            if let problem = model.process.unsupportedStress(in: schedule) {
+              throw item.error(problem)
+            }
           }
         }
         try v.finish(allowed: ["stresses"])

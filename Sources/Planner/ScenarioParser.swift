@@ -240,7 +240,7 @@ struct ScenarioParser {
     let correlation = try parseCorrelation(top.optional("correlation"))
     let measure = try parseMeasure(top.optional("measure"))
     let model = try parseModel(
-      try top.required("model", "exactly one of gbm, merton, kou, garch, regime"),
+      try top.required("model", "exactly one of " + ModelRegistry.keys.joined(separator: ", ")),
       initial: initial, correlation: correlation, measure: measure)
 
     var portfolio: [Double]? = nil

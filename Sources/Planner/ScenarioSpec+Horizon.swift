@@ -11,7 +11,8 @@ extension ScenarioSpec {
   /// Rejects a variant whose stresses take the median log price of an asset beyond
   /// ±`maximumMedianLogPrice` at some step, where most paths overflow to ∞ or underflow to 0 in
   /// the output's precision: the per-step log drift `μ − λκ − (σ m)²/2` (μ the drift or its
-  /// override, m the volatility multiplier; GARCH: the mean per step), plus `log(1 + r)` of a
+  /// override, m the volatility multiplier; GARCH: the mean per step; a mean-reverting log
+  /// price: `(θ − x)(1 − e^{−κ dt})` from the median `x`), plus `log(1 + r)` of a
   /// shock and a forced log jump, a replayed return in place of the step's own. A regime model
   /// is followed in each regime as if it held throughout, a forced regime in its window.
   ///
@@ -33,6 +34,8 @@ extension ScenarioSpec {
     var chains: [Chain] = []
     var regimeChains: [Chain] = []
     var garchPerStep: [Double]?
+    // A mean-reverting chain: per asset θ and the pull 1 − e^{−κ dt} of a step toward it.
+    var reversion: (level: [Double], pull: [Double])?
     for chain in model.unit.driftChains(timeStep: dt) {
       switch chain.law {
       case .diffusion(let drift, let volatility, let compensation):
@@ -41,6 +44,12 @@ extension ScenarioSpec {
             name: chain.regime, drift: drift, volatility: volatility, compensation: compensation))
       case .perStep(let perStep):
         garchPerStep = perStep
+        chains.append(
+          Chain(
+            drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
+            compensation: Array(repeating: 0, count: n)))
+      case .meanReverting(let level, let rate):
+        reversion = (level, rate.map { -expm1(-$0 * dt) })
         chains.append(
           Chain(
             drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
@@ -65,6 +74,8 @@ extension ScenarioSpec {
           } else {
             if let perStep = garchPerStep {
               move = perStep[a]
+            } else if let reversion {
+              move = (reversion.level[a] - level[a]) * reversion.pull[a]
             } else {
               let drift =
                 schedule.driftOverride.map { $0[i].isNaN ? current.drift[a] : $0[i] }

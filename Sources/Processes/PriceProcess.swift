@@ -33,6 +33,12 @@ public protocol PriceProcess: Sendable {
   /// model without jumps. Lets the simulator bound the expected jumps of a step.
   var largestJumpIntensities: [Double] { get }
 
+  /// Why the process cannot honour `schedule` (a stress its dynamics give no meaning), or
+  /// `nil`. By default, the stresses of latent states the process does not have
+  /// (`unsupportedLatentStress(in:)`); a process that refuses more says so here, and both the
+  /// simulator and the scenario planner refuse the stress with its message.
+  func unsupportedStress(in schedule: StressSchedule) -> String?
+
   /// Scratch memory for paths of `context.grid.steps` steps.
   func makeWorkspace(context: SimulationContext) -> Workspace
 
@@ -48,8 +54,14 @@ extension PriceProcess {
   /// No jumps, by default.
   public var largestJumpIntensities: [Double] { [] }
 
-  /// Checks that a schedule only uses stresses this process can honour.
-  func unsupportedStress(in schedule: StressSchedule) -> String? {
+  /// The stresses of latent states the process does not have, by default.
+  public func unsupportedStress(in schedule: StressSchedule) -> String? {
+    unsupportedLatentStress(in: schedule)
+  }
+
+  /// Why `schedule` stresses a latent state (variance, regime, jumps) this process does not
+  /// have, or `nil`.
+  public func unsupportedLatentStress(in schedule: StressSchedule) -> String? {
     if schedule.variance != nil && !latentStates.contains(.variance) {
       return "a variance stress needs a GARCH model"
     }

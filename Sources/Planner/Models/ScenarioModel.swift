@@ -53,6 +53,9 @@ struct DriftChain {
     case diffusion(drift: [Double], volatility: [Double], compensation: [Double])
     /// A fixed log return per step (GARCH's mean).
     case perStep([Double])
+    /// A log price reverting to `level` (θ) at `rate` (κ, per year): the median moves from `x`
+    /// to `θ + (x − θ) e^{−κ dt}` in a step, whatever the volatility (Schwartz).
+    case meanReverting(level: [Double], rate: [Double])
   }
 
   /// The regime the chain follows, if any.
@@ -74,6 +77,7 @@ enum ModelRegistry {
     JumpDiffusionModel.self,
     GARCHModel.self,
     RegimeModel.self,
+    SchwartzModel.self,
   ]
 
   /// The keys, in registry order.
