@@ -94,21 +94,33 @@ public struct GARCHFit: CalibratedModel {
 
   /// The `garch:` block of a scenario's `model:` key.
   public var scenarioModel: String {
-    func list(_ values: [Double]) -> String {
-      "[" + values.map(yamlNumber).joined(separator: ", ") + "]"
+    func line(_ p: ModelParameter, _ values: [Double]) -> String {
+      "    \(p.key): [" + values.map(yamlNumber).joined(separator: ", ") + "]"
     }
-    var lines = ["  garch:", "    type: \(type.rawValue)"]
-    lines.append("    mean: " + list(parameters.map(\.mean)))
-    lines.append("    omega: " + list(parameters.map(\.omega)))
-    lines.append("    alpha: " + list(parameters.map(\.alpha)))
-    if type != .garch { lines.append("    gamma: " + list(parameters.map(\.gamma))) }
-    lines.append("    beta: " + list(parameters.map(\.beta)))
+    var lines = ["  garch:", "    \(ModelParameter.garchType.key): \(type.rawValue)"]
+    lines.append(line(.garchMean, parameters.map(\.mean)))
+    lines.append(line(.omega, parameters.map(\.omega)))
+    lines.append(line(.alpha, parameters.map(\.alpha)))
+    if type != .garch { lines.append(line(.gamma, parameters.map(\.gamma))) }
+    lines.append(line(.beta, parameters.map(\.beta)))
     if let nu = parameters.first?.degreesOfFreedom {
-      lines.append("    innovations: {student_t: \(yamlNumber(nu))}")
+      lines.append(
+        "    \(ModelParameter.innovations.key): {\(ModelParameter.degreesOfFreedom.leafKey): "
+          + "\(yamlNumber(nu))}")
     } else {
-      lines.append("    innovations: normal")
+      lines.append("    \(ModelParameter.innovations.key): normal")
     }
-    lines.append("    initial_variance: " + list(varianceForecast))
+    lines.append(line(.initialVariance, varianceForecast))
+    // A fit on the stationarity limit starts from its forecast, which the engine accepts once
+    // told that the recursion is not covariance-stationary.
+    let persistent = parameters.contains { p in
+      switch type {
+      case .garch: p.alpha + p.beta >= 1
+      case .gjr: p.alpha + p.beta + 0.5 * p.gamma >= 1
+      case .egarch: abs(p.beta) >= 1
+      }
+    }
+    if persistent { lines.append("    \(ModelParameter.allowNonstationary.key): true") }
     return lines.joined(separator: "\n") + "\n"
   }
 

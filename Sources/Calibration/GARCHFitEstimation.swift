@@ -215,9 +215,11 @@ struct SingleAssetFit {
     var atBound = Array(repeating: false, count: k)
     let onBound = best.boundIndices
     var boundNotes: [String] = []
-    let keys =
-      ["mean", "omega", "alpha"] + (type == .garch ? [] : ["gamma"]) + ["beta"]
-      + (layout.estimateNu ? ["student_t"] : [])
+    // The declared parameters, in the order of u (EGARCH's ω, α, β share GARCH's keys).
+    let declared: [ModelParameter] =
+      [.garchMean, .omega, .alpha] + (type == .garch ? [] : [.gamma]) + [.beta]
+      + (layout.estimateNu ? [.degreesOfFreedom] : [])
+    let keys = declared.map(\.key)
     for i in onBound {
       // u and the reported parameters share their order; GJR's δ = α + γ marks gamma.
       atBound[i] = true
@@ -252,7 +254,7 @@ struct SingleAssetFit {
           atBound: atBound[i]))
     }
     if let fixed = fixedNu {
-      estimates.append(ParameterEstimate(key: "student_t", estimate: fixed))
+      estimates.append(ParameterEstimate(key: ModelParameter.degreesOfFreedom.key, estimate: fixed))
       warnings.append(
         "student_t held at \(fixed), the median over the assets (one ν for all assets)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Planner
+import Processes
 import Shocks
 
 /// How the correlation of a multi-asset fit is estimated from the returns.
@@ -107,8 +108,11 @@ public struct GBMFit: CalibratedModel {
         AssetFit(
           asset: name,
           parameters: [
-            ParameterEstimate(key: "drift", estimate: drift, standardError: seDrift),
-            ParameterEstimate(key: "volatility", estimate: volatility, standardError: seVolatility),
+            ParameterEstimate(
+              key: ModelParameter.drift.key, estimate: drift, standardError: seDrift),
+            ParameterEstimate(
+              key: ModelParameter.volatility.key, estimate: volatility,
+              standardError: seVolatility),
           ],
           logLikelihood: loglik, observations: n, iterations: 0, converged: true))
     }

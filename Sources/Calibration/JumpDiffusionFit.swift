@@ -70,8 +70,8 @@ struct JumpLawDefinition: Sendable {
   typealias Start = (jumps: [Double], jumpMean: Double, jumpSecondMoment: Double)
   /// `merton` or `kou`.
   var name: String
-  /// The scenario keys of the jump-size parameters (after drift, volatility, intensity).
-  var keys: [String]
+  /// The declared jump-size parameters (after drift, volatility, intensity).
+  var parameters: [ModelParameter]
   /// Per jump-size parameter, whether it is a log size (scaled by the sample's standard
   /// deviation in the optimizer) rather than a probability.
   var isLogSize: [Bool]
@@ -131,7 +131,7 @@ func fitJumpDiffusion(
   let k4 = m4 - 3 * m2 * m2
   let sd = variance.squareRoot()
   let rootDt = dt.squareRoot()
-  let jumpCount = law.keys.count
+  let jumpCount = law.parameters.count
   let dimension = 3 + jumpCount
   let jumpBounds = law.bounds(sd)
   let largestPerStep = min(
@@ -194,7 +194,7 @@ func fitJumpDiffusion(
   let best = result.best
   let values = natural(best.point)
   let logLikelihood = law.logLikelihood(returns, values, dt)
-  let keys = ["drift", "volatility", "jumps.intensity"] + law.keys.map { "jumps." + $0 }
+  let keys = ([.drift, .volatility, .jumpIntensity] + law.parameters).map(\.key)
 
   // Bounds in scenario units.
   var atBound = [Bool](repeating: false, count: dimension)

@@ -46,7 +46,7 @@ public struct KouFit: CalibratedModel {
   public var parameterCount: Int { 6 * assets.count }
 
   static let law = JumpLawDefinition(
-    name: "kou", keys: ["up_probability", "up_mean", "down_mean"],
+    name: "kou", parameters: [.upProbability, .upMean, .downMean],
     isLogSize: [false, true, true],
     bounds: { sd in
       (

@@ -43,7 +43,7 @@ public struct MertonFit: CalibratedModel {
   public var parameterCount: Int { 5 * assets.count }
 
   static let law = JumpLawDefinition(
-    name: "merton", keys: ["mean", "stdev"], isLogSize: [true, true],
+    name: "merton", parameters: [.jumpMean, .jumpStandardDeviation], isLogSize: [true, true],
     bounds: { sd in
       (
         [-ParameterLimits.maximumJumpLogSize, 1e-6 * sd],

@@ -74,10 +74,13 @@ private func simulateGJR(
     let asset = fit.fits[0]
     #expect(asset.converged)
     let truth: [String: Double] = [
-      "mean": 4e-4, "omega": 2e-6, "alpha": 0.03, "gamma": 0.1, "beta": 0.88, "student_t": 7,
+      "mean": 4e-4, "omega": 2e-6, "alpha": 0.03, "gamma": 0.1, "beta": 0.88,
+      "innovations.student_t": 7,
     ]
     #expect(
-      asset.parameters.map(\.key) == ["mean", "omega", "alpha", "gamma", "beta", "student_t"])
+      asset.parameters.map(\.key) == [
+        "mean", "omega", "alpha", "gamma", "beta", "innovations.student_t",
+      ])
     for p in asset.parameters {
       let se = try #require(p.standardError, "\(p.key) has no standard error")
       let expected = try #require(truth[p.key])

@@ -72,7 +72,7 @@ def write_prices(path, returns, start=100.0):
     day = _dt.date(2000, 1, 3)
     lines = ["date,A"]
     for p in prices:
-        lines.append(f"{day.isoformat()},{p!r}")
+        lines.append(f"{day.isoformat()},{float(p)!r}")
         day += _dt.timedelta(days=1)
         while day.weekday() >= 5:
             day += _dt.timedelta(days=1)
