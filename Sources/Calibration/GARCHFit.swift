@@ -263,7 +263,9 @@ public struct GARCHFit: CalibratedModel {
       for p in fit.parameters {
         let t = p.robustStandardError.map { p.estimate / $0 }
         out.append(
-          p.key.padding(toLength: 12, withPad: " ", startingAt: 0) + cell(p.estimate, 15)
+          // The key within its mapping (`student_t` for `innovations.student_t`).
+          String(p.key.split(separator: ".").last ?? "").padding(
+            toLength: 12, withPad: " ", startingAt: 0) + cell(p.estimate, 15)
             + cell(p.standardError, 13) + cell(p.robustStandardError, 13)
             + (t.map { String(format: "%9.2f", $0) } ?? "        -")
             + (p.atBound ? "  *" : ""))

@@ -162,43 +162,11 @@ extension ScenarioParser {
   {
     // Per chain: the regime's name or nil, and per asset the median log price at the horizon
     // with the formula that gave it, written out.
-    let horizon = grid.horizon
     let levels = model.unit.driftChains(timeStep: grid.timeStep).map { chain in
-      let x0 = initial.map { log($0) }
-      switch chain.law {
-      case .diffusion(let drift, let volatility, let compensation):
-        return (
-          chain.regime,
-          drift.indices.map { a in
-            let g = drift[a] - compensation[a] - 0.5 * volatility[a] * volatility[a]
-            return (
-              x0[a] + g * horizon, "log S0 + (μ − λκ − σ²/2)·T = \(x0[a]) + (\(g))·\(horizon)"
-            )
-          }
-        )
-      case .perStep(let perStep):
-        let length = Double(grid.steps)
-        return (
-          chain.regime,
-          perStep.indices.map { a in
-            (
-              x0[a] + perStep[a] * length,
-              "log S0 + mean·steps = \(x0[a]) + (\(perStep[a]))·\(length)"
-            )
-          }
-        )
-      case .meanReverting(let theta, let kappa):
-        return (
-          chain.regime,
-          theta.indices.map { a in
-            let decay = exp(-kappa[a] * horizon)
-            return (
-              theta[a] + (x0[a] - theta[a]) * decay,
-              "θ + (log S0 − θ)·e^(−κT) = \(theta[a]) + (\(x0[a] - theta[a]))·\(decay)"
-            )
-          }
-        )
-      }
+      (
+        chain.regime,
+        initial.indices.map { chain.horizonLevel(asset: $0, from: log(initial[$0]), grid: grid) }
+      )
     }
     let bound = ScenarioLimits.maximumHorizonLogPrice
     for (regime, perAsset) in levels {

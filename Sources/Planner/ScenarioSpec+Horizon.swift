@@ -23,48 +23,19 @@ extension ScenarioSpec {
     let n = assets.count
     let steps = grid.steps
     let dt = grid.timeStep
-    // Per chain (one per regime, or one): per-asset drift per year, volatility per year, and
-    // the jump compensation λκ per year; GARCH gives its per-step log drift instead.
-    struct Chain {
-      var name: String?
-      var drift: [Double]
-      var volatility: [Double]
-      var compensation: [Double]
-    }
-    var chains: [Chain] = []
-    var regimeChains: [Chain] = []
-    var garchPerStep: [Double]?
-    // A mean-reverting chain: per asset θ and the pull 1 − e^{−κ dt} of a step toward it.
-    var reversion: (level: [Double], pull: [Double])?
-    for chain in model.unit.driftChains(timeStep: dt) {
-      switch chain.law {
-      case .diffusion(let drift, let volatility, let compensation):
-        chains.append(
-          Chain(
-            name: chain.regime, drift: drift, volatility: volatility, compensation: compensation))
-      case .perStep(let perStep):
-        garchPerStep = perStep
-        chains.append(
-          Chain(
-            drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
-            compensation: Array(repeating: 0, count: n)))
-      case .meanReverting(let level, let rate):
-        reversion = (level, rate.map { -expm1(-$0 * dt) })
-        chains.append(
-          Chain(
-            drift: Array(repeating: 0, count: n), volatility: Array(repeating: 0, count: n),
-            compensation: Array(repeating: 0, count: n)))
-      }
+    // Per chain (one per regime, or one): the median move of a step.
+    let chains = model.unit.driftChains(timeStep: dt).map {
+      ($0.regime, $0.medianStep(timeStep: dt))
     }
     // A forced regime follows that regime's chain.
-    if !model.regimeNames.isEmpty { regimeChains = chains }
+    let regimeChains = model.regimeNames.isEmpty ? [] : chains
     let bound = maximumMedianLogPrice
-    for chain in chains {
+    for (name, chain) in chains {
       var level = initialPrices.map { log($0) }
       for k in 0..<steps {
         var current = chain
         if let forced = schedule.forcedRegime?[k], forced >= 0, Int(forced) < regimeChains.count {
-          current = regimeChains[Int(forced)]
+          current = regimeChains[Int(forced)].1
         }
         for a in 0..<n {
           let i = k * n + a
@@ -72,23 +43,15 @@ extension ScenarioSpec {
           if let replay = schedule.historicalReturn?[i], !replay.isNaN {
             move = replay
           } else {
-            if let perStep = garchPerStep {
-              move = perStep[a]
-            } else if let reversion {
-              move = (reversion.level[a] - level[a]) * reversion.pull[a]
-            } else {
-              let drift =
-                schedule.driftOverride.map { $0[i].isNaN ? current.drift[a] : $0[i] }
-                ?? current.drift[a]
-              let sigma = current.volatility[a] * (schedule.volatilityMultiplier?[i] ?? 1)
-              move = (drift - current.compensation[a] - 0.5 * sigma * sigma) * dt
-            }
+            move = current(
+              a, level[a], schedule.driftOverride?[i] ?? .nan,
+              schedule.volatilityMultiplier?[i] ?? 1)
             if let jump = schedule.forcedJump?[i], !jump.isNaN { move += jump }
           }
           if let shock = schedule.shockReturn?[i], shock != 0 { move += log1p(shock) }
           level[a] += move
           guard abs(level[a]) <= bound else {
-            let whose = chain.name.map { " in regime \($0)" } ?? ""
+            let whose = name.map { " in regime \($0)" } ?? ""
             throw ScenarioError(
               file: file, field: "variants.\(variant.name)",
               message: "\(assets[a])\(whose): the median log price reaches \(level[a]) at step "

@@ -192,7 +192,7 @@ private func simulateGJR(
     let nu = try #require(fit.parameters[0].degreesOfFreedom)
     #expect(fit.parameters[1].degreesOfFreedom == nu)
     #expect(abs(nu - 0.5 * (nus[0] + nus[1])) < 1e-12)
-    #expect(fit.fits.allSatisfy { $0.parameters.last?.key == "student_t" })
+    #expect(fit.fits.allSatisfy { $0.parameters.last?.key == "innovations.student_t" })
     let process = try fit.process()
     #expect(process.assetCount == 2)
     #expect(fit.report["forecast"] != nil)

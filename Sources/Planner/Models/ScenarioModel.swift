@@ -1,3 +1,4 @@
+import Foundation
 import Processes
 import Shocks
 
@@ -61,6 +62,45 @@ struct DriftChain {
   /// The regime the chain follows, if any.
   var regime: String?
   var law: Law
+
+  /// The median log price of asset `a` at the horizon of `grid` from `x0` (each regime as if
+  /// it held throughout), with the formula that gave it written out for messages.
+  func horizonLevel(asset a: Int, from x0: Double, grid: TimeGrid) -> (Double, String) {
+    switch law {
+    case .diffusion(let drift, let volatility, let compensation):
+      let g = drift[a] - compensation[a] - 0.5 * volatility[a] * volatility[a]
+      let t = grid.horizon
+      return (x0 + g * t, "log S0 + (μ − λκ − σ²/2)·T = \(x0) + (\(g))·\(t)")
+    case .perStep(let perStep):
+      let length = Double(grid.steps)
+      return (x0 + perStep[a] * length, "log S0 + mean·steps = \(x0) + (\(perStep[a]))·\(length)")
+    case .meanReverting(let theta, let kappa):
+      let decay = exp(-kappa[a] * grid.horizon)
+      return (
+        theta[a] + (x0 - theta[a]) * decay,
+        "θ + (log S0 − θ)·e^(−κT) = \(theta[a]) + (\(x0 - theta[a]))·\(decay)"
+      )
+    }
+  }
+
+  /// The median move of one step of `dt` years, as a function of the asset, the median log
+  /// price before the step, a drift override (annualized; NaN for none) and a volatility
+  /// multiplier; what the law needs per asset is computed once here.
+  func medianStep(timeStep dt: Double) -> (Int, Double, Double, Double) -> Double {
+    switch law {
+    case .diffusion(let drift, let volatility, let compensation):
+      return { a, _, override, m in
+        let mu = override.isNaN ? drift[a] : override
+        let sigma = volatility[a] * m
+        return (mu - compensation[a] - 0.5 * sigma * sigma) * dt
+      }
+    case .perStep(let perStep):
+      return { a, _, _, _ in perStep[a] }
+    case .meanReverting(let theta, let kappa):
+      let pull = kappa.map { -expm1(-$0 * dt) }
+      return { a, x, _, _ in (theta[a] - x) * pull[a] }
+    }
+  }
 
   /// `λκ` per asset for `jumps` (zeros without jumps).
   static func compensation(_ jumps: JumpSpecification?, assets: Int) -> [Double] {
