@@ -176,12 +176,15 @@ public enum FittedScenario {
 
   /// `report` as JSON text: sorted keys, indented, non-finite numbers as `null`.
   public static func reportJSON(
-    model: any CalibratedModel, data: CalibrationData, timeStep: Double
+    model: any CalibratedModel, data: CalibrationData, timeStep: Double, seconds: Double? = nil
   ) throws(CalibrationError) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
     do {
-      let value = JSONValue.object(report(model: model, data: data, timeStep: timeStep))
+      var object = report(model: model, data: data, timeStep: timeStep)
+      // The fit's wall time, as a run's manifest records its seconds.
+      if let seconds { object["seconds"] = .number(seconds) }
+      let value = JSONValue.object(object)
       return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
     } catch {
       throw CalibrationError("cannot encode the fit report: \(error)")

@@ -8,7 +8,11 @@ enum BusinessDays {
     let year: Int, month: Int, day: Int
     static func < (a: Day, b: Day) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
     var description: String {
-      String(format: "%04d-%02d-%02d", year, month, day)
+      func padded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+      }
+      return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
   }
 
@@ -22,7 +26,7 @@ enum BusinessDays {
 
   /// `YYYY-MM-DD` with ASCII digits only and a year from 1 to 9999 (no sign, no extra digits).
   static func parse(_ text: String) -> Day? {
-    let parts = text.trimmingCharacters(in: .whitespaces).split(
+    let parts = text.trimmingSpaces.split(
       separator: "-", omittingEmptySubsequences: false)
     func digits(_ s: Substring, _ n: Int) -> Int? {
       guard s.utf8.count == n, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }

@@ -112,7 +112,7 @@ public struct PriceTable: Sendable {
     }
     // Each line keeps its number in the file, blank lines included.
     var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-      .enumerated().map { ($0.offset + 1, $0.element.trimmingCharacters(in: .whitespaces)) }
+      .enumerated().map { ($0.offset + 1, String($0.element.trimmingSpaces)) }
       .filter { !$0.1.isEmpty }
     // (`\r\n` is one Character, one line break.)
     guard !lines.isEmpty else {
@@ -123,7 +123,7 @@ public struct PriceTable: Sendable {
     var first = headerText
     // A spreadsheet's byte-order mark is not part of the first column's name.
     if first.hasPrefix("\u{FEFF}") { first.removeFirst() }
-    let header = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let header = first.split(separator: ",").map { String($0.trimmingSpaces) }
     let dateColumn = header.firstIndex(where: { $0.lowercased() == "date" })
     if requireDateColumn && dateColumn == nil {
       throw PriceFileError(
@@ -150,7 +150,7 @@ public struct PriceTable: Sendable {
           file: path, line: number,
           message: "\(cells.count) cells, the header has \(header.count)")
       }
-      let cell = String(cells[indexColumn]).trimmingCharacters(in: .whitespaces)
+      let cell = String(cells[indexColumn].trimmingSpaces)
       if kind == nil {
         kind = BusinessDays.parse(cell) != nil ? .date : (isStrictInteger(cell) ? .integer : nil)
         guard kind != nil else {
@@ -231,7 +231,7 @@ public struct PriceTable: Sendable {
   /// nothing else: no NUL, hex or `inf`), positive, normal and finite (a subnormal price has
   /// lost its precision); an empty cell is `nil`.
   func price(_ row: Row, column c: Int) throws(PriceFileError) -> Double? {
-    let text = row.cells[c].trimmingCharacters(in: .whitespaces)
+    let text = String(row.cells[c].trimmingSpaces)
     if text.isEmpty { return nil }
     guard let p = strictDouble(text), p > 0, p.isNormal else {
       throw PriceFileError(
@@ -441,5 +441,19 @@ public struct PriceHistory: Sendable {
         + ScenarioLimits.reservedAssetNames.sorted().joined(separator: ", ") + ")"
     }
     return nil
+  }
+}
+
+extension StringProtocol {
+  /// Without leading and trailing spaces and tabs (Unicode's space separators and the tab, as
+  /// Foundation's `.whitespaces`), in Swift's own string code: a price file's cells are
+  /// trimmed by the million.
+  var trimmingSpaces: SubSequence {
+    func isSpace(_ c: Character) -> Bool {
+      c == " " || c == "\t" || (c.isWhitespace && !c.isNewline)
+    }
+    guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+    let last = lastIndex(where: { !isSpace($0) })!
+    return self[first...last]
   }
 }

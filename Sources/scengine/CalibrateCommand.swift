@@ -1,5 +1,6 @@
 import ArgumentParser
 import Calibration
+import Dispatch
 import Foundation
 import PathFiles
 import Planner
@@ -185,12 +186,15 @@ struct CalibrateCommand: ParsableCommand {
     }
     let data = CalibrationData(history: history)
     let fitted: any CalibratedModel
+    let started = DispatchTime.now().uptimeNanoseconds
     do {
       fitted = try fitter.fit(history.returnSample(timeStep: dt), options)
     } catch {
       printError("error: \(model.rawValue) fit to \(prices): \(error)".escapingControlCharacters)
       throw ExitCode(1)
     }
+    // The fit's own wall time (all starts, standard errors, forecasts), for fit.json.
+    let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     var files: [(path: String, bytes: [UInt8])] = []
     do {
       let yaml = FittedScenario.yaml(model: fitted, data: data, timeStep: dt)
@@ -198,7 +202,11 @@ struct CalibrateCommand: ParsableCommand {
       if let out { files.append((out, Array(yaml.utf8))) }
       if let report {
         files.append(
-          (report, try FittedScenario.reportJSON(model: fitted, data: data, timeStep: dt)))
+          (
+            report,
+            try FittedScenario.reportJSON(
+              model: fitted, data: data, timeStep: dt, seconds: fitSeconds)
+          ))
       }
       if let probabilities {
         guard let p = fitted.regimeProbabilities else {
