@@ -128,7 +128,9 @@ struct SingleAssetFit {
     let minimizer = BoundedMinimizer(lower: lower, upper: upper)
     let multi: MultiStartResult
     do {
-      multi = try minimizer.minimize(objective, starts: starts, gradient: gradient)
+      // Every start explores its basin for a few iterations; the best one is refined.
+      multi = try minimizer.minimize(
+        objective, starts: starts, screeningIterations: 8, gradient: gradient)
     } catch {
       throw .optimization(asset: asset, reason: error.description)
     }

@@ -341,6 +341,54 @@ public struct BoundedMinimizer: Sendable {
       best: best, runs: runs, convergedCount: good.count, warnings: warnings)
   }
 
+  /// Minimizes `objective` from several starts the way global multi-start methods spend
+  /// their effort: every start takes at most `screeningIterations` quasi-Newton iterations,
+  /// then the lowest of them runs on to convergence (and, should it not converge, the next
+  /// lowest). The starts explore the basins; only the best basin is refined, so that a fit of
+  /// several starts costs little more than one.
+  ///
+  /// - Returns: the refined run as `best`; in `runs` the screened runs, the refined one in its
+  ///   start's place; `convergedCount` the runs that converged (the refined one, and any start
+  ///   that converged within the screening).
+  /// - Throws: `OptimizationError.noStartConverged` when no refined run converged.
+  public func minimize(
+    _ objective: ([Double]) -> Double, starts: [[Double]], screeningIterations: Int,
+    gradient: (([Double]) -> [Double])? = nil
+  ) throws(OptimizationError) -> MultiStartResult {
+    guard !starts.isEmpty else { throw .invalidProblem("no starts") }
+    var screen = self
+    screen.options.maximumIterations = max(1, screeningIterations)
+    var runs: [MinimizationResult?] = []
+    var warnings: [String] = []
+    for (k, start) in starts.enumerated() {
+      do {
+        runs.append(try screen.minimize(objective, from: start, gradient: gradient))
+      } catch .infeasibleStart(let x) {
+        runs.append(nil)
+        warnings.append("start \(k + 1) of \(starts.count) is infeasible: \(x)")
+      }
+    }
+    let order = runs.indices.filter { runs[$0].map { !$0.value.isNaN } ?? false }
+      .sorted { runs[$0]!.value < runs[$1]!.value }
+    var messages: [String] = []
+    for k in order {
+      let screened = runs[k]!
+      let refined =
+        screened.converged
+        ? screened : try minimize(objective, from: screened.point, gradient: gradient)
+      guard refined.converged else {
+        messages.append("start \(k + 1): \(refined.message)")
+        warnings.append("start \(k + 1) of \(starts.count) did not converge: \(refined.message)")
+        continue
+      }
+      runs[k] = refined
+      let converged = runs.compactMap { $0 }.filter(\.converged).count
+      return MultiStartResult(
+        best: refined, runs: runs, convergedCount: converged, warnings: warnings)
+    }
+    throw .noStartConverged(messages)
+  }
+
   /// The infinity norm of `P(x − g) − x`, the projected gradient.
   func projectedGradientNorm(_ x: [Double], _ g: [Double]) -> Double {
     var norm = 0.0

@@ -128,6 +128,31 @@ import Testing
     }
   }
 
+  /// A tilted double well, `(x² − 1)² + 0.3 x + (y − 2)²`: its global minimum lies in the
+  /// left well (x ≈ −1.04); starts in both wells, screened for a few iterations, end in the
+  /// global one, at the point a full run from there reaches.
+  @Test func screenedStartsRefineTheBestBasin() throws {
+    let f: ([Double]) -> Double = { p in
+      let x = p[0]
+      let y = p[1]
+      return (x * x - 1) * (x * x - 1) + 0.3 * x + (y - 2) * (y - 2)
+    }
+    let minimizer = BoundedMinimizer(lower: [-3, -5], upper: [3, 5])
+    let starts = [[1.2, 0], [-1.3, 4], [0.9, -3]]
+    let screened = try minimizer.minimize(f, starts: starts, screeningIterations: 3)
+    let full = try minimizer.minimize(f, starts: starts)
+    #expect(screened.best.converged)
+    #expect(
+      abs(screened.best.point[0] - full.best.point[0]) < 1e-6
+        && abs(screened.best.point[1] - 2) < 1e-6,
+      "expected the left well's minimum \(full.best.point), observed \(screened.best.point)")
+    #expect(
+      abs(screened.best.value - full.best.value) <= 1e-12 * max(1, abs(full.best.value)),
+      "expected \(full.best.value), observed \(screened.best.value), tolerance 1e-12 relative")
+    #expect(screened.best.point[0] < -1, "the global minimum is in the left well")
+    #expect(screened.runs.count == 3 && screened.convergedCount >= 1)
+  }
+
   @Test func numericalHessianOfAQuadraticAndItsInverse() throws {
     let f: ([Double]) -> Double = { p in
       3 * p[0] * p[0] + 2 * p[0] * p[1] + p[1] * p[1] + 7 * p[1] + exp(p[2])
