@@ -175,11 +175,13 @@ struct CalibrateCommand: ParsableCommand {
     let history: PriceHistory
     do {
       let table = try PriceTable.read(path: prices)
+      let columns = try selectedColumns()
       history = try table.history(
-        columns: try selectedColumns(),
+        columns: columns,
         from: try from.map { try table.key(of: $0, option: "--from") },
         to: try to.map { try table.key(of: $0, option: "--to") },
-        minimumReturns: fitter.minimumObservations)
+        minimumReturns: fitter.minimumObservations(
+          options, columns?.count ?? table.priceColumns.count))
     } catch let error as PriceFileError {
       printError("error: \(error.description)")
       throw ExitCode(2)
@@ -299,11 +301,19 @@ struct FitOptions {
 
 /// One model's fitter: the fewest returns it needs and the fit.
 struct Fitter {
-  let minimumObservations: Int
+  /// The fewest returns the fit needs, for the command's options and a number of assets.
+  let minimumObservations: (FitOptions, Int) -> Int
   let fit: (ReturnSample, FitOptions) throws -> any CalibratedModel
 
   init(
     _ minimumObservations: Int,
+    _ fit: @escaping (ReturnSample, FitOptions) throws -> any CalibratedModel
+  ) {
+    self.init({ _, _ in minimumObservations }, fit)
+  }
+
+  init(
+    _ minimumObservations: @escaping (FitOptions, Int) -> Int,
     _ fit: @escaping (ReturnSample, FitOptions) throws -> any CalibratedModel
   ) {
     self.minimumObservations = minimumObservations
@@ -339,8 +349,8 @@ extension GARCHFit {
 extension MarkovSwitchingFitter {
   /// The fitter of a regime model with the command's number of regimes.
   static var fitter: Fitter {
-    Fitter(requiredObservations(regimes: 2, assets: 1)) { sample, options in
-      try fit(sample, regimes: options.regimes)
-    }
+    Fitter(
+      { options, assets in requiredObservations(regimes: options.regimes, assets: assets) },
+      { sample, options in try fit(sample, regimes: options.regimes) })
   }
 }

@@ -70,6 +70,11 @@ struct CalibrateHostileTests {
     ),
     calibrate(
       "a window with too few rows", args: ["--from", "2024-01-10"], "the model needs at least 2"),
+    // Three regimes of two assets: 3·2 means, 3·3 covariances, 3·2 transitions, 10 returns each.
+    HostileCase(
+      name: "too few returns for the regimes asked for", files: ["p.csv": good],
+      arguments: ["calibrate", "p.csv", "--model", "regime", "--regimes", "3"], status: 2,
+      fragment: "the model needs at least 210 returns"),
     calibrate("--dt 0", args: ["--dt", "0"], "--dt '0' is 0.0 years; expected a step length > 0"),
     calibrate("--dt -1", args: ["--dt", "-1"], "--dt '-1' is -1.0 years"),
     calibrate("--dt nan", args: ["--dt", "nan"], "--dt 'nan' is not a number"),
