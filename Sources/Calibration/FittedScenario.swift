@@ -287,3 +287,21 @@ public enum FittedScenario {
     return lines.map(\.escapingControlCharacters).joined(separator: "\n")
   }
 }
+
+/// The pieces the models' one-screen summaries share.
+enum SummaryText {
+  /// `v` right-aligned in `width` columns: `digits` decimals for 10⁻³ ≤ |v| < 10⁴ and for 0,
+  /// else four in scientific notation; `-` when there is no finite value.
+  static func cell(_ v: Double?, _ width: Int, digits: Int) -> String {
+    guard let v, v.isFinite else { return String(repeating: " ", count: width - 1) + "-" }
+    let text = String(format: abs(v) >= 1e-3 && abs(v) < 1e4 || v == 0 ? "%.\(digits)f" : "%.4e", v)
+    return String(repeating: " ", count: max(0, width - text.count)) + text
+  }
+
+  /// `ASSET: log-likelihood L, n returns, k iterations`, and whether the fit converged.
+  static func fitLine(_ asset: String, _ fit: AssetFit) -> String {
+    "\(asset): log-likelihood \(String(format: "%.4f", fit.logLikelihood)), "
+      + "\(fit.observations) returns, \(fit.iterations) iterations"
+      + (fit.converged ? "" : " (not converged)")
+  }
+}

@@ -246,16 +246,11 @@ public struct GARCHFit: CalibratedModel {
         + "(per-step decimal units)"
     ]
     func cell(_ v: Double?, _ width: Int) -> String {
-      guard let v, v.isFinite else { return String(repeating: " ", count: width - 1) + "-" }
-      let text = String(format: abs(v) >= 1e-3 && abs(v) < 1e4 || v == 0 ? "%.5f" : "%.4e", v)
-      return String(repeating: " ", count: max(0, width - text.count)) + text
+      SummaryText.cell(v, width, digits: 5)
     }
     for (a, fit) in fits.enumerated() {
       out.append(String(repeating: "=", count: 78))
-      out.append(
-        "\(assets[a]): log-likelihood \(String(format: "%.4f", fit.logLikelihood)), "
-          + "\(fit.observations) returns, \(fit.iterations) iterations"
-          + (fit.converged ? "" : " (not converged)"))
+      out.append(SummaryText.fitLine(assets[a], fit))
       out.append(
         "parameter" + "    estimate".leftPadded(18) + "std err".leftPadded(13)
           + "robust se".leftPadded(13) + "t".leftPadded(9) + "  bound")

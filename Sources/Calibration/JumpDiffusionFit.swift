@@ -320,16 +320,11 @@ func jumpSummary(
 ) -> String {
   var out = [title]
   func cell(_ v: Double?, _ width: Int) -> String {
-    guard let v, v.isFinite else { return String(repeating: " ", count: width - 1) + "-" }
-    let text = String(format: abs(v) >= 1e-3 && abs(v) < 1e4 || v == 0 ? "%.6f" : "%.4e", v)
-    return String(repeating: " ", count: max(0, width - text.count)) + text
+    SummaryText.cell(v, width, digits: 6)
   }
   for (a, fit) in fits.enumerated() {
     out.append(String(repeating: "=", count: 78))
-    out.append(
-      "\(assets[a]): log-likelihood \(String(format: "%.4f", fit.logLikelihood)), "
-        + "\(fit.observations) returns, \(fit.iterations) iterations"
-        + (fit.converged ? "" : " (not converged)"))
+    out.append(SummaryText.fitLine(assets[a], fit))
     out.append(
       "parameter".padding(toLength: 22, withPad: " ", startingAt: 0) + "      estimate"
         + "      std err" + "        t" + "  bound")
