@@ -385,3 +385,33 @@ func jumpAssetReport(
     "warnings": .array(fit.warnings.map { .string($0) }),
   ])
 }
+
+/// Fits every asset of `sample` with `law`: per asset its parameters, its fit and its entry
+/// of the report, and the report of the whole fit (the shape of the Merton and Kou fits).
+func fitJumpAssets<P>(
+  _ sample: ReturnSample, model: String, needed: Int, law: JumpLawDefinition,
+  options: JumpFitOptions, parameters: ([Double]) -> P, compensator: (P) -> Double,
+  jumpSecondMoment: (P) -> Double
+) throws(JumpFitError) -> (parameters: [P], fits: [AssetFit], report: [String: JSONValue]) {
+  try validateJumpSample(sample, model: model, needed: needed)
+  var values: [P] = []
+  var fits: [AssetFit] = []
+  var assetReports: [String: JSONValue] = [:]
+  for (a, series) in sample.returns.enumerated() {
+    let result = try fitJumpDiffusion(
+      series, asset: sample.assets[a], timeStep: sample.timeStep, law: law, options: options)
+    let p = parameters(result.values)
+    values.append(p)
+    fits.append(result.fit)
+    assetReports[sample.assets[a]] = jumpAssetReport(
+      result, compensator: compensator(p), jumpSecondMoment: jumpSecondMoment(p),
+      returns: series, timeStep: sample.timeStep)
+  }
+  let report: [String: JSONValue] = [
+    "time_step": .number(sample.timeStep),
+    "jump_count_truncation": .number(jumpCountTruncation),
+    "correlation_method": .string("sample correlation of the log returns"),
+    "assets": .object(assetReports),
+  ]
+  return (values, fits, report)
+}

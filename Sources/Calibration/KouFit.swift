@@ -79,42 +79,27 @@ public struct KouFit: CalibratedModel {
       downMean: v[5])
   }
 
+  /// `E[Y²]` of the double-exponential log jump: `2 (p u² + (1 − p) d²)`.
+  static func jumpSecondMoment(_ p: KouParameters) -> Double {
+    2 * (p.upProbability * p.upMean * p.upMean + (1 - p.upProbability) * p.downMean * p.downMean)
+  }
+
   /// Fits every asset of `sample`.
   ///
   /// - Throws: `JumpFitError` for fewer than `minimumObservations` returns, a constant or
   ///   non-finite series, unequal lengths, or when no start of the optimizer converged.
   public init(sample: ReturnSample, options: JumpFitOptions = .init()) throws(JumpFitError) {
-    try validateJumpSample(sample, model: "kou", needed: Self.minimumObservations)
-    var parameters: [KouParameters] = []
-    var fits: [AssetFit] = []
-    var assetReports: [String: JSONValue] = [:]
-    for (a, series) in sample.returns.enumerated() {
-      let result = try fitJumpDiffusion(
-        series, asset: sample.assets[a], timeStep: sample.timeStep, law: Self.law,
-        options: options)
-      let p = Self.kouParameters(result.values)
-      parameters.append(p)
-      fits.append(result.fit)
-      let secondMoment =
-        2
-        * (p.upProbability * p.upMean * p.upMean
-          + (1 - p.upProbability) * p.downMean * p.downMean)
-      assetReports[sample.assets[a]] = jumpAssetReport(
-        result, compensator: p.compensator, jumpSecondMoment: secondMoment,
-        returns: series, timeStep: sample.timeStep)
-    }
+    let all = try fitJumpAssets(
+      sample, model: "kou", needed: Self.minimumObservations, law: Self.law, options: options,
+      parameters: Self.kouParameters, compensator: \.compensator,
+      jumpSecondMoment: Self.jumpSecondMoment)
     self.assets = sample.assets
     self.timeStep = sample.timeStep
-    self.parameters = parameters
-    self.fits = fits
+    self.parameters = all.parameters
+    self.fits = all.fits
     self.correlation = sample.assets.count > 1 ? sampleCorrelation(sample.returns) : nil
     self.observations = sample.count
-    self.report = [
-      "time_step": .number(sample.timeStep),
-      "jump_count_truncation": .number(jumpCountTruncation),
-      "correlation_method": .string("sample correlation of the log returns"),
-      "assets": .object(assetReports),
-    ]
+    self.report = all.report
   }
 
   public var scenarioModel: String {

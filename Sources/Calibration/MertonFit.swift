@@ -75,35 +75,19 @@ public struct MertonFit: CalibratedModel {
   /// - Throws: `JumpFitError` for fewer than `minimumObservations` returns, a constant or
   ///   non-finite series, unequal lengths, or when no start of the optimizer converged.
   public init(sample: ReturnSample, options: JumpFitOptions = .init()) throws(JumpFitError) {
-    try validateJumpSample(sample, model: "merton", needed: Self.minimumObservations)
-    var parameters: [MertonParameters] = []
-    var fits: [AssetFit] = []
-    var assetReports: [String: JSONValue] = [:]
-    for (a, series) in sample.returns.enumerated() {
-      let result = try fitJumpDiffusion(
-        series, asset: sample.assets[a], timeStep: sample.timeStep, law: Self.law,
-        options: options)
-      let p = Self.mertonParameters(result.values)
-      parameters.append(p)
-      fits.append(result.fit)
-      assetReports[sample.assets[a]] = jumpAssetReport(
-        result, compensator: p.compensator,
-        jumpSecondMoment: p.jumpMean * p.jumpMean
-          + p.jumpStandardDeviation * p.jumpStandardDeviation,
-        returns: series, timeStep: sample.timeStep)
-    }
+    let all = try fitJumpAssets(
+      sample, model: "merton", needed: Self.minimumObservations, law: Self.law, options: options,
+      parameters: Self.mertonParameters, compensator: \.compensator,
+      jumpSecondMoment: {
+        $0.jumpMean * $0.jumpMean + $0.jumpStandardDeviation * $0.jumpStandardDeviation
+      })
     self.assets = sample.assets
     self.timeStep = sample.timeStep
-    self.parameters = parameters
-    self.fits = fits
+    self.parameters = all.parameters
+    self.fits = all.fits
     self.correlation = sample.assets.count > 1 ? sampleCorrelation(sample.returns) : nil
     self.observations = sample.count
-    self.report = [
-      "time_step": .number(sample.timeStep),
-      "jump_count_truncation": .number(jumpCountTruncation),
-      "correlation_method": .string("sample correlation of the log returns"),
-      "assets": .object(assetReports),
-    ]
+    self.report = all.report
   }
 
   public var scenarioModel: String {
