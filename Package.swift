@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "Risk", targets: ["Risk"]),
     .library(name: "Planner", targets: ["Planner"]),
     .library(name: "Calibration", targets: ["Calibration"]),
+    .library(name: "Validation", targets: ["Validation"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -43,10 +44,12 @@ let package = Package(
     .target(
       name: "Calibration",
       dependencies: ["Planner", "Processes", "Shocks", "LinearAlgebra"]),
+    // Synthetic paths against a real history: statistics and the report (`scengine validate`).
+    .target(name: "Validation", dependencies: ["Planner", "PathFiles", "Risk"]),
     .executableTarget(
       name: "scengine",
       dependencies: [
-        "Randomness", "Shocks", "Processes", "Planner", "PathFiles", "Calibration",
+        "Randomness", "Shocks", "Processes", "Planner", "PathFiles", "Calibration", "Validation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -66,6 +69,8 @@ let package = Package(
     .testTarget(
       name: "CalibrationTests",
       dependencies: ["Calibration", "Planner", "Processes", "Shocks", "ScengineTestSupport"]),
+    .testTarget(
+      name: "ValidationTests", dependencies: ["Validation", "Planner", "ScengineTestSupport"]),
     .target(name: "ScengineTestSupport", path: "Tests/ScengineTestSupport"),
     // Measures a command's peak resident memory for the memory-bound tests.
     .executableTarget(name: "peak-rss", path: "Tests/PeakRSS"),
