@@ -1,10 +1,13 @@
 # scengine: build, test, run and benchmark on Debian.
 #   make run    install missing system packages, build (release), run the quickstart scenario
-#   make test   install missing system packages, build and run every test
+#   make test   install missing system packages (and Chromium for the report test), build and
+#               run every test
 #   make bench  benchmarks against numpy (see Benchmarks/README.md)
 
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev
+# Only for `make test`: the browser that opens report.html (Tests/python/test_validate_browser.py).
+TEST_APT_PACKAGES := chromium
 PYTHON ?= python3
 VENV := .venv
 # Code generation for the CPU of the build machine: where it has the x86-64-v3 set (AVX2, FMA,
@@ -17,13 +20,14 @@ export CPU_FLAGS
 RELEASE_FLAGS := -c release $(CPU_FLAGS)
 TEST_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
-.PHONY: all build test run bench deps python-deps clean lint format notebooks
+.PHONY: all build test run bench deps test-deps python-deps clean lint format notebooks
 
 all: build
 
-# Installs the Debian packages that are missing (as root), or says which to install.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call apt_install,PACKAGES): installs those of the Debian PACKAGES that are missing (as root,
+# or with sudo), or says which to install.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -37,6 +41,14 @@ deps:
 	    echo "Missing Debian packages:$$missing. Install them with: apt-get install$$missing" >&2; exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+# What the tests need besides: Chromium, which opens report.html headless.
+test-deps:
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 # A virtual environment with the Python packages the end-to-end tests use.
 python-deps: $(VENV)/.installed
@@ -53,11 +65,12 @@ build: deps
 
 LINT_PATHS := Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Benchmarks/Benchmarks
 
-test: deps python-deps lint
+test: deps test-deps python-deps lint
 	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test $(TEST_FLAGS)
 	@if ls Tests/python/test_*.py >/dev/null 2>&1; then \
-	  SCENGINE_BIN=$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine $(VENV)/bin/python -m pytest -q Tests/python; \
+	  SCENGINE_BIN=$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine SCENGINE_REQUIRE_BROWSER=1 \
+	    $(VENV)/bin/python -m pytest -q Tests/python; \
 	fi
 
 # The formatter configured in .swift-format (2 spaces, 100 columns); `make format` fixes what
