@@ -92,9 +92,10 @@ def excess_kurtosis(x: np.ndarray) -> float:
 
 
 def aggregate(r: np.ndarray, h: int) -> np.ndarray:
-    """Non-overlapping sums of h consecutive returns, from the first; a trailing part is dropped."""
-    count = len(r) // h
-    return np.array([math.fsum(r[j * h:(j + 1) * h]) for j in range(count)]) if h > 1 else r
+    """Non-overlapping sums of h consecutive returns along the last axis, from the first; a
+    trailing part is dropped."""
+    count = r.shape[-1] // h
+    return r[..., : count * h].reshape(*r.shape[:-1], count, h).sum(axis=-1)
 
 
 def max_drawdown(prices: np.ndarray) -> float:
@@ -129,6 +130,20 @@ def path_statistics(prices: np.ndarray, dt: float) -> tuple[dict, dict]:
     out["kurtosis_21"] = excess_kurtosis(aggregate(r, 21))
     out["max_drawdown"] = max_drawdown(prices)
     return out, {"acf_abs": acf_abs, "acf_sq": acf_sq, "leverage": leverage}
+
+
+_PER_PATH: dict = {}
+
+
+def per_path_statistics(run_dir: Path, variant: str, prices: np.ndarray, asset: int, n: int,
+                        dt: float) -> list:
+    """path_statistics of every ensemble path of one asset, kept for the other cases of the same
+    run (prices: [N, steps + 1, A] of the run's assets)."""
+    key = (str(Path(run_dir).resolve()), variant, asset, n, prices.shape[0])
+    if key not in _PER_PATH:
+        _PER_PATH[key] = [path_statistics(prices[p, : n + 1, asset], dt)
+                          for p in range(prices.shape[0])]
+    return _PER_PATH[key]
 
 
 def band(values, real) -> dict:
@@ -214,10 +229,11 @@ def recompute(run_dir: Path, real_csv: Path | None = None, variants: list[str] |
         paths = prices_all.shape[0]
         N = ensemble_size(paths, steps, len(validated))
         report["ensemble_paths"] = N
-        prices = np.asarray(prices_all[:N][:, :, asset_index], dtype=np.float64)
+        run_prices = np.asarray(prices_all[:N], dtype=np.float64)
+        prices = run_prices[:, :, asset_index]
         variant_out = {"name": variant, "assets": [], "inside": 0, "scored": 0}
         for j, name in enumerate(validated):
-            per_path = [path_statistics(prices[p, : n + 1, j], dt) for p in range(N)]
+            per_path = per_path_statistics(run_dir, variant, run_prices, asset_index[j], n, dt)
             statistics = []
             for key, group in SCALARS:
                 real_value = real_stats[name][0][key] if real is not None else None
@@ -240,7 +256,7 @@ def recompute(run_dir: Path, real_csv: Path | None = None, variants: list[str] |
             if real is not None:
                 distributions = []
                 for h in HORIZONS:
-                    syn = np.concatenate([aggregate(all_returns[p], h) for p in range(N)])
+                    syn = aggregate(all_returns, h).ravel()
                     rea = aggregate(real_returns, h)
                     distributions.append({
                         "horizon": h, "real_count": len(rea), "synthetic_count": len(syn),
