@@ -84,7 +84,10 @@ def expected_report(run: Path, real: Path | None, **options) -> dict:
 
 
 def check(report: dict, run: Path, real: Path | None, **options):
+    # The QQ plot's probabilities are the engine's choice: any increasing grid inside (0, 1),
+    # the same for every chart; the quantiles at them are checked.
     qq = report["variants"][0]["assets"][0]["charts"]["qq_probabilities"]
+    assert len(qq) >= 10 and all(0 < a < b < 1 for a, b in zip(qq, qq[1:])), qq
     expected = expected_report(run, real, qq_probabilities=qq, **options)
     # The structure first, so that a missing statistic is named rather than skipped.
     for variant in report["variants"]:
@@ -97,6 +100,7 @@ def check(report: dict, run: Path, real: Path | None, **options):
         assert report.get("score") is None and report.get("real") is None
     else:
         assert 0 <= report["score"] <= 1
+        assert report["real"]["file"] == str(real)
     return expected
 
 
