@@ -34,7 +34,7 @@ public func sha256Hex(of bytes: some Sequence<UInt8>) -> String {
 /// `shouldStop` is asked before each 1 MiB chunk; when it answers true the hashing stops with
 /// `PathFilesError.interrupted`, so that a signal ends a run promptly even while it hashes
 /// gigabytes.
-func sha256Hex(descriptor: Int32, path: String, shouldStop: () -> Bool = { false })
+public func sha256Hex(descriptor: Int32, path: String, shouldStop: () -> Bool = { false })
   throws(PathFilesError) -> (sha256: String, bytes: Int)
 {
   let chunkSize = 1 << 20

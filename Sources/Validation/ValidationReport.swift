@@ -3,8 +3,10 @@ import Risk
 /// `report.json`: how a run's synthetic paths compare with a real price history, and how its
 /// variants differ. `report.html` draws the same object.
 ///
-/// Numbers that are undefined (a Hill index without enough positive tail values, a kurtosis of a
-/// constant series) are JSON `null`.
+/// A band's numbers that are undefined (a Hill index without enough positive tail values, a
+/// kurtosis of a constant series) are JSON `null`; any other non-finite number (a risk figure of
+/// paths that hold NaN) is written as the string `"NaN"`, `"Infinity"` or `"-Infinity"`, as in
+/// `summary.json`.
 public struct ValidationReport: Codable, Sendable {
   public var engine = "scengine"
   public var version: String
@@ -223,8 +225,7 @@ public struct DistributionDistance: Codable, Sendable {
     case syntheticCount = "synthetic_count"
   }
 
-  public init(horizon: Int, realCount: Int, syntheticCount: Int, ks: Double, wasserstein: Double)
-  {
+  public init(horizon: Int, realCount: Int, syntheticCount: Int, ks: Double, wasserstein: Double) {
     self.horizon = horizon
     self.realCount = realCount
     self.syntheticCount = syntheticCount

@@ -8,7 +8,10 @@ struct Scengine: ParsableCommand {
     commandName: "scengine",
     abstract: "Financial market scenario engine: synthetic price paths for stress tests.",
     version: EngineInfo.version,
-    subcommands: [RunCommand.self, CheckCommand.self, CalibrateCommand.self, RandomCommand.self]
+    subcommands: [
+      RunCommand.self, CheckCommand.self, CalibrateCommand.self, ValidateCommand.self,
+      RandomCommand.self,
+    ]
   )
 
   /// Makes the process safe (standard descriptors open, SIGPIPE ignored: `prepareProcess`)

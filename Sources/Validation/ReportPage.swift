@@ -1,0 +1,5 @@
+public enum ReportPage {
+  public static func html(_ report: ValidationReport) -> String {
+    "<!doctype html><title>x</title>"
+  }
+}

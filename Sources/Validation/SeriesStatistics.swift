@@ -1,0 +1,335 @@
+import Foundation
+
+/// The stylized facts of one price series over n returns, the same computation for a real
+/// window and for every synthetic path, so that a real value and its ensemble are comparable.
+///
+/// For prices P₀…Pₙ (positive) and log returns rₜ = ln(Pₜ / Pₜ₋₁), t = 1…n, with `dt` years per
+/// step, the values are, in `layout` order:
+///
+/// - `ann_mean` = r̄ / dt and `ann_vol` = s / √dt, s the sample deviation (n − 1 denominator):
+///   annualized, decimal.
+/// - `skewness` m₃ / m₂^{3/2} and `excess_kurtosis` m₄ / m₂² − 3 with the biased central moments
+///   mₖ = (1/n) Σ (rₜ − r̄)ᵏ (`scipy.stats.skew`, `scipy.stats.kurtosis`); NaN when m₂ = 0.
+/// - `hill_left`, `hill_right`: Hill's estimator of the tail index of losses x = −r and of gains
+///   x = r, over the k = max(2, ⌊0.05 n⌋) largest: α̂ = k / Σᵢ₌₁ᵏ ln(x₍ᵢ₎ / x₍ₖ₊₁₎), x₍₁₎ ≥ x₍₂₎ ≥ …
+///   (Hill 1975); NaN when x₍ₖ₊₁₎ ≤ 0. A normal tail gives large values, a power tail with
+///   P(X > x) ~ x^{−α} gives α.
+/// - `quantile_01`, `quantile_99`: linear (type 7) quantiles of r.
+/// - `acf_1`, `acf_2`, `acf_5`, `acf_10`, `acf_20`: the sample autocorrelation
+///   ρ(k) = Σₜ₌₁ⁿ⁻ᵏ (rₜ − r̄)(rₜ₊ₖ − r̄) / Σₜ₌₁ⁿ (rₜ − r̄)² (Box–Jenkins; statsmodels `acf`).
+/// - `acf_abs_sum`, `acf_sq_sum`: Σₖ₌₁⁵⁰ of the same autocorrelation of |rₜ| and of rₜ², each
+///   centred on its own mean: volatility clustering (Cont 2001, facts 7 and 8).
+/// - `leverage_sum`: Σₖ₌₁¹⁰ L(k), L(k) the Pearson correlation of (rₜ, r²ₜ₊ₖ) over the n − k
+///   pairs, each centred on its pairs' mean: negative when falls raise later volatility (fact 9).
+/// - `kurtosis_5`, `kurtosis_21`: the excess kurtosis of the non-overlapping sums of h = 5 and
+///   h = 21 consecutive returns from the first (aggregational Gaussianity, fact 5).
+/// - `max_drawdown`: maxₜ (1 − Pₜ / max_{s≤t} Pₛ) over P₀…Pₙ, a fraction of the peak.
+///
+/// followed by the curves ρ_{|r|}(1…50), ρ_{r²}(1…50) and L(1…10).
+///
+/// Reference: R. Cont, "Empirical properties of asset returns: stylized facts and statistical
+/// issues", Quantitative Finance 1(2), 2001, pp. 223–236. B. M. Hill, "A simple general approach
+/// to inference about the tail of a distribution", Annals of Statistics 3(5), 1975.
+public enum SeriesStatistics {
+  /// A scalar statistic: key, label with units, group.
+  public struct Scalar: Sendable {
+    public let name: String
+    public let label: String
+    public let group: String
+  }
+
+  /// The scalar statistics, in layout order.
+  public static let scalars: [Scalar] = [
+    .init(name: "ann_mean", label: "Annualized mean log return", group: "moments"),
+    .init(name: "ann_vol", label: "Annualized volatility", group: "moments"),
+    .init(name: "skewness", label: "Skewness", group: "moments"),
+    .init(name: "excess_kurtosis", label: "Excess kurtosis (1 step)", group: "moments"),
+    .init(name: "hill_left", label: "Hill tail index, losses (top 5%)", group: "tails"),
+    .init(name: "hill_right", label: "Hill tail index, gains (top 5%)", group: "tails"),
+    .init(name: "quantile_01", label: "1% return quantile (log return)", group: "tails"),
+    .init(name: "quantile_99", label: "99% return quantile (log return)", group: "tails"),
+    .init(name: "acf_1", label: "Autocorrelation of returns, lag 1", group: "autocorrelation"),
+    .init(name: "acf_2", label: "Autocorrelation of returns, lag 2", group: "autocorrelation"),
+    .init(name: "acf_5", label: "Autocorrelation of returns, lag 5", group: "autocorrelation"),
+    .init(name: "acf_10", label: "Autocorrelation of returns, lag 10", group: "autocorrelation"),
+    .init(name: "acf_20", label: "Autocorrelation of returns, lag 20", group: "autocorrelation"),
+    .init(
+      name: "acf_abs_sum", label: "Σ autocorrelation of |r|, lags 1–50",
+      group: "volatility_clustering"),
+    .init(
+      name: "acf_sq_sum", label: "Σ autocorrelation of r², lags 1–50",
+      group: "volatility_clustering"),
+    .init(name: "leverage_sum", label: "Σ corr(rₜ, r²ₜ₊ₖ), k = 1–10", group: "leverage"),
+    .init(name: "kurtosis_5", label: "Excess kurtosis of 5-step returns", group: "aggregational"),
+    .init(
+      name: "kurtosis_21", label: "Excess kurtosis of 21-step returns", group: "aggregational"),
+    .init(name: "max_drawdown", label: "Maximum drawdown (fraction of peak)", group: "drawdown"),
+  ]
+
+  /// The lags of `acf_1` … `acf_20`.
+  public static let returnLags = [1, 2, 5, 10, 20]
+  /// Lags 1…`clusteringLags` of the |r| and r² autocorrelations.
+  public static let clusteringLags = 50
+  /// Lags 1…`leverageLags` of the leverage correlation.
+  public static let leverageLags = 10
+  /// Horizons of the aggregational kurtosis.
+  public static let aggregationHorizons = [5, 21]
+  /// The fewest returns a series needs (the largest lag plus ten).
+  public static let minimumReturns = 60
+
+  /// Offsets of the three curves in the layout.
+  public static let absOffset = scalars.count
+  public static let squareOffset = absOffset + clusteringLags
+  public static let leverageOffset = squareOffset + clusteringLags
+  /// Values per series.
+  public static let count = leverageOffset + leverageLags
+
+  /// Scratch space for one series of up to `capacity` returns.
+  public struct Scratch: ~Copyable {
+    let capacity: Int
+    let r: UnsafeMutableBufferPointer<Double>
+    let a: UnsafeMutableBufferPointer<Double>
+    let b: UnsafeMutableBufferPointer<Double>
+    let keys: UnsafeMutableBufferPointer<UInt64>
+    public init(capacity: Int) {
+      keys = .allocate(capacity: 2 * max(capacity, 1))
+      self.capacity = capacity
+      r = .allocate(capacity: max(capacity, 1))
+      a = .allocate(capacity: max(capacity, 1))
+      b = .allocate(capacity: max(capacity, 1))
+    }
+    deinit {
+      r.deallocate()
+      a.deallocate()
+      b.deallocate()
+      keys.deallocate()
+    }
+  }
+
+  /// Computes every value of the series `prices` (n + 1 prices, n ≥ `minimumReturns`) into
+  /// `out` (`count` values).
+  public static func compute(
+    prices: UnsafeBufferPointer<Double>, dt: Double, scratch: borrowing Scratch,
+    into out: UnsafeMutableBufferPointer<Double>
+  ) {
+    let n = prices.count - 1
+    precondition(n >= 1 && n <= scratch.capacity && out.count >= count)
+    let r = UnsafeMutableBufferPointer(rebasing: scratch.r[0..<n])
+    for t in 0..<n { r[t] = log(prices[t + 1] / prices[t]) }
+    var i = 0
+    func put(_ v: Double) {
+      out[i] = v
+      i += 1
+    }
+    // Moments.
+    let mean = sum(UnsafeBufferPointer(r)) / Double(n)
+    var m2 = 0.0
+    var m3 = 0.0
+    var m4 = 0.0
+    for t in 0..<n {
+      let d = r[t] - mean
+      let d2 = d * d
+      m2 += d2
+      m3 += d2 * d
+      m4 += d2 * d2
+    }
+    let ss = m2
+    m2 /= Double(n)
+    m3 /= Double(n)
+    m4 /= Double(n)
+    put(mean / dt)
+    put((ss / Double(n - 1)).squareRoot() / dt.squareRoot())
+    put(m2 > 0 ? m3 / (m2 * m2.squareRoot()) : .nan)
+    put(m2 > 0 ? m4 / (m2 * m2) - 3 : .nan)
+    // Tails, from a sorted copy.
+    let sorted = UnsafeMutableBufferPointer(rebasing: scratch.a[0..<n])
+    _ = sorted.initialize(from: r)
+    radixSort(
+      sorted, keys: UnsafeMutableBufferPointer(rebasing: scratch.keys[0..<n]),
+      spare: UnsafeMutableBufferPointer(rebasing: scratch.keys[n..<(2 * n)]))
+    let k = max(2, Int(0.05 * Double(n)))
+    put(hill(count: k) { -sorted[$0] })
+    put(hill(count: k) { sorted[n - 1 - $0] })
+    put(linearQuantile(UnsafeBufferPointer(sorted), 0.01))
+    put(linearQuantile(UnsafeBufferPointer(sorted), 0.99))
+    // Autocorrelation of returns.
+    let centred = UnsafeMutableBufferPointer(rebasing: scratch.a[0..<n])
+    for t in 0..<n { centred[t] = r[t] - mean }
+    let acf = autocorrelations(UnsafeBufferPointer(centred), maximumLag: returnLags.last!)
+    for lag in returnLags { put(acf[lag - 1]) }
+    // Volatility clustering: |r| and r², each centred on its own mean.
+    let absolute = autocorrelations(centring: r, transform: { abs($0) })
+    let squared = autocorrelations(centring: r, transform: { $0 * $0 })
+    put(absolute.reduce(0, +))
+    put(squared.reduce(0, +))
+    let leverage = (1...leverageLags).map { leverageCorrelation(r, lag: $0, scratch: scratch) }
+    put(leverage.reduce(0, +))
+    for h in aggregationHorizons { put(aggregatedKurtosis(r, horizon: h, scratch: scratch)) }
+    put(maximumDrawdown(prices))
+    precondition(i == absOffset)
+    for v in absolute { put(v) }
+    for v in squared { put(v) }
+    for v in leverage { put(v) }
+  }
+
+  /// Σ of the values, in order (compensated).
+  static func sum(_ x: UnsafeBufferPointer<Double>) -> Double {
+    var s = 0.0
+    var c = 0.0
+    for v in x {
+      let y = v - c
+      let t = s + y
+      c = (t - s) - y
+      s = t
+    }
+    return s
+  }
+
+  /// Hill's estimator over the `k` largest of x₍₀₎ ≥ x₍₁₎ ≥ … (`x(i)` the i-th largest).
+  static func hill(count k: Int, _ x: (Int) -> Double) -> Double {
+    let threshold = x(k)
+    guard threshold > 0 else { return .nan }
+    var s = 0.0
+    for i in 0..<k { s += log(x(i) / threshold) }
+    return s > 0 ? Double(k) / s : .nan
+  }
+
+  /// The linear (Hyndman–Fan type 7, numpy default) quantile of sorted values.
+  public static func linearQuantile(_ sorted: UnsafeBufferPointer<Double>, _ p: Double) -> Double {
+    let h = Double(sorted.count - 1) * p
+    let lo = Int(h.rounded(.down))
+    let hi = min(lo + 1, sorted.count - 1)
+    let g = h - Double(lo)
+    let a = sorted[lo]
+    let b = sorted[hi]
+    // numpy's lerp: from the nearer end, so that the quantile is monotone in p.
+    return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g
+  }
+
+  /// ρ(1…maximumLag) of centred values x: Σ xₜxₜ₊ₖ / Σ xₜ²; NaN when Σ xₜ² = 0.
+  static func autocorrelations(_ x: UnsafeBufferPointer<Double>, maximumLag: Int) -> [Double] {
+    let n = x.count
+    var denominator = 0.0
+    for t in 0..<n { denominator += x[t] * x[t] }
+    return (1...maximumLag).map { k in
+      guard k < n, denominator > 0 else { return .nan }
+      return dot(x, x, offset: k) / denominator
+    }
+  }
+
+  /// ρ(1…`clusteringLags`) of f(rₜ) centred on its mean.
+  static func autocorrelations(
+    centring r: UnsafeMutableBufferPointer<Double>, transform f: (Double) -> Double
+  ) -> [Double] {
+    let n = r.count
+    let x = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+    defer { x.deallocate() }
+    for t in 0..<n { x[t] = f(r[t]) }
+    let mean = sum(UnsafeBufferPointer(x)) / Double(n)
+    for t in 0..<n { x[t] -= mean }
+    return autocorrelations(UnsafeBufferPointer(x), maximumLag: clusteringLags)
+  }
+
+  /// Σₜ x[t] · y[t + offset] over t = 0 ..< n − offset, in four independent lanes.
+  @inline(__always)
+  static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, offset: Int)
+    -> Double
+  {
+    let m = x.count - offset
+    var s0 = 0.0
+    var s1 = 0.0
+    var s2 = 0.0
+    var s3 = 0.0
+    var t = 0
+    while t + 4 <= m {
+      s0 += x[t] * y[t + offset]
+      s1 += x[t + 1] * y[t + 1 + offset]
+      s2 += x[t + 2] * y[t + 2 + offset]
+      s3 += x[t + 3] * y[t + 3 + offset]
+      t += 4
+    }
+    while t < m {
+      s0 += x[t] * y[t + offset]
+      t += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+  }
+
+  /// The Pearson correlation of (rₜ, r²ₜ₊ₖ), t = 0 ..< n − k, centred on the pairs' means.
+  static func leverageCorrelation(
+    _ r: UnsafeMutableBufferPointer<Double>, lag k: Int, scratch: borrowing Scratch
+  ) -> Double {
+    let m = r.count - k
+    guard m >= 2 else { return .nan }
+    let y = UnsafeMutableBufferPointer(rebasing: scratch.b[0..<m])
+    for t in 0..<m { y[t] = r[t + k] * r[t + k] }
+    let mx = sum(UnsafeBufferPointer(rebasing: r[0..<m])) / Double(m)
+    let my = sum(UnsafeBufferPointer(y)) / Double(m)
+    var sxy = SIMD4<Double>()
+    var sxx = SIMD4<Double>()
+    var syy = SIMD4<Double>()
+    var t = 0
+    while t + 4 <= m {
+      let dx = SIMD4(r[t], r[t + 1], r[t + 2], r[t + 3]) - mx
+      let dy = SIMD4(y[t], y[t + 1], y[t + 2], y[t + 3]) - my
+      sxy += dx * dy
+      sxx += dx * dx
+      syy += dy * dy
+      t += 4
+    }
+    var (xy, xx, yy) = (sxy.sum(), sxx.sum(), syy.sum())
+    while t < m {
+      let dx = r[t] - mx
+      let dy = y[t] - my
+      xy += dx * dy
+      xx += dx * dx
+      yy += dy * dy
+      t += 1
+    }
+    guard xx > 0, yy > 0 else { return .nan }
+    return xy / (xx * yy).squareRoot()
+  }
+
+  /// The excess kurtosis (biased) of the non-overlapping sums of `horizon` returns.
+  static func aggregatedKurtosis(
+    _ r: UnsafeMutableBufferPointer<Double>, horizon h: Int, scratch: borrowing Scratch
+  ) -> Double {
+    let m = r.count / h
+    guard m >= 2 else { return .nan }
+    let a = UnsafeMutableBufferPointer(rebasing: scratch.b[0..<m])
+    for j in 0..<m {
+      var s = 0.0
+      for t in (j * h)..<(j * h + h) { s += r[t] }
+      a[j] = s
+    }
+    return excessKurtosis(UnsafeBufferPointer(a))
+  }
+
+  /// m₄ / m₂² − 3 with biased central moments; NaN when m₂ = 0.
+  static func excessKurtosis(_ x: UnsafeBufferPointer<Double>) -> Double {
+    let n = Double(x.count)
+    let mean = sum(x) / n
+    var m2 = 0.0
+    var m4 = 0.0
+    for v in x {
+      let d = (v - mean) * (v - mean)
+      m2 += d
+      m4 += d * d
+    }
+    m2 /= n
+    m4 /= n
+    return m2 > 0 ? m4 / (m2 * m2) - 3 : .nan
+  }
+
+  /// maxₜ (1 − Pₜ / max_{s≤t} Pₛ).
+  static func maximumDrawdown(_ p: UnsafeBufferPointer<Double>) -> Double {
+    var peak = p[0]
+    var worst = 0.0
+    for v in p {
+      if v > peak { peak = v }
+      let d = 1 - v / peak
+      if d > worst { worst = d }
+    }
+    return worst
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+@testable import Validation
+
+/// Checks `actual` against `expected` within `tolerance`, printing all three on failure.
+func expectClose(
+  _ actual: Double, _ expected: Double, _ tolerance: Double, _ what: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(
+    abs(actual - expected) <= tolerance,
+    "\(what): expected \(expected), observed \(actual), tolerance \(tolerance)",
+    sourceLocation: sourceLocation)
+}
+
+@Suite struct SeriesStatisticsTests {
+  /// Every value of the series whose prices are `prices`.
+  func values(_ prices: [Double], dt: Double = 1.0 / 252) -> [Double] {
+    var out = [Double](repeating: .nan, count: SeriesStatistics.count)
+    let scratch = SeriesStatistics.Scratch(capacity: prices.count - 1)
+    prices.withUnsafeBufferPointer { p in
+      out.withUnsafeMutableBufferPointer {
+        SeriesStatistics.compute(prices: p, dt: dt, scratch: scratch, into: $0)
+      }
+    }
+    return out
+  }
+
+  func index(_ name: String) -> Int {
+    SeriesStatistics.scalars.firstIndex { $0.name == name }!
+  }
+
+  /// Prices whose log returns are `returns`, from 100.
+  func prices(_ returns: [Double]) -> [Double] {
+    var p = [100.0]
+    for r in returns { p.append(p.last! * exp(r)) }
+    return p
+  }
+
+  @Test func alternatingReturnsHaveUnitNegativeFirstAutocorrelation() {
+    // r = ±0.01 alternately: mean 0, ρ(k) = (−1)^k (n − k)/n, |r| constant: no |r| ACF.
+    let n = 100
+    let r = (0..<n).map { $0 % 2 == 0 ? 0.01 : -0.01 }
+    let v = values(prices(r))
+    expectClose(v[index("acf_1")], -Double(n - 1) / Double(n), 1e-9, "acf_1")
+    expectClose(v[index("acf_2")], Double(n - 2) / Double(n), 1e-9, "acf_2")
+    expectClose(
+      v[index("ann_vol")], 0.01 * (Double(n) / Double(n - 1)).squareRoot() * 252.0.squareRoot(),
+      1e-9, "ann_vol")
+    expectClose(v[index("skewness")], 0, 1e-9, "skewness")
+    expectClose(v[index("excess_kurtosis")], -2, 1e-9, "excess kurtosis of a two-point law")
+  }
+
+  @Test func drawdownOfKnownPath() {
+    // 100 → 120 → 90 → 130 → 65: the worst fall is from 130 to 65, 50%.
+    let p = [100.0, 120, 90, 130, 65] + Array(repeating: 65.0, count: 60)
+    expectClose(values(p)[index("max_drawdown")], 0.5, 1e-12, "max drawdown")
+  }
+
+  @Test func hillIndexOfParetoTail() {
+    // Gains are the quantiles of a Pareto law with index 3 at evenly spaced probabilities;
+    // Hill's estimator over the top 5% recovers about 3.
+    let n = 4000
+    var r: [Double] = []
+    for i in 0..<n {
+      let u = (Double(i) + 0.5) / Double(n)
+      r.append(0.001 * pow(1 - u, -1.0 / 3.0) * (i % 2 == 0 ? 1 : -1))
+    }
+    let v = values(prices(r))
+    expectClose(v[index("hill_right")], 3, 0.15, "Hill index of a Pareto(3) tail")
+    expectClose(v[index("hill_left")], 3, 0.15, "Hill index of a Pareto(3) tail")
+  }
+
+  @Test func linearQuantileMatchesNumpy() {
+    let x = [1.0, 2, 4, 8, 16]
+    x.withUnsafeBufferPointer { s in
+      // numpy.quantile([1,2,4,8,16], [0.01, 0.5, 0.9]) = [1.04, 4., 12.8]
+      expectClose(SeriesStatistics.linearQuantile(s, 0.01), 1.04, 1e-12, "Q(0.01)")
+      expectClose(SeriesStatistics.linearQuantile(s, 0.5), 4, 1e-12, "Q(0.5)")
+      expectClose(SeriesStatistics.linearQuantile(s, 0.9), 12.8, 1e-12, "Q(0.9)")
+    }
+  }
+
+  @Test func normalQuantileKnownValues() {
+    expectClose(normalQuantile(0.975), 1.959963984540054, 1e-14, "Φ⁻¹(0.975)")
+    expectClose(normalQuantile(0.5), 0, 1e-15, "Φ⁻¹(0.5)")
+    expectClose(normalQuantile(1e-10), -6.361340902404056, 1e-12, "Φ⁻¹(1e-10)")
+    expectClose(normalQuantile(0.01), -2.326347874040841, 1e-14, "Φ⁻¹(0.01)")
+  }
+
+  @Test func distancesOfSmallSamples() {
+    // scipy: ks_2samp([0,1,2,3],[1.5,2.5,3.5]).statistic = 0.5;
+    // wasserstein_distance([0,1,2,3],[1.5,2.5,3.5]) = 1.
+    let x = [0.0, 1, 2, 3]
+    let y = [1.5, 2.5, 3.5]
+    expectClose(kolmogorovSmirnov(x, y), 0.5, 1e-15, "KS")
+    expectClose(wasserstein(x, y), 1, 1e-15, "W1")
+    expectClose(wasserstein(x, x), 0, 0, "W1 of a sample with itself")
+  }
+
+  @Test func bandRankAndVerdict() {
+    let values = (1...100).map(Double.init)
+    let b = Band(values: values + [.nan], real: 50)
+    #expect(b.defined == 100)
+    expectClose(b.median!, 50.5, 1e-12, "median")
+    expectClose(b.p05!, 5.95, 1e-12, "p05")
+    expectClose(b.rank!, 49.5, 1e-12, "percentile rank (kind=mean)")
+    #expect(b.inside == true)
+    #expect(Band(values: values, real: 99).inside == false)
+    #expect(Band(values: values, real: nil).inside == nil)
+  }
+}
