@@ -89,7 +89,7 @@ extension ReportPage {
       [Double(start), Double(max(steps, 1))],
       title: "step (" + stepUnit(dt) + ")"
         + (history.isEmpty ? "" : "; negative steps: the real history before the run"),
-      maxTicks: 12, tight: true)
+      maxTicks: 12, tight: true, integer: true)
     let y = SVGChartAxis.linear(charts.fan.flatMap { $0 } + history, title: "price", maxTicks: 7)
     let pairs = fanPairs(charts.fanLevels, count: charts.fan.count)
     var legend: [SVGChart.LegendItem] = pairs.bands.enumerated().map { index, pair in
@@ -257,7 +257,8 @@ extension ReportPage {
     let hasReal = reals.contains { $0.isFinite }
     let span = lags.isEmpty ? [] : [(lags.min() ?? 0) - 0.5, (lags.max() ?? 0) + 0.5]
     let x = SVGChartAxis.linear(
-      span, title: "lag k (steps)", maxTicks: min(11, max(2, lags.count)), tight: true)
+      span, title: "lag k (steps)", maxTicks: min(11, max(2, lags.count)), tight: true,
+      integer: true)
     let values = lows + highs + medians + reals
     var y = SVGChartAxis.linear(
       values + (values.contains { $0.isFinite } ? [0] : []), title: axisTitle, maxTicks: 6)

@@ -31,8 +31,8 @@ extension ReportPage {
     let rotated = count > 6 || longest > 6
     let side = 300.0
     let cell = count > 0 ? side / Double(count) : side
-    let labelWidth = showLabels ? longest * 6.6 + 10 : 4
-    let labelHeight = showLabels ? (rotated ? longest * 4.8 + 12 : 18) : 4
+    let labelWidth = showLabels ? longest * 7.4 + 10 : 4
+    let labelHeight = showLabels ? (rotated ? longest * 5.3 + 12 : 18) : 4
     let panelWidth = labelWidth + side + 40
     let width = Double(panels.count) * panelWidth + 90
     let height = 26 + labelHeight + side + 12
@@ -129,9 +129,10 @@ extension ReportPage {
     return "#" + rgb.map { String([digits[$0 / 16], digits[$0 % 16]]) }.joined()
   }
 
-  /// A name cut to 14 characters for axis labels.
+  /// A name cut to 16 characters for axis labels, keeping its start and its end (where names
+  /// of a family differ).
   static func shortName(_ name: String) -> String {
-    name.count <= 14 ? name : String(name.prefix(13)) + "…"
+    name.count <= 16 ? name : String(name.prefix(7)) + "…" + String(name.suffix(8))
   }
 
   private static func c(_ value: Double) -> String { PageFormat.coordinate(value) }

@@ -13,7 +13,7 @@ extension ReportPage {
     h1 .sub{font-weight:400;color:var(--muted)}
     h2{font-size:21px;margin:34px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--ink)}
     h3{font-size:17px;margin:26px 0 8px;padding-bottom:3px;border-bottom:1px solid var(--line)}
-    .top{display:grid;grid-template-columns:300px 1fr 1fr;gap:18px;margin:14px 0}
+    .top{display:grid;grid-template-columns:330px 1fr 1fr;gap:18px;margin:14px 0}
     .scorebox{border:2px solid var(--ink);border-radius:8px;padding:12px 16px;background:var(--soft)}
     .scorebox .big{font-size:34px;font-weight:700;line-height:1.1}
     .scorebox .what{font-size:15px;margin-top:4px}
@@ -43,6 +43,7 @@ extension ReportPage {
     align-items:start}
     table.facts{width:100%}
     table.facts.single{width:auto;min-width:60%}
+    table.facts.narrow{width:auto;min-width:75%}
     table.dist{width:100%}
     table.dist th{white-space:normal}
     .fig{margin:10px 0;break-inside:avoid;page-break-inside:avoid}
@@ -75,6 +76,7 @@ extension ReportPage {
     .dotreal{fill:none;stroke:var(--real);stroke-width:3.6;stroke-linecap:round}
     table.risk{margin:8px 0 18px;width:100%}
     table.risk{table-layout:fixed}
+    table.risk thead th{white-space:normal}
     table.risk th:first-child{width:13%}
     table.risk th:nth-child(2){width:7%}
     td.barcell{min-width:130px}
@@ -95,9 +97,13 @@ extension ReportPage {
     main{max-width:none;padding:0}
     nav{display:none}
     .top{grid-template-columns:1fr 1fr 1fr}
+    .scorebox .big{font-size:26px}
+    h2{font-size:18px}
     .grid3{grid-template-columns:repeat(2,minmax(0,1fr))}
     .factsgrid{grid-template-columns:1fr}
     details.variant{border:none;padding:0}
+    details.variant::details-content{content-visibility:visible}
+    details.variant>summary{list-style:none}
     tr,.fig,table.dist,dl.kv{break-inside:avoid;page-break-inside:avoid}
     h2,h3,.ftitle{break-after:avoid;page-break-after:avoid}
     }

@@ -12,7 +12,7 @@ extension ReportPage {
   ) -> String {
     let columns = hasReal ? 6 : 3
     var out =
-      "<table class=\"facts\(single ? " single" : "")\"><thead><tr><th>Statistic</th><th>Median</th>"
+      "<table class=\"facts\(single ? " single" : hasReal ? "" : " narrow")\"><thead><tr><th>Statistic</th><th>Median</th>"
     out += "<th>5–95% band</th>"
     if hasReal { out += "<th>Real</th><th>Rank in ensemble</th><th>Verdict</th>" }
     out += "</tr></thead><tbody>"

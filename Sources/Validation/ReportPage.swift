@@ -88,8 +88,9 @@ public enum ReportPage {
     out +=
       "<p class=\"lead\">The ensemble of each variant is its first "
       + PageFormat.count(report.ensemblePaths) + " of " + PageFormat.count(run.paths)
-      + " paths; a statistic's band is its 5% to 95% quantile across them, and the verdict says"
-      + " whether the real value falls inside.</p>"
+      + " paths; a statistic's band is its 5% to 95% quantile across them"
+      + (report.real == nil
+        ? ".</p>" : ", and the verdict says whether the real value falls inside.</p>")
     return out + "</header>\n"
   }
 

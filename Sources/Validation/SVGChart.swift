@@ -21,6 +21,8 @@ struct SVGChart {
   /// Accessible description of the chart.
   let label: String
   private var layers = ""
+  /// Data layers drawn so far (reference lines excluded); a chart without says so.
+  private var drawn = 0
   /// The legend entries, laid out in rows above the plot.
   let legend: [LegendItem]
 
@@ -85,7 +87,7 @@ struct SVGChart {
   }
 
   /// Whether any data reached the chart (a chart without says so in its middle).
-  var hasData: Bool { x.hasData && y.hasData }
+  var hasData: Bool { x.hasData && y.hasData && drawn > 0 }
 
   // MARK: Layers
 
@@ -101,7 +103,10 @@ struct SVGChart {
       path += (open ? " " : "M") + c(sx) + " " + c(sy)
       open = true
     }
-    if !path.isEmpty { layers += "<path class=\"\(style)\" d=\"\(path)\"/>" }
+    if !path.isEmpty {
+      layers += "<path class=\"\(style)\" d=\"\(path)\"/>"
+      drawn += 1
+    }
   }
 
   /// The area between `lows` and `highs` over `xs`, split where either has no position.
@@ -123,7 +128,10 @@ struct SVGChart {
       }
     }
     flush()
-    if !path.isEmpty { layers += "<path class=\"\(style)\" d=\"\(path)\"/>" }
+    if !path.isEmpty {
+      layers += "<path class=\"\(style)\" d=\"\(path)\"/>"
+      drawn += 1
+    }
   }
 
   /// Histogram bars from the bottom of the plot (or from `base` when given) up to each
@@ -137,7 +145,10 @@ struct SVGChart {
       let y0 = min(max(top, self.top - 2), bottom)
       path += "M" + c(x0) + " " + c(floor) + "V" + c(y0) + "H" + c(x1) + "V" + c(floor) + "Z"
     }
-    if !path.isEmpty { layers += "<path class=\"\(style)\" d=\"\(path)\"/>" }
+    if !path.isEmpty {
+      layers += "<path class=\"\(style)\" d=\"\(path)\"/>"
+      drawn += 1
+    }
   }
 
   /// Points drawn as round dots (zero-length strokes with round caps).
@@ -147,7 +158,10 @@ struct SVGChart {
       guard let sx = px(xv), let sy = py(yv) else { continue }
       path += "M" + c(sx) + " " + c(sy) + "h0"
     }
-    if !path.isEmpty { layers += "<path class=\"\(style)\" d=\"\(path)\"/>" }
+    if !path.isEmpty {
+      layers += "<path class=\"\(style)\" d=\"\(path)\"/>"
+      drawn += 1
+    }
   }
 
   /// A vertical line at the data value `value` across the plot, with an optional label at its

@@ -34,11 +34,12 @@ struct SVGChartAxis {
   /// to whole tick steps unless `tight`, in which case it spans exactly the data and the ticks
   /// fall inside it. A single value, or values all equal, still make an axis around them.
   static func linear(
-    _ values: [Double], title: String, scale: Double = 1, maxTicks: Int = 6, tight: Bool = false
+    _ values: [Double], title: String, scale: Double = 1, maxTicks: Int = 6, tight: Bool = false,
+    integer: Bool = false
   ) -> SVGChartAxis {
     let shown = values.lazy.map { $0 * scale }.filter(\.isFinite)
     guard var low = shown.min(), var high = shown.max() else {
-      let ticks = niceTicks(low: 0, high: 1, maxTicks: maxTicks)
+      let ticks = niceTicks(low: 0, high: 1, maxTicks: maxTicks, integer: integer)
       return SVGChartAxis(
         lower: 0, upper: 1, ticks: ticks.values, labels: ticks.labels, isLog: false,
         scale: scale, title: title, hasData: false)
@@ -49,7 +50,7 @@ struct SVGChartAxis {
       low = centre - half
       high = centre + half
     }
-    let ticks = niceTicks(low: low, high: high, maxTicks: maxTicks)
+    let ticks = niceTicks(low: low, high: high, maxTicks: maxTicks, integer: integer)
     let lower = tight ? low : min(low, ticks.values.first ?? low)
     let upper = tight ? high : max(high, ticks.values.last ?? high)
     var values: [Double] = []
@@ -104,13 +105,15 @@ struct SVGChartAxis {
   }
 
   /// Tick values covering [low, high] by a nice step, and labels with as many decimals as the
-  /// step needs (Heckbert's "nice numbers for graph labels").
-  static func niceTicks(low: Double, high: Double, maxTicks: Int) -> (
+  /// step needs (Heckbert's "nice numbers for graph labels"); whole-number steps only when
+  /// `integer` (steps, lags).
+  static func niceTicks(low: Double, high: Double, maxTicks: Int, integer: Bool = false) -> (
     values: [Double], labels: [String]
   ) {
     let count = max(2, maxTicks)
     let range = niceNumber(high - low, round: false)
-    let step = niceNumber(range / Double(count - 1), round: true)
+    var step = niceNumber(range / Double(count - 1), round: true)
+    if integer { step = max(step, 1) }
     let first = floor(low / step) * step
     let last = ceil(high / step) * step
     let n = Int(((last - first) / step).rounded())
