@@ -83,7 +83,8 @@ extension ReportPage {
 
   static func fanChart(_ charts: AssetCharts, id: String, dt: Double) -> String {
     let steps = max(0, (charts.fan.map(\.count).max() ?? 1) - 1)
-    let history = charts.realHistory ?? []
+    let factor = historyFactor(charts)
+    let history = (charts.realHistory ?? []).map { $0 * (factor ?? 1) }
     let start = history.isEmpty ? 0 : -(history.count - 1)
     let x = SVGChartAxis.linear(
       [Double(start), Double(max(steps, 1))],
@@ -102,7 +103,10 @@ extension ReportPage {
       legend.append(SVGChart.LegendItem(text: "median", style: "med", kind: .line))
     }
     if !history.isEmpty {
-      legend.append(SVGChart.LegendItem(text: "real history", style: "real", kind: .line))
+      let text =
+        factor.map { "real history × " + PageFormat.number($0) + " (rescaled to the run's start)" }
+        ?? "real history"
+      legend.append(SVGChart.LegendItem(text: text, style: "real", kind: .line))
     }
     var chart = SVGChart(
       id: id, width: wideChart.width, height: wideChart.height, x: x, y: y,
@@ -126,11 +130,29 @@ extension ReportPage {
   }
 
   static func fanCaption(_ charts: AssetCharts, hasReal: Bool) -> String {
-    "How far prices spread: the shaded bands hold 90% and 50% of the paths at each step, the"
+    var text =
+      "How far prices spread: the shaded bands hold 90% and 50% of the paths at each step, the"
       + " line is the median."
-      + (charts.realHistory?.isEmpty == false
-        ? " The real history (orange) ends at step 0; its swings over a comparable span should"
-          + " look like the fan's width." : "")
+    guard let history = charts.realHistory, !history.isEmpty else { return text }
+    text += " The real history (orange) ends at step 0"
+    if let factor = historyFactor(charts) {
+      text +=
+        ", scaled by " + PageFormat.number(factor) + " so that its last price ("
+        + PageFormat.number(history.last, digits: 4) + ") meets the run's start price ("
+        + PageFormat.number((history.last ?? .nan) * factor, digits: 4) + ")"
+    }
+    return text + "; its swings over a comparable span should look like the fan's width."
+  }
+
+  /// The factor that makes the real history end at the run's start price (the fan at step 0),
+  /// when the two differ by more than 0.5%; nil when they agree or either is missing.
+  static func historyFactor(_ charts: AssetCharts) -> Double? {
+    guard let last = charts.realHistory?.last, last.isFinite, last > 0 else { return nil }
+    let median = fanPairs(charts.fanLevels, count: charts.fan.count).median ?? 0
+    guard median < charts.fan.count, let first = charts.fan[median].first, first.isFinite,
+      first > 0, abs(first / last - 1) > 0.005
+    else { return nil }
+    return first / last
   }
 
   /// The fan's bands as index pairs from the outside in (by sorted level), and the median.
@@ -200,9 +222,12 @@ extension ReportPage {
   }
 
   static func qqChart(_ charts: AssetCharts, id: String) -> String {
-    let all = charts.qqNormal + charts.qqSynthetic + (charts.qqReal ?? [])
-    let x = SVGChartAxis.linear(all, title: "standard normal quantile", maxTicks: 7)
-    let y = SVGChartAxis.linear(all, title: "standardized return quantile", maxTicks: 7)
+    // The x axis spans the normal quantiles; the y axis the returns' (and the normal's, so
+    // that the line y = x always crosses the plot).
+    let x = SVGChartAxis.linear(charts.qqNormal, title: "standard normal quantile", maxTicks: 7)
+    let y = SVGChartAxis.linear(
+      charts.qqNormal + charts.qqSynthetic + (charts.qqReal ?? []),
+      title: "standardized return quantile", maxTicks: 7)
     var legend = [SVGChart.LegendItem(text: "synthetic", style: "dotsyn", kind: .dot)]
     if charts.qqReal != nil {
       legend.append(SVGChart.LegendItem(text: "real", style: "dotreal", kind: .dot))
@@ -211,7 +236,9 @@ extension ReportPage {
     var chart = SVGChart(
       id: id, width: smallChart.width, height: smallChart.height, x: x, y: y,
       label: "QQ plot of standardized returns against the normal", legend: legend)
-    chart.segment(from: (x.lower, x.lower), to: (x.upper, x.upper), style: "norm")
+    let low = min(x.lower, y.lower)
+    let high = max(x.upper, y.upper)
+    chart.segment(from: (low, low), to: (high, high), style: "norm")
     chart.dots(charts.qqNormal, charts.qqSynthetic, style: "dotsyn")
     if let real = charts.qqReal { chart.dots(charts.qqNormal, real, style: "dotreal") }
     return chart.svg()

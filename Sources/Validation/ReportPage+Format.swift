@@ -60,8 +60,7 @@ enum PageFormat {
     guard let fraction, fraction.isFinite else { return missing }
     let value = fraction * 100
     if abs(value) < 0.005 { return "±0 pp" }
-    let text = String(format: "%.2f", abs(value))
-    return (value > 0 ? "+" : "−") + trimmed(text) + " pp"
+    return (value > 0 ? "+" : "−") + String(format: "%.2f", abs(value)) + " pp"
   }
 
   /// A count with thousands separators (12345 → "12,345").

@@ -39,13 +39,14 @@ extension ReportPage {
     background:#eceef1;vertical-align:-1px}
     .gzone{position:absolute;left:5%;width:90%;top:0;bottom:0;background:#c9dbf0}
     .gmark{position:absolute;top:-3px;bottom:-3px;width:3px;margin-left:-1.5px;background:var(--ink)}
-    .factsgrid{display:grid;grid-template-columns:minmax(0,7fr) minmax(0,3fr);gap:24px;\
+    .factsgrid{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:24px;\
     align-items:start}
     table.facts{width:100%}
     table.facts.single{width:auto;min-width:60%}
     table.facts.narrow{width:auto;min-width:75%}
     table.dist{width:100%}
     table.dist th{white-space:normal}
+    table.dist th,table.dist td{padding:3px 5px}
     .fig{margin:10px 0;break-inside:avoid;page-break-inside:avoid}
     .ftitle{font-weight:600;font-size:14px;margin-bottom:2px}
     figcaption{font-size:12.5px;color:var(--muted);margin-top:2px}

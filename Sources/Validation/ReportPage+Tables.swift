@@ -181,7 +181,7 @@ extension ReportPage {
     var out =
       "<td class=\"barcell\"><div class=\"barline\"><span class=\"bar\"><span style=\"width:"
       + PageFormat.coordinate(width) + "%\"></span></span><span class=\"num\">"
-      + PageFormat.percent(value) + "</span></div>"
+      + PageFormat.fixed(value * 100, decimals: 1) + "%</span></div>"
     if let difference {
       let kind = difference > 0.00005 ? "up" : difference < -0.00005 ? "down" : "same"
       out += "<span class=\"diff \(kind)\">" + PageFormat.points(difference) + "</span>"

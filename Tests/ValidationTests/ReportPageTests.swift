@@ -83,6 +83,17 @@ struct ReportPageTests {
     }
   }
 
+  @Test func realHistoryIsRescaledToTheRunsStart() {
+    var report = PageSample.report(real: true, variants: ["garch"], assets: ["EQ"])
+    let history = report.variants[0].assets[0].charts.realHistory ?? []
+    report.variants[0].assets[0].charts.realHistory = history.map { $0 * 2 }
+    let html = ReportPage.html(report)
+    #expect(html.contains("real history × 0.5 (rescaled to the run&#39;s start)"))
+    #expect(html.contains("scaled by 0.5 so that its last price (200) meets the run"))
+    let unscaled = ReportPage.html(PageSample.report(real: true, variants: ["g"], assets: ["EQ"]))
+    #expect(!unscaled.contains("rescaled"))
+  }
+
   @Test func niceTicksAndDegenerateRanges() {
     let ticks = SVGChartAxis.niceTicks(low: 0.013, high: 0.92, maxTicks: 6)
     #expect(ticks.values.count == 6)
@@ -108,6 +119,8 @@ struct ReportPageTests {
     #expect(PageFormat.number(nil) == "–")
     #expect(PageFormat.percent(0.04123) == "4.12%")
     #expect(PageFormat.points(0.0031) == "+0.31 pp")
+    #expect(PageFormat.points(-0.003) == "−0.30 pp")
+    #expect(PageFormat.points(0) == "±0 pp")
     #expect(PageFormat.count(1_234_567) == "1,234,567")
     #expect(PageFormat.coordinate(12.345) == "12.3")
     #expect(PageFormat.coordinate(-0.04) == "0")
