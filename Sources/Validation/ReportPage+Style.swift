@@ -21,7 +21,8 @@ extension ReportPage {
     dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;align-content:start}
     dl.kv dt{color:var(--muted)}
     dl.kv dd{margin:0;overflow-wrap:anywhere}
-    dl.kv .head{grid-column:1/3;font-weight:700;color:var(--ink);margin-bottom:2px}
+    .kvhead{font-weight:700;margin-bottom:2px}
+    .top p.note{margin:0}
     p.lead{margin:6px 0;max-width:1100px}
     nav{margin:14px 0;padding:8px 12px;background:var(--soft);border-radius:6px;font-size:13px}
     nav a{color:var(--syn);text-decoration:none;margin-right:14px}
@@ -105,7 +106,7 @@ extension ReportPage {
     details.variant{border:none;padding:0}
     details.variant::details-content{content-visibility:visible}
     details.variant>summary{list-style:none}
-    tr,.fig,table.dist,dl.kv{break-inside:avoid;page-break-inside:avoid}
+    tr,.fig,table.dist,.top{break-inside:avoid;page-break-inside:avoid}
     h2,h3,.ftitle{break-after:avoid;page-break-after:avoid}
     }
     """

@@ -53,7 +53,7 @@ public enum ReportPage {
     var out = "<header><h1>Validation report <span class=\"sub\">· "
     out += PageFormat.escape(run.scenario) + "</span></h1>"
     out += "<div class=\"top\">" + scoreBox(report)
-    out += "<dl class=\"kv\"><div class=\"head\">Run</div>"
+    out += "<div><div class=\"kvhead\">Run</div><dl class=\"kv\">"
     out += pair("Scenario", run.scenario)
     out += pair("Directory", run.directory)
     out += pair("Seed", String(run.seed))
@@ -68,8 +68,9 @@ public enum ReportPage {
     if let dates = run.dates, let first = dates.first, let last = dates.last {
       out += pair("Dates", first + " – " + last)
     }
-    out += "</dl><dl class=\"kv\"><div class=\"head\">Real series</div>"
+    out += "</dl></div><div><div class=\"kvhead\">Real series</div>"
     if let real = report.real {
+      out += "<dl class=\"kv\">"
       out += pair("File", real.file)
       out += pair("Columns", real.columns.joined(separator: ", "))
       out += pair("Rows", real.first + " – " + real.last)
@@ -78,12 +79,13 @@ public enum ReportPage {
       if real.rowsDropped > 0 {
         out += pair("Rows dropped", PageFormat.count(real.rowsDropped) + " (an empty cell)")
       }
+      out += "</dl>"
     } else {
       out +=
-        "<dd class=\"note\" style=\"grid-column:1/3\">None given: the page shows the synthetic"
-        + " statistics, the charts and the comparison of variants, without verdicts.</dd>"
+        "<p class=\"note\">None given: the page shows the synthetic statistics, the charts and"
+        + " the comparison of variants, without verdicts.</p>"
     }
-    out += "</dl></div>"
+    out += "</div></div>"
     out += "<p class=\"lead\">" + PageFormat.escape(comparedSentence(report)) + "</p>"
     out +=
       "<p class=\"lead\">The ensemble of each variant is its first "
@@ -106,8 +108,10 @@ public enum ReportPage {
       out += "<div class=\"big\">Score: –</div><div class=\"what\">no real series</div>"
     } else if let score = report.score, score.isFinite, let first {
       out += "<div class=\"big\">Score " + PageFormat.fixed(score, decimals: 2) + "</div>"
+      out += "<div class=\"what\">" + scoreSentence(first) + "</div>"
       out +=
-        "<div class=\"what\">" + scoreSentence(first) + "</div>"
+        "<div class=\"small\">A model that behaves like the real series scores about 0.9:"
+        + " each band holds 90% of the paths.</div>"
     } else {
       out += "<div class=\"big\">Score: –</div><div class=\"what\">no statistic has a verdict</div>"
     }
