@@ -6,7 +6,9 @@ extension ReportPage {
   static let wideChart = (width: 1180.0, height: 330.0)
   static let smallChart = (width: 390.0, height: 300.0)
 
-  /// The charts drawn for every asset, in page order (`chartsPerAsset` of them).
+  /// The charts drawn for every asset, in page order (`chartsPerAsset` of them): the fan over
+  /// the full width, then two rows of three (histogram, QQ plot, drawdowns; the |r| and r²
+  /// autocorrelations and the leverage curve).
   static func assetFigures(
     _ asset: AssetReport, id: String, dt: Double, hasReal: Bool
   ) -> String {
@@ -53,8 +55,8 @@ extension ReportPage {
           + " negative at short lags."
       ),
     ]
-    for (index, spec) in curves.enumerated() {
-      if index == 0 { out += "</div><div class=\"grid3\">" }
+    out += "</div><div class=\"grid3\">"
+    for spec in curves {
       let curve = asset.curves.first { $0.name == spec.key }
       out += figure(
         id: id + "-" + spec.key, title: spec.title,
@@ -208,7 +210,7 @@ extension ReportPage {
     if charts.histogramReal != nil {
       legend.append(SVGChart.LegendItem(text: "real", style: "real", kind: .line))
     }
-    legend.append(SVGChart.LegendItem(text: "normal, same variance", style: "norm", kind: .dashed))
+    legend.append(SVGChart.LegendItem(text: "normal, same variance", style: "norm", kind: .line))
     var chart = SVGChart(
       id: id, width: smallChart.width, height: smallChart.height, x: x, y: y,
       label: "Histogram of one-step log returns, log density", legend: legend)
@@ -232,7 +234,7 @@ extension ReportPage {
     if charts.qqReal != nil {
       legend.append(SVGChart.LegendItem(text: "real", style: "dotreal", kind: .dot))
     }
-    legend.append(SVGChart.LegendItem(text: "y = x (normal)", style: "norm", kind: .dashed))
+    legend.append(SVGChart.LegendItem(text: "y = x (normal)", style: "norm", kind: .line))
     var chart = SVGChart(
       id: id, width: smallChart.width, height: smallChart.height, x: x, y: y,
       label: "QQ plot of standardized returns against the normal", legend: legend)
@@ -257,7 +259,7 @@ extension ReportPage {
       charts.drawdownDensity.filter { $0.isFinite } + [0], title: "density", maxTicks: 6)
     var legend = [SVGChart.LegendItem(text: "paths", style: "barsyn", kind: .area)]
     if band?.median != nil {
-      legend.append(SVGChart.LegendItem(text: "median", style: "medmark", kind: .dashed))
+      legend.append(SVGChart.LegendItem(text: "median", style: "medmark", kind: .line))
     }
     if band?.real != nil {
       legend.append(SVGChart.LegendItem(text: "real", style: "realmark", kind: .line))
@@ -292,7 +294,7 @@ extension ReportPage {
     if lags.isEmpty { y.hasData = false }
     var legend = [
       SVGChart.LegendItem(text: "synthetic 5–95%", style: "band90", kind: .area),
-      SVGChart.LegendItem(text: "median", style: "medd", kind: .dashed),
+      SVGChart.LegendItem(text: "median", style: "medd", kind: .line),
     ]
     if hasReal { legend.append(SVGChart.LegendItem(text: "real", style: "real", kind: .line)) }
     var chart = SVGChart(

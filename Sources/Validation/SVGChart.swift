@@ -35,9 +35,9 @@ struct SVGChart {
     var width: Double { 23 + Double(text.count) * 6.3 + 14 }
   }
 
-  /// How a legend entry is drawn.
+  /// How a legend entry's mark is drawn (its CSS class gives colour and dashes).
   enum LegendKind {
-    case line, dashed, area, dot
+    case line, area, dot
   }
 
   init(
@@ -253,7 +253,7 @@ struct SVGChart {
       let baseline = 16.0 + Double(row) * 16
       for item in items {
         switch item.kind {
-        case .line, .dashed:
+        case .line:
           out += "<path class=\"\(item.style)\" d=\"M\(c(position)) \(c(baseline - 4))h18\"/>"
         case .area:
           out +=

@@ -22,12 +22,9 @@ struct SVGChartAxis {
   /// when it has none (not finite, or not positive on a log axis).
   func fraction(_ value: Double) -> Double? {
     let display = value * scale
-    guard display.isFinite else { return nil }
-    if isLog {
-      guard display > 0 else { return nil }
-      return (log10(display) - lower) / (upper - lower)
-    }
-    return (display - lower) / (upper - lower)
+    guard display.isFinite, !isLog || display > 0 else { return nil }
+    let position = ((isLog ? log10(display) : display) - lower) / (upper - lower)
+    return position.isFinite ? position : nil
   }
 
   /// A linear axis over the finite values of `values` (in data units): the domain is widened
@@ -82,7 +79,7 @@ struct SVGChartAxis {
       high += 1
     }
     let decades = Int(high - low)
-    let every = decades <= 7 ? 1 : decades <= 14 ? 2 : 3
+    let every = max(1, (decades + 6) / 7)
     var ticks: [Double] = []
     var labels: [String] = []
     for power in stride(from: Int(low), through: Int(high), by: 1)
@@ -116,7 +113,14 @@ struct SVGChartAxis {
     if integer { step = max(step, 1) }
     let first = floor(low / step) * step
     let last = ceil(high / step) * step
-    let n = Int(((last - first) / step).rounded())
+    let intervals = ((last - first) / step).rounded()
+    guard intervals.isFinite, intervals <= 1000 else {
+      // A range too wide for a double's step (near the largest finite values): its two ends.
+      return (
+        [low, high], [PageFormat.number(low, digits: 2), PageFormat.number(high, digits: 2)]
+      )
+    }
+    let n = Int(intervals)
     let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
     let exponential = step < 1e-4 || max(abs(first), abs(last)) >= 1e7
     var values: [Double] = []

@@ -103,6 +103,9 @@ struct ReportPageTests {
     #expect(flat.fraction(100).map { abs($0 - 0.5) < 0.26 } == true)
     let zero = SVGChartAxis.linear([0, 0], title: "x")
     #expect(zero.lower < 0 && zero.upper > 0)
+    let huge = SVGChartAxis.linear([-1e308, 1e308], title: "x")
+    #expect(huge.hasData && huge.ticks.count <= 1001)
+    #expect(huge.fraction(0) == nil || huge.fraction(0)?.isFinite == true)
     let none = SVGChartAxis.linear([.nan, .infinity], title: "x")
     #expect(!none.hasData)
     let log = SVGChartAxis.logarithmic([0, 0.004, 35], title: "density")
@@ -235,7 +238,8 @@ enum PageSample {
     report.variants[0].assets[1].charts = AssetCharts(
       fanLevels: [], fan: [[nan, .infinity]], realHistory: nil, histogramEdges: [nan, nan],
       histogramSynthetic: [0], histogramReal: nil, histogramNormal: [-.infinity],
-      qqProbabilities: [], qqNormal: [], qqSynthetic: [], qqReal: nil, drawdownEdges: [],
+      qqProbabilities: [0.1, 0.9], qqNormal: [-1.28, 1.28], qqSynthetic: [-1e308, 1e308],
+      qqReal: nil, drawdownEdges: [],
       drawdownDensity: [])
     report.variants[0].assets[1].curves = []
     for index in report.variants[0].assets[0].statistics.indices {
