@@ -14,11 +14,13 @@ extension ReportPage {
     h2{font-size:21px;margin:34px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--ink)}
     h3{font-size:17px;margin:26px 0 8px;padding-bottom:3px;border-bottom:1px solid var(--line)}
     .top{display:grid;grid-template-columns:330px 1fr 1fr;gap:18px;margin:14px 0}
-    .scorebox{border:2px solid var(--ink);border-radius:8px;padding:12px 16px;background:var(--soft)}
+    .scorebox{border:2px solid var(--ink);border-radius:8px;padding:12px 16px;\
+    background:var(--soft)}
     .scorebox .big{font-size:34px;font-weight:700;line-height:1.1}
     .scorebox .what{font-size:15px;margin-top:4px}
     .scorebox .small,.note{color:var(--muted);font-size:12.5px}
-    dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;align-content:start}
+    dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;\
+    align-content:start}
     dl.kv dt{color:var(--muted)}
     dl.kv dd{margin:0;overflow-wrap:anywhere}
     .kvhead{font-weight:700;margin-bottom:2px}
@@ -39,7 +41,8 @@ extension ReportPage {
     .gauge{position:relative;display:inline-block;width:64px;height:10px;margin-left:6px;\
     background:#eceef1;vertical-align:-1px}
     .gzone{position:absolute;left:5%;width:90%;top:0;bottom:0;background:#c9dbf0}
-    .gmark{position:absolute;top:-3px;bottom:-3px;width:3px;margin-left:-1.5px;background:var(--ink)}
+    .gmark{position:absolute;top:-3px;bottom:-3px;width:3px;margin-left:-1.5px;\
+    background:var(--ink)}
     .factsgrid{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:24px;\
     align-items:start}
     table.facts{width:100%}

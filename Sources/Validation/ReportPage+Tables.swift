@@ -11,8 +11,8 @@ extension ReportPage {
     _ statistics: [Statistic], hasReal: Bool, ensemble: Int, single: Bool = false
   ) -> String {
     let columns = hasReal ? 6 : 3
-    var out =
-      "<table class=\"facts\(single ? " single" : hasReal ? "" : " narrow")\"><thead><tr><th>Statistic</th><th>Median</th>"
+    let width = single ? " single" : hasReal ? "" : " narrow"
+    var out = "<table class=\"facts\(width)\"><thead><tr><th>Statistic</th><th>Median</th>"
     out += "<th>5–95% band</th>"
     if hasReal { out += "<th>Real</th><th>Rank in ensemble</th><th>Verdict</th>" }
     out += "</tr></thead><tbody>"

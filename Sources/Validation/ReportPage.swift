@@ -113,7 +113,8 @@ public enum ReportPage {
         "<div class=\"small\">A model that behaves like the real series scores about 0.9:"
         + " each band holds 90% of the paths.</div>"
     } else {
-      out += "<div class=\"big\">Score: –</div><div class=\"what\">no statistic has a verdict</div>"
+      out += "<div class=\"big\">Score: –</div>"
+      out += "<div class=\"what\">no statistic has a verdict</div>"
     }
     if let first {
       out += "<div class=\"small\">variant " + PageFormat.escape(first.name) + "</div>"
