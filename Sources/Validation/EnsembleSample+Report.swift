@@ -5,28 +5,25 @@ extension Band {
   /// The band of the finite `values` with `real` (NaN or nil: no real value).
   init(values: some Sequence<Double>, real: Double?) {
     var v = values.filter(\.isFinite)
-    radixSort(&v)
     let real = real.flatMap { $0.isFinite ? $0 : nil }
     guard !v.isEmpty else {
       self.init(median: nil, p05: nil, p95: nil, defined: 0, real: real, rank: nil, inside: nil)
       return
     }
-    let (median, p05, p95) = v.withUnsafeBufferPointer {
-      (
-        SeriesStatistics.linearQuantile($0, 0.5), SeriesStatistics.linearQuantile($0, 0.05),
-        SeriesStatistics.linearQuantile($0, 0.95)
-      )
-    }
+    let q = v.withUnsafeMutableBufferPointer { linearQuantiles($0, [0.5, 0.05, 0.95]) }
     var rank: Double?
     var inside: Bool?
     if let real {
-      let below = v.partitioningIndex { $0 >= real }
-      let upTo = v.partitioningIndex { $0 > real }
-      rank = 100 * (Double(below) + 0.5 * Double(upTo - below)) / Double(v.count)
-      inside = p05 <= real && real <= p95
+      var below = 0
+      var equal = 0
+      for x in v {
+        if x < real { below += 1 } else if x == real { equal += 1 }
+      }
+      rank = 100 * (Double(below) + 0.5 * Double(equal)) / Double(v.count)
+      inside = q[1] <= real && real <= q[2]
     }
     self.init(
-      median: median, p05: p05, p95: p95, defined: v.count, real: real, rank: rank,
+      median: q[0], p05: q[1], p95: q[2], defined: v.count, real: real, rank: rank,
       inside: inside)
   }
 }
@@ -53,19 +50,33 @@ extension EnsembleSample {
     var assetReports: [AssetReport] = []
     var inside = 0
     var scored = 0
-    func count(_ band: Band) {
+    func tally(_ band: Band) {
       guard let i = band.inside else { return }
       scored += 1
       if i { inside += 1 }
     }
+    // Every band, pooled sample and fan column is independent: computed in parallel, each
+    // into its own place, then assembled in order.
+    let count = SeriesStatistics.count
+    let bands = parallelMap(assets * count, threads: threads) { i in
+      Band(
+        values: statistic(asset: i / count, i % count), real: real?.statistics[i / count][i % count]
+      )
+    }
+    let horizons = Validator.distanceHorizons
+    let pooled = parallelMap(assets * horizons.count, threads: threads) { i in
+      sortedPooled(asset: i / horizons.count, horizon: i % horizons.count)
+    }
+    let fans = parallelMap(assets * points, threads: threads) { i in
+      fanColumn(asset: i / points, point: i % points)
+    }
     for (a, name) in names.enumerated() {
-      let realValues = real?.statistics[a]
+      let ownBands = Array(bands[(a * count)..<((a + 1) * count)])
       var statistics: [Statistic] = []
       for (s, scalar) in SeriesStatistics.scalars.enumerated() {
-        let band = Band(values: statistic(asset: a, s), real: realValues?[s])
-        count(band)
+        tally(ownBands[s])
         statistics.append(
-          Statistic(name: scalar.name, label: scalar.label, group: scalar.group, band: band))
+          Statistic(name: scalar.name, label: scalar.label, group: scalar.group, band: ownBands[s]))
       }
       let curves = [
         (
@@ -83,51 +94,58 @@ extension EnsembleSample {
       ].map { key, label, offset, lags in
         Curve(
           name: key, label: label, lags: Array(1...lags),
-          bands: (0..<lags).map {
-            Band(values: statistic(asset: a, offset + $0), real: realValues?[offset + $0])
-          })
+          bands: Array(ownBands[offset..<(offset + lags)]))
       }
-      let pooled = pooledReturns(asset: a)
       let distances = real.map { r in
-        Validator.distanceHorizons.map { h in
+        horizons.enumerated().map { j, h in
           let x = radixSorted(aggregated(r.returns[a], horizon: h))
-          let y = h == 1 ? pooled : pooledSums(asset: a, horizon: h)
+          let y = pooled[a * horizons.count + j]
           return DistributionDistance(
             horizon: h, realCount: x.count, syntheticCount: y.count,
             ks: kolmogorovSmirnov(x, y), wasserstein: wasserstein(x, y))
         }
       }
+      let fan = (0..<Validator.fanLevels.count).map { q in
+        (0..<points).map { fans[a * points + $0][q] }
+      }
       assetReports.append(
         AssetReport(
           name: name, statistics: statistics, curves: curves, distributions: distances,
-          charts: charts(asset: a, pooled: pooled, real: real)))
+          charts: charts(asset: a, fan: fan, pooled: pooled[a * horizons.count], real: real)))
     }
     var correlation: CorrelationReport?
     if assets >= 2 {
       correlation = correlationReport(real: real?.correlation)
-      count(correlation!.statistic.band)
+      tally(correlation!.statistic.band)
     }
     return VariantReport(
       name: variant, score: scored > 0 ? Double(inside) / Double(scored) : nil, inside: inside,
       scored: scored, assets: assetReports, correlation: correlation)
   }
 
-  /// Every one-step log return of every ensemble path (all steps), sorted.
-  func pooledReturns(asset a: Int) -> [Double] { pooledSums(asset: a, horizon: 1) }
+  /// The fan chart's quantiles of the prices at one point, over the ensemble.
+  func fanColumn(asset a: Int, point t: Int) -> [Double] {
+    var values = column(asset: a, point: t).filter(\.isFinite)
+    guard !values.isEmpty else { return Validator.fanLevels.map { _ in .nan } }
+    return values.withUnsafeMutableBufferPointer { linearQuantiles($0, Validator.fanLevels) }
+  }
 
-  /// The non-overlapping sums of `horizon` returns of every ensemble path (all steps), sorted.
-  func pooledSums(asset a: Int, horizon h: Int) -> [Double] {
-    let steps = points - 1
-    var out: [Double] = []
-    out.reserveCapacity(paths * (steps / h))
-    var r = [Double](repeating: 0, count: steps)
-    for path in 0..<paths {
-      let p = series(asset: a, path: path)
-      for t in 0..<steps { r[t] = log(p[t + 1] / p[t]) }
-      out.append(contentsOf: aggregated(r, horizon: h))
+  /// The pooled sums of asset `a` at horizon number `j`, finite ones, sorted (in place).
+  func sortedPooled(asset a: Int, horizon j: Int) -> UnsafeBufferPointer<Double> {
+    let buffer = pooled[a][j]
+    let count = paths * (steps / Validator.distanceHorizons[j])
+    var finite = 0
+    for i in 0..<count where buffer[i].isFinite {
+      buffer[finite] = buffer[i]
+      finite += 1
     }
-    radixSort(&out)
-    return out
+    let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 2 * max(1, finite))
+    defer { keys.deallocate() }
+    let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<finite])
+    radixSort(
+      values, keys: UnsafeMutableBufferPointer(rebasing: keys[0..<finite]),
+      spare: UnsafeMutableBufferPointer(rebasing: keys[finite..<(2 * finite)]))
+    return UnsafeBufferPointer(values)
   }
 
   /// The correlation report: the ensemble's mean matrix, the real one, and the band of each
@@ -165,28 +183,16 @@ extension EnsembleSample {
   }
 
   /// Chart data for one asset.
-  func charts(asset a: Int, pooled: [Double], real: RealFacts?) -> AssetCharts {
-    var fan = Array(repeating: [Double](repeating: .nan, count: points), count: 5)
-    var column = [Double](repeating: 0, count: paths)
-    for t in 0..<points {
-      for path in 0..<paths { column[path] = prices[(a * paths + path) * points + t] }
-      let sorted = radixSorted(column.filter(\.isFinite))
-      guard !sorted.isEmpty else { continue }
-      sorted.withUnsafeBufferPointer { s in
-        for (q, level) in Validator.fanLevels.enumerated() {
-          fan[q][t] = SeriesStatistics.linearQuantile(s, level)
-        }
-      }
-    }
-    let finitePooled = pooled.filter(\.isFinite)
+  func charts(
+    asset a: Int, fan: [[Double]], pooled finitePooled: UnsafeBufferPointer<Double>,
+    real: RealFacts?
+  ) -> AssetCharts {
     let realReturns = real.map { $0.returns[a].filter(\.isFinite) }
-    let all = finitePooled + (realReturns ?? [])
-    let lo = all.min() ?? 0
-    let hi = all.max() ?? 0
-    let edges = histogramEdges(lo, hi, bins: 60)
+    let lo = min(finitePooled.first ?? .infinity, realReturns?.min() ?? .infinity)
+    let hi = max(finitePooled.last ?? -.infinity, realReturns?.max() ?? -.infinity)
+    let edges = lo <= hi ? histogramEdges(lo, hi, bins: 60) : histogramEdges(0, 0, bins: 60)
     let mean =
-      finitePooled.withUnsafeBufferPointer { SeriesStatistics.sum($0) }
-      / Double(max(1, finitePooled.count))
+      SeriesStatistics.sum(finitePooled) / Double(max(1, finitePooled.count))
     let sd =
       (finitePooled.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
       / Double(max(1, finitePooled.count - 1))).squareRoot()
@@ -203,12 +209,16 @@ extension EnsembleSample {
     return AssetCharts(
       fanLevels: Validator.fanLevels, fan: fan,
       realHistory: real.map { Array($0.prices[a].suffix(points)) },
-      histogramEdges: edges, histogramSynthetic: density(finitePooled, edges),
-      histogramReal: realReturns.map { density($0, edges) }, histogramNormal: normal,
+      histogramEdges: edges,
+      histogramSynthetic: density(finitePooled, count: finitePooled.count, edges),
+      histogramReal: realReturns.map { density($0, count: $0.count, edges) },
+      histogramNormal: normal,
       qqProbabilities: probabilities, qqNormal: probabilities.map(normalQuantile),
       qqSynthetic: standardizedQuantiles(finitePooled, probabilities),
-      qqReal: realReturns.map { standardizedQuantiles(radixSorted($0), probabilities) },
-      drawdownEdges: ddEdges, drawdownDensity: density(drawdowns, ddEdges))
+      qqReal: realReturns.map { r in
+        radixSorted(r).withUnsafeBufferPointer { standardizedQuantiles($0, probabilities) }
+      },
+      drawdownEdges: ddEdges, drawdownDensity: density(drawdowns, count: drawdowns.count, ddEdges))
   }
 
   /// Probabilities of the QQ plot: dense in the tails.
@@ -229,7 +239,9 @@ func aggregated(_ r: [Double], horizon h: Int) -> [Double] {
 }
 
 /// sup |F_x − F_y| of two sorted samples (two-sample Kolmogorov–Smirnov statistic).
-func kolmogorovSmirnov(_ x: [Double], _ y: [Double]) -> Double {
+func kolmogorovSmirnov<X: RandomAccessCollection<Double>, Y: RandomAccessCollection<Double>>(
+  _ x: X, _ y: Y
+) -> Double where X.Index == Int, Y.Index == Int {
   guard !x.isEmpty, !y.isEmpty else { return .nan }
   var i = 0
   var j = 0
@@ -244,7 +256,9 @@ func kolmogorovSmirnov(_ x: [Double], _ y: [Double]) -> Double {
 }
 
 /// ∫ |F_x − F_y| dx of two sorted samples (Wasserstein-1 distance).
-func wasserstein(_ x: [Double], _ y: [Double]) -> Double {
+func wasserstein<X: RandomAccessCollection<Double>, Y: RandomAccessCollection<Double>>(
+  _ x: X, _ y: Y
+) -> Double where X.Index == Int, Y.Index == Int {
   guard !x.isEmpty, !y.isEmpty else { return .nan }
   var i = 0
   var j = 0
@@ -267,7 +281,7 @@ func histogramEdges(_ lo: Double, _ hi: Double, bins: Int) -> [Double] {
 }
 
 /// Densities (count / (N · width)) of `values` over `edges`; the last bin is closed.
-func density(_ values: [Double], _ edges: [Double]) -> [Double] {
+func density(_ values: some Sequence<Double>, count: Int, _ edges: [Double]) -> [Double] {
   let bins = edges.count - 1
   var counts = [Int](repeating: 0, count: bins)
   let lo = edges[0]
@@ -275,19 +289,20 @@ func density(_ values: [Double], _ edges: [Double]) -> [Double] {
   for v in values where v >= lo && v <= edges[bins] {
     counts[min(bins - 1, max(0, Int((v - lo) / width)))] += 1
   }
-  let total = Double(max(1, values.count))
+  let total = Double(max(1, count))
   return counts.map { Double($0) / (total * width) }
 }
 
 /// The standardized linear quantiles ((Q(p) − mean) / sd, sd with n − 1) of sorted values.
-func standardizedQuantiles(_ sorted: [Double], _ probabilities: [Double]) -> [Double] {
+func standardizedQuantiles(_ sorted: UnsafeBufferPointer<Double>, _ probabilities: [Double])
+  -> [Double]
+{
   guard sorted.count >= 2 else { return probabilities.map { _ in .nan } }
-  let mean = sorted.reduce(0, +) / Double(sorted.count)
-  let sd = (sorted.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(sorted.count - 1))
-    .squareRoot()
-  return sorted.withUnsafeBufferPointer { s in
-    probabilities.map { (SeriesStatistics.linearQuantile(s, $0) - mean) / sd }
-  }
+  let mean = SeriesStatistics.sum(sorted) / Double(sorted.count)
+  var ss = 0.0
+  for v in sorted { ss += (v - mean) * (v - mean) }
+  let sd = (ss / Double(sorted.count - 1)).squareRoot()
+  return probabilities.map { (SeriesStatistics.linearQuantile(sorted, $0) - mean) / sd }
 }
 
 /// The entries above the diagonal of a row-major a × a matrix, row by row.

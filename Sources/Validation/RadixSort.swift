@@ -1,48 +1,65 @@
-/// Sorting of doubles in linear time: a least-significant-digit radix sort over the
-/// order-preserving integer key of each value (the IEEE 754 bits with the sign bit flipped for
-/// a positive value, every bit flipped for a negative one), eight passes of eight bits, skipping
-/// a pass whose digit is the same for every value. The order is numeric with −0 before +0;
+/// Sorting of doubles in linear time. Each value becomes an order-preserving integer key (the
+/// IEEE 754 bits with the sign bit flipped for a positive value, every bit flipped for a
+/// negative one); a least-significant-digit radix sort orders the keys by their upper 48 bits
+/// in three passes of sixteen bits (a pass whose digit is the same for every key is skipped),
+/// and insertion sort finishes the order within runs that agree on those bits (values within
+/// a relative 2⁻³⁶ of each other: few, and adjacent). The order is numeric with −0 before +0;
 /// NaN sorts last or first by its sign bit, so callers filter NaN out first.
 ///
 /// - Parameters:
 ///   - values: the values, sorted in place.
 ///   - keys, spare: scratch of at least `values.count` each.
-/// - Complexity: O(n).
+/// - Complexity: O(n) for values that do not crowd within 2⁻³⁶ of each other.
 func radixSort(
   _ values: UnsafeMutableBufferPointer<Double>, keys: UnsafeMutableBufferPointer<UInt64>,
   spare: UnsafeMutableBufferPointer<UInt64>
 ) {
   let n = values.count
   guard n > 1 else { return }
+  if n < 512 {
+    var v = values
+    v.sort()
+    return
+  }
   for i in 0..<n {
     let b = values[i].bitPattern
     keys[i] = b & (1 << 63) != 0 ? ~b : b | (1 << 63)
   }
-  withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { c in
-    var source = UnsafeMutableBufferPointer(rebasing: keys[0..<n])
-    var target = UnsafeMutableBufferPointer(rebasing: spare[0..<n])
-    for pass in 0..<8 {
-      let shift = UInt64(pass * 8)
-      for i in 0..<256 { c[i] = 0 }
-      for key in source { c[Int((key >> shift) & 0xFF)] += 1 }
-      if c[Int((source[0] >> shift) & 0xFF)] == n { continue }
-      var total = 0
-      for i in 0..<256 {
-        let count = c[i]
-        c[i] = total
-        total += count
-      }
-      for key in source {
-        let d = Int((key >> shift) & 0xFF)
-        target[c[d]] = key
-        c[d] += 1
-      }
-      swap(&source, &target)
+  let radix = 1 << 16
+  let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: radix)
+  defer { counts.deallocate() }
+  var source = UnsafeMutableBufferPointer(rebasing: keys[0..<n])
+  var target = UnsafeMutableBufferPointer(rebasing: spare[0..<n])
+  for shift: UInt64 in [16, 32, 48] {
+    for i in 0..<radix { counts[i] = 0 }
+    for key in source { counts[Int(truncatingIfNeeded: key >> shift) & 0xFFFF] &+= 1 }
+    if counts[Int(truncatingIfNeeded: source[0] >> shift) & 0xFFFF] == n { continue }
+    var total = 0
+    for i in 0..<radix {
+      let count = counts[i]
+      counts[i] = total
+      total &+= count
     }
-    for i in 0..<n {
-      let key = source[i]
-      values[i] = Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
+    for key in source {
+      let d = Int(truncatingIfNeeded: key >> shift) & 0xFFFF
+      target[counts[d]] = key
+      counts[d] &+= 1
     }
+    swap(&source, &target)
+  }
+  // Insertion sort: keys agreeing on their upper 48 bits are adjacent, in any order.
+  for i in 1..<n {
+    let key = source[i]
+    var j = i
+    while j > 0 && source[j - 1] > key {
+      source[j] = source[j - 1]
+      j -= 1
+    }
+    source[j] = key
+  }
+  for i in 0..<n {
+    let key = source[i]
+    values[i] = Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
   }
 }
 
@@ -64,4 +81,73 @@ func radixSorted(_ values: [Double]) -> [Double] {
   var v = values
   radixSort(&v)
   return v
+}
+
+/// Rearranges `v` so that each of `ranks` (ascending, distinct, within `v`) holds the value it
+/// would hold in sorted order, with no larger value before it and no smaller one after it
+/// (Hoare's selection, successively on the part above the previous rank).
+///
+/// - Complexity: O(n) expected per rank; a part that fails to shrink fast enough is sorted.
+func select(_ v: UnsafeMutableBufferPointer<Double>, ranks: [Int]) {
+  var low = 0
+  for k in ranks {
+    precondition(k >= low && k < v.count)
+    var lo = low
+    var hi = v.count - 1
+    var budget = 2 * (Int.bitWidth - (hi - lo + 1).leadingZeroBitCount) + 8
+    while hi > lo {
+      if budget == 0 {
+        var part = UnsafeMutableBufferPointer(rebasing: v[lo...hi])
+        part.sort()
+        break
+      }
+      budget -= 1
+      // Median of three as the pivot.
+      let mid = lo + (hi - lo) / 2
+      if v[mid] < v[lo] { v.swapAt(mid, lo) }
+      if v[hi] < v[lo] { v.swapAt(hi, lo) }
+      if v[hi] < v[mid] { v.swapAt(hi, mid) }
+      let pivot = v[mid]
+      var i = lo
+      var j = hi
+      while i <= j {
+        while v[i] < pivot { i += 1 }
+        while pivot < v[j] { j -= 1 }
+        if i <= j {
+          v.swapAt(i, j)
+          i += 1
+          j -= 1
+        }
+      }
+      if k <= j {
+        hi = j
+      } else if k >= i {
+        lo = i
+      } else {
+        break
+      }
+    }
+    low = k + 1
+  }
+}
+
+/// The linear (type 7) quantiles at `probabilities` of finite values, rearranging them.
+func linearQuantiles(_ v: UnsafeMutableBufferPointer<Double>, _ probabilities: [Double]) -> [Double]
+{
+  let n = v.count
+  var ranks = Set<Int>()
+  for p in probabilities {
+    let lo = Int((Double(n - 1) * p).rounded(.down))
+    ranks.insert(lo)
+    ranks.insert(min(lo + 1, n - 1))
+  }
+  select(v, ranks: ranks.sorted())
+  return probabilities.map { p in
+    let h = Double(n - 1) * p
+    let lo = Int(h.rounded(.down))
+    let hi = min(lo + 1, n - 1)
+    let g = h - Double(lo)
+    let (a, b) = (v[lo], v[hi])
+    return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g
+  }
 }

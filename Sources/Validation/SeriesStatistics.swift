@@ -113,16 +113,28 @@ public enum SeriesStatistics {
     into out: UnsafeMutableBufferPointer<Double>
   ) {
     let n = prices.count - 1
-    precondition(n >= 1 && n <= scratch.capacity && out.count >= count)
+    precondition(n >= 1 && n <= scratch.capacity)
     let r = UnsafeMutableBufferPointer(rebasing: scratch.r[0..<n])
     for t in 0..<n { r[t] = log(prices[t + 1] / prices[t]) }
+    compute(prices: prices, returns: UnsafeBufferPointer(r), dt: dt, scratch: scratch, into: out)
+  }
+
+  /// Computes every value of the series `prices` (n + 1 prices) whose log returns
+  /// ln(Pₜ / Pₜ₋₁) are `returns` (n of them, computed by the caller) into `out`.
+  static func compute(
+    prices: UnsafeBufferPointer<Double>, returns r: UnsafeBufferPointer<Double>, dt: Double,
+    scratch: borrowing Scratch, into out: UnsafeMutableBufferPointer<Double>
+  ) {
+    let n = r.count
+    precondition(
+      n >= 1 && prices.count == n + 1 && n <= scratch.capacity && out.count >= count)
     var i = 0
     func put(_ v: Double) {
       out[i] = v
       i += 1
     }
     // Moments.
-    let mean = sum(UnsafeBufferPointer(r)) / Double(n)
+    let mean = sum(r) / Double(n)
     var m2 = 0.0
     var m3 = 0.0
     var m4 = 0.0
@@ -142,12 +154,24 @@ public enum SeriesStatistics {
     put(m2 > 0 ? m3 / (m2 * m2.squareRoot()) : .nan)
     put(m2 > 0 ? m4 / (m2 * m2) - 3 : .nan)
     // Tails, from a sorted copy.
+    // Only the tails need their order: the k + 1 extremes (Hill) and the neighbours of the 1%
+    // and 99% quantiles are selected to their sorted places.
     let sorted = UnsafeMutableBufferPointer(rebasing: scratch.a[0..<n])
     _ = sorted.initialize(from: r)
-    radixSort(
-      sorted, keys: UnsafeMutableBufferPointer(rebasing: scratch.keys[0..<n]),
-      spare: UnsafeMutableBufferPointer(rebasing: scratch.keys[n..<(2 * n)]))
     let k = max(2, Int(0.05 * Double(n)))
+    let lowCount = max(k + 1, Int((Double(n - 1) * 0.01).rounded(.down)) + 2)
+    let highCount = max(k + 1, n - Int((Double(n - 1) * 0.99).rounded(.down)))
+    if lowCount + highCount >= n {
+      radixSort(
+        sorted, keys: UnsafeMutableBufferPointer(rebasing: scratch.keys[0..<n]),
+        spare: UnsafeMutableBufferPointer(rebasing: scratch.keys[n..<(2 * n)]))
+    } else {
+      select(sorted, ranks: [lowCount - 1, n - highCount])
+      var low = UnsafeMutableBufferPointer(rebasing: sorted[0..<lowCount])
+      low.sort()
+      var high = UnsafeMutableBufferPointer(rebasing: sorted[(n - highCount)...])
+      high.sort()
+    }
     put(hill(count: k) { -sorted[$0] })
     put(hill(count: k) { sorted[n - 1 - $0] })
     put(linearQuantile(UnsafeBufferPointer(sorted), 0.01))
@@ -158,8 +182,8 @@ public enum SeriesStatistics {
     let acf = autocorrelations(UnsafeBufferPointer(centred), maximumLag: returnLags.last!)
     for lag in returnLags { put(acf[lag - 1]) }
     // Volatility clustering: |r| and r², each centred on its own mean.
-    let absolute = autocorrelations(centring: r, transform: { abs($0) })
-    let squared = autocorrelations(centring: r, transform: { $0 * $0 })
+    let absolute = autocorrelations(centring: r, transform: { abs($0) }, scratch: scratch)
+    let squared = autocorrelations(centring: r, transform: { $0 * $0 }, scratch: scratch)
     put(absolute.reduce(0, +))
     put(squared.reduce(0, +))
     let leverage = (1...leverageLags).map { leverageCorrelation(r, lag: $0, scratch: scratch) }
@@ -172,17 +196,22 @@ public enum SeriesStatistics {
     for v in leverage { put(v) }
   }
 
-  /// Σ of the values, in order (compensated).
+  /// Σ of the values, in four interleaved partial sums (as vector lanes) added at the end.
+  @inline(__always)
   static func sum(_ x: UnsafeBufferPointer<Double>) -> Double {
-    var s = 0.0
-    var c = 0.0
-    for v in x {
-      let y = v - c
-      let t = s + y
-      c = (t - s) - y
-      s = t
+    let n = x.count
+    var s = SIMD4<Double>()
+    var t = 0
+    while t + 4 <= n {
+      s += SIMD4(x[t], x[t + 1], x[t + 2], x[t + 3])
+      t += 4
     }
-    return s
+    var total = (s[0] + s[1]) + (s[2] + s[3])
+    while t < n {
+      total += x[t]
+      t += 1
+    }
+    return total
   }
 
   /// Hill's estimator over the `k` largest of x₍₀₎ ≥ x₍₁₎ ≥ … (`x(i)` the i-th largest).
@@ -219,45 +248,44 @@ public enum SeriesStatistics {
 
   /// ρ(1…`clusteringLags`) of f(rₜ) centred on its mean.
   static func autocorrelations(
-    centring r: UnsafeMutableBufferPointer<Double>, transform f: (Double) -> Double
+    centring r: UnsafeBufferPointer<Double>, transform f: (Double) -> Double,
+    scratch: borrowing Scratch
   ) -> [Double] {
     let n = r.count
-    let x = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-    defer { x.deallocate() }
+    let x = UnsafeMutableBufferPointer(rebasing: scratch.b[0..<n])
     for t in 0..<n { x[t] = f(r[t]) }
     let mean = sum(UnsafeBufferPointer(x)) / Double(n)
     for t in 0..<n { x[t] -= mean }
     return autocorrelations(UnsafeBufferPointer(x), maximumLag: clusteringLags)
   }
 
-  /// Σₜ x[t] · y[t + offset] over t = 0 ..< n − offset, in four independent lanes.
+  /// Σₜ x[t] · y[t + offset] over t = 0 ..< n − offset, in four interleaved partial sums.
   @inline(__always)
   static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, offset: Int)
     -> Double
   {
     let m = x.count - offset
-    var s0 = 0.0
-    var s1 = 0.0
-    var s2 = 0.0
-    var s3 = 0.0
+    var s = SIMD4<Double>()
     var t = 0
+    let px = x.baseAddress!
+    let py = y.baseAddress! + offset
     while t + 4 <= m {
-      s0 += x[t] * y[t + offset]
-      s1 += x[t + 1] * y[t + 1 + offset]
-      s2 += x[t + 2] * y[t + 2 + offset]
-      s3 += x[t + 3] * y[t + 3 + offset]
+      let a = UnsafeRawPointer(px + t).loadUnaligned(as: SIMD4<Double>.self)
+      let b = UnsafeRawPointer(py + t).loadUnaligned(as: SIMD4<Double>.self)
+      s += a * b
       t += 4
     }
+    var total = (s[0] + s[1]) + (s[2] + s[3])
     while t < m {
-      s0 += x[t] * y[t + offset]
+      total += px[t] * py[t]
       t += 1
     }
-    return (s0 + s1) + (s2 + s3)
+    return total
   }
 
   /// The Pearson correlation of (rₜ, r²ₜ₊ₖ), t = 0 ..< n − k, centred on the pairs' means.
   static func leverageCorrelation(
-    _ r: UnsafeMutableBufferPointer<Double>, lag k: Int, scratch: borrowing Scratch
+    _ r: UnsafeBufferPointer<Double>, lag k: Int, scratch: borrowing Scratch
   ) -> Double {
     let m = r.count - k
     guard m >= 2 else { return .nan }
@@ -269,9 +297,11 @@ public enum SeriesStatistics {
     var sxx = SIMD4<Double>()
     var syy = SIMD4<Double>()
     var t = 0
+    let pr = UnsafeRawPointer(r.baseAddress!)
+    let py = UnsafeRawPointer(y.baseAddress!)
     while t + 4 <= m {
-      let dx = SIMD4(r[t], r[t + 1], r[t + 2], r[t + 3]) - mx
-      let dy = SIMD4(y[t], y[t + 1], y[t + 2], y[t + 3]) - my
+      let dx = pr.loadUnaligned(fromByteOffset: 8 * t, as: SIMD4<Double>.self) - mx
+      let dy = py.loadUnaligned(fromByteOffset: 8 * t, as: SIMD4<Double>.self) - my
       sxy += dx * dy
       sxx += dx * dx
       syy += dy * dy
@@ -292,7 +322,7 @@ public enum SeriesStatistics {
 
   /// The excess kurtosis (biased) of the non-overlapping sums of `horizon` returns.
   static func aggregatedKurtosis(
-    _ r: UnsafeMutableBufferPointer<Double>, horizon h: Int, scratch: borrowing Scratch
+    _ r: UnsafeBufferPointer<Double>, horizon h: Int, scratch: borrowing Scratch
   ) -> Double {
     let m = r.count / h
     guard m >= 2 else { return .nan }

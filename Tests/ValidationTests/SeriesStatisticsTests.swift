@@ -111,3 +111,51 @@ func expectClose(
     #expect(Band(values: values, real: nil).inside == nil)
   }
 }
+
+@Suite struct OrderTests {
+  /// A reproducible sequence of awkward doubles: both signs, ±0, ties, tiny and huge values,
+  /// values within a few ulps of each other.
+  func awkward(_ count: Int) -> [Double] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    return (0..<count).map { i in
+      let u = Double(next() >> 11) / Double(1 << 53) - 0.5
+      switch i % 7 {
+      case 0: return u * 1e-300
+      case 1: return u * 1e300
+      case 2: return 0.01 + u * 1e-15
+      case 3: return i % 2 == 0 ? 0.0 : -0.0
+      case 4: return 0.01
+      default: return u * 0.1
+      }
+    }
+  }
+
+  @Test(arguments: [0, 1, 5, 511, 512, 4096, 100_000])
+  func radixSortOrdersLikeSort(count: Int) {
+    let values = awkward(count)
+    #expect(radixSorted(values) == values.sorted(), "\(count) values")
+  }
+
+  @Test func selectionPlacesRanks() {
+    let values = awkward(10_000).filter { $0 != 0 }
+    let sorted = values.sorted()
+    var v = values
+    let ranks = [0, 17, 500, 501, 5000, values.count - 100, values.count - 1]
+    v.withUnsafeMutableBufferPointer { select($0, ranks: ranks) }
+    for k in ranks { #expect(v[k] == sorted[k], "rank \(k)") }
+    var w = values
+    let q = w.withUnsafeMutableBufferPointer { linearQuantiles($0, [0.05, 0.5, 0.95]) }
+    sorted.withUnsafeBufferPointer { s in
+      for (p, value) in zip([0.05, 0.5, 0.95], q) {
+        #expect(value == SeriesStatistics.linearQuantile(s, p), "quantile \(p)")
+      }
+    }
+  }
+}
