@@ -152,7 +152,7 @@ struct ValidateCommand: ParsableCommand {
       throw ValidationInputError(
         "--out \(folder) is not a folder one can write into (\(String(cString: strerror(errno))))")
     } else {
-      let parent = (folder as NSString).deletingLastPathComponent
+      let parent = parentFolder(of: folder)
       var p = stat()
       guard
         parent.isEmpty || (stat(parent, &p) == 0 && Int(p.st_mode) & Int(S_IFMT) == Int(S_IFDIR))

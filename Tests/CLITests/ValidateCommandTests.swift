@@ -116,3 +116,21 @@ import Testing
     #expect(r.status == 2 && r.stderr.contains("at least 60 steps"), "stderr: \(r.stderr)")
   }
 }
+
+extension ValidateCommandTests {
+  @Test("one-character file and folder names are ordinary names for every command")
+  func oneCharacterNames() throws {
+    let folder = try Self.prepared("validate-names")
+    defer { folder.remove() }
+    try FileManager.default.copyItem(
+      atPath: folder.path("scenario.yaml"), toPath: folder.path("s"))
+    let check = try ScengineBinary.run(["check", "s"], in: folder.url, timeout: 60)
+    #expect(check.status == 0, "stderr: \(check.stderr)")
+    let fit = try ScengineBinary.run(
+      ["calibrate", "real.csv", "--model", "gbm", "--out", "f"], in: folder.url, timeout: 60)
+    #expect(fit.status == 0, "stderr: \(fit.stderr)")
+    let v = try ScengineBinary.run(["validate", "run", "--out", "v"], in: folder.url, timeout: 60)
+    #expect(v.status == 0, "stderr: \(v.stderr)")
+    #expect(FileManager.default.fileExists(atPath: folder.path("v/report.html")))
+  }
+}
