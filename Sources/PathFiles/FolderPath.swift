@@ -137,3 +137,16 @@ func isRegularFile(_ mode: mode_t) -> Bool { mode & S_IFMT == S_IFREG }
 
 /// Whether `st_mode` is that of a directory.
 func isDirectory(_ mode: mode_t) -> Bool { mode & S_IFMT == S_IFDIR }
+
+/// The folder part of a path as given: what precedes its last `/` (trailing slashes ignored),
+/// `/` for an entry of the root, and `""` for a bare name, like `NSString`'s
+/// `deletingLastPathComponent` (which traps on one-character paths in swift-corelibs-foundation).
+public func parentFolder(of path: String) -> String {
+  var p = Substring(path)
+  while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+  guard let slash = p.lastIndex(of: "/") else { return "" }
+  if slash == p.startIndex { return "/" }
+  var parent = p[..<slash]
+  while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+  return String(parent)
+}

@@ -41,6 +41,9 @@ public final class OutputFolder: @unchecked Sendable {
   public static let lockFileName = ".scengine.lock"
   /// The manifest, which scengine writes last.
   public static let manifestFileName = "manifest.json"
+  /// The folder `scengine validate` writes into a run's folder by default, and its files.
+  public static let validationFolderName = "validation"
+  public static let validationFileNames: Set<String> = ["report.json", "report.html"]
 
   private let root: DirectoryHandle
   private let lockDescriptor: Int32
@@ -103,11 +106,21 @@ public final class OutputFolder: @unchecked Sendable {
     /// (`prices.npy`, `prices.csv`, `summary.json`, …).
     public var fileNames: Set<String>
 
+    /// Folders that other scengine commands write into a run's folder, with the names of their
+    /// files (`validation` → `report.json`, `report.html`): an earlier run's such folder is
+    /// removed with its files, since it describes paths that the new run replaces. A name that
+    /// is also one of `subfolders` is the variant's folder.
+    public var companionFolders: [String: Set<String>]
+
     /// Creates a claim.
-    public init(subfolders: [String], files: [String], fileNames: Set<String>) {
+    public init(
+      subfolders: [String], files: [String], fileNames: Set<String>,
+      companionFolders: [String: Set<String>] = [:]
+    ) {
       self.subfolders = subfolders
       self.files = files
       self.fileNames = fileNames
+      self.companionFolders = companionFolders
     }
   }
 
@@ -158,6 +171,8 @@ public final class OutputFolder: @unchecked Sendable {
       if (try? folderPathComponents(name)) != nil { listed.insert(name) }
     }
     var folders = Set(claim.subfolders)
+    let companions = claim.companionFolders.filter { !claim.subfolders.contains($0.key) }
+    folders.formUnion(companions.keys)
     for name in listed {
       let parts = name.split(separator: "/")
       if parts.count == 2 { folders.insert(String(parts[0])) }
@@ -177,8 +192,12 @@ public final class OutputFolder: @unchecked Sendable {
         owned.append(name)
       } else if folders.contains(name) && isDirectory(mode) {
         let folder = try DirectoryHandle(in: root, name: name)
-        let names = claim.fileNames.union(
-          listed.filter { $0.hasPrefix(name + "/") }.map { String($0.dropFirst(name.count + 1)) })
+        let names =
+          companions[name]
+          ?? claim.fileNames.union(
+            listed.filter { $0.hasPrefix(name + "/") }.map {
+              String($0.dropFirst(name.count + 1))
+            })
         for entry in try folder.entries() {
           let relative = name + "/" + entry
           if entry == Self.lockFileName {

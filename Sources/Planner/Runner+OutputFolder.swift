@@ -39,7 +39,10 @@ extension Runner {
       try folder.claim(
         .init(
           subfolders: plan.spec.variants.map(\.name), files: plannedFiles,
-          fileNames: Self.variantFileNames),
+          fileNames: Self.variantFileNames,
+          companionFolders: [
+            OutputFolder.validationFolderName: OutputFolder.validationFileNames
+          ]),
         force: force)
       for variant in plan.spec.variants { try folder.makeSubfolder(variant.name) }
     } catch {

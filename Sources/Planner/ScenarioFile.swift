@@ -1,4 +1,5 @@
 import Foundation
+import PathFiles
 
 #if canImport(Glibc)
   import Glibc
@@ -40,7 +41,7 @@ public struct ScenarioFile: Sendable {
     }
     var base = "."
     if contents.isRegularFile {
-      let folder = (path as NSString).deletingLastPathComponent
+      let folder = parentFolder(of: path)
       if !folder.isEmpty { base = folder }
     }
     return ScenarioFile(bytes: bytes, text: text, baseDirectory: base)

@@ -139,12 +139,10 @@ extension EnsembleSample {
       buffer[finite] = buffer[i]
       finite += 1
     }
-    let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 2 * max(1, finite))
-    defer { keys.deallocate() }
+    let spare = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, finite))
+    defer { spare.deallocate() }
     let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<finite])
-    radixSort(
-      values, keys: UnsafeMutableBufferPointer(rebasing: keys[0..<finite]),
-      spare: UnsafeMutableBufferPointer(rebasing: keys[finite..<(2 * finite)]))
+    radixSortInPlace(values, spare: UnsafeMutableBufferPointer(rebasing: spare[0..<finite]))
     return UnsafeBufferPointer(values)
   }
 

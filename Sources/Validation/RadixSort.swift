@@ -2,14 +2,15 @@
 /// IEEE 754 bits with the sign bit flipped for a positive value, every bit flipped for a
 /// negative one); a least-significant-digit radix sort orders the keys by their upper 48 bits
 /// in three passes of sixteen bits (a pass whose digit is the same for every key is skipped),
-/// and insertion sort finishes the order within runs that agree on those bits (values within
-/// a relative 2⁻³⁶ of each other: few, and adjacent). The order is numeric with −0 before +0;
+/// and a comparison sort finishes the order within each run of keys that agree on those bits
+/// (values within a relative 2⁻³⁶ of each other: rare, and adjacent). The order is numeric with −0 before +0;
 /// NaN sorts last or first by its sign bit, so callers filter NaN out first.
 ///
 /// - Parameters:
 ///   - values: the values, sorted in place.
 ///   - keys, spare: scratch of at least `values.count` each.
-/// - Complexity: O(n) for values that do not crowd within 2⁻³⁶ of each other.
+/// - Complexity: O(n) for values that do not crowd within 2⁻³⁶ of each other, O(n log n)
+///   at worst.
 func radixSort(
   _ values: UnsafeMutableBufferPointer<Double>, keys: UnsafeMutableBufferPointer<UInt64>,
   spare: UnsafeMutableBufferPointer<UInt64>
@@ -25,41 +26,36 @@ func radixSort(
     let b = values[i].bitPattern
     keys[i] = b & (1 << 63) != 0 ? ~b : b | (1 << 63)
   }
-  let radix = 1 << 16
-  let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: radix)
-  defer { counts.deallocate() }
-  var source = UnsafeMutableBufferPointer(rebasing: keys[0..<n])
-  var target = UnsafeMutableBufferPointer(rebasing: spare[0..<n])
-  for shift: UInt64 in [16, 32, 48] {
-    for i in 0..<radix { counts[i] = 0 }
-    for key in source { counts[Int(truncatingIfNeeded: key >> shift) & 0xFFFF] &+= 1 }
-    if counts[Int(truncatingIfNeeded: source[0] >> shift) & 0xFFFF] == n { continue }
-    var total = 0
-    for i in 0..<radix {
-      let count = counts[i]
-      counts[i] = total
-      total &+= count
-    }
-    for key in source {
-      let d = Int(truncatingIfNeeded: key >> shift) & 0xFFFF
-      target[counts[d]] = key
-      counts[d] &+= 1
-    }
-    swap(&source, &target)
-  }
-  // Insertion sort: keys agreeing on their upper 48 bits are adjacent, in any order.
-  for i in 1..<n {
-    let key = source[i]
-    var j = i
-    while j > 0 && source[j - 1] > key {
-      source[j] = source[j - 1]
-      j -= 1
-    }
-    source[j] = key
-  }
+  sortKeys(UnsafeMutableBufferPointer(rebasing: keys[0..<n]), spare: spare)
   for i in 0..<n {
-    let key = source[i]
+    let key = keys[i]
     values[i] = Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
+  }
+}
+
+/// Sorts `values` (see `radixSort(_:keys:spare:)`) using their own memory for the keys: the
+/// only scratch is `spare`, one 64-bit word per value.
+func radixSortInPlace(
+  _ values: UnsafeMutableBufferPointer<Double>, spare: UnsafeMutableBufferPointer<UInt64>
+) {
+  guard let base = values.baseAddress, values.count >= 512 else {
+    var v = values
+    v.sort()
+    return
+  }
+  // Each key is computed from the value in the same place and read back after the sort: the
+  // memory holds keys in between (UInt64 and Double have the same size and alignment).
+  base.withMemoryRebound(to: UInt64.self, capacity: values.count) { keys in
+    let k = UnsafeMutableBufferPointer(start: keys, count: values.count)
+    for i in 0..<k.count {
+      let b = k[i]
+      k[i] = b & (1 << 63) != 0 ? ~b : b | (1 << 63)
+    }
+    sortKeys(k, spare: spare)
+    for i in 0..<k.count {
+      let key = k[i]
+      k[i] = key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key
+    }
   }
 }
 
@@ -149,5 +145,50 @@ func linearQuantiles(_ v: UnsafeMutableBufferPointer<Double>, _ probabilities: [
     let g = h - Double(lo)
     let (a, b) = (v[lo], v[hi])
     return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g
+  }
+}
+
+/// Sorts order-preserving keys (see `radixSort(_:keys:spare:)`): three passes of sixteen bits
+/// over the upper 48 bits, then each run that agrees on them; the result is in `keys`.
+func sortKeys(_ keys: UnsafeMutableBufferPointer<UInt64>, spare: UnsafeMutableBufferPointer<UInt64>)
+{
+  let n = keys.count
+  guard n > 1 else { return }
+  let radix = 1 << 16
+  let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: radix)
+  defer { counts.deallocate() }
+  var source = keys
+  var target = UnsafeMutableBufferPointer(rebasing: spare[0..<n])
+  for shift: UInt64 in [16, 32, 48] {
+    for i in 0..<radix { counts[i] = 0 }
+    for key in source { counts[Int(truncatingIfNeeded: key >> shift) & 0xFFFF] &+= 1 }
+    if counts[Int(truncatingIfNeeded: source[0] >> shift) & 0xFFFF] == n { continue }
+    var total = 0
+    for i in 0..<radix {
+      let count = counts[i]
+      counts[i] = total
+      total &+= count
+    }
+    for key in source {
+      let d = Int(truncatingIfNeeded: key >> shift) & 0xFFFF
+      target[counts[d]] = key
+      counts[d] &+= 1
+    }
+    swap(&source, &target)
+  }
+  // Keys agreeing on their upper 48 bits are adjacent, in any order: each such run is sorted
+  // (runs are short for real data; one long run costs O(m log m), never O(m²)).
+  var start = 0
+  while start < n {
+    var end = start + 1
+    while end < n && source[end] >> 16 == source[start] >> 16 { end += 1 }
+    if end - start > 1 {
+      var run = UnsafeMutableBufferPointer(rebasing: source[start..<end])
+      run.sort()
+    }
+    start = end
+  }
+  if source.baseAddress != keys.baseAddress {
+    for i in 0..<n { keys[i] = source[i] }
   }
 }

@@ -24,6 +24,12 @@ public struct RunDirectory: Sendable {
   /// SHA-256 of `manifest.json`.
   public let manifestSHA256: String
 
+  /// Bounds on a manifest's shape (far above what a run writes: the products of any two stay
+  /// far from overflowing).
+  static let maximumPaths = 1 << 40
+  static let maximumSteps = 1 << 24
+  static let maximumAssets = 1 << 16
+
   /// The largest manifest read (64 MiB).
   static let maximumManifestBytes = 64 << 20
 
@@ -53,7 +59,9 @@ public struct RunDirectory: Sendable {
         "\(file): engine '\(manifest.engine)' format_version \(manifest.formatVersion); expected "
           + "a scengine manifest of format_version 1")
     }
-    guard manifest.paths >= 1, manifest.steps >= 1, !manifest.assets.isEmpty,
+    guard (1...Self.maximumPaths).contains(manifest.paths),
+      (1...Self.maximumSteps).contains(manifest.steps),
+      (1...Self.maximumAssets).contains(manifest.assets.count),
       manifest.initial.count == manifest.assets.count, manifest.dt.isFinite, manifest.dt > 0
     else {
       throw ValidationInputError(
@@ -217,8 +225,12 @@ final class PriceArray: @unchecked Sendable {
         throw ValidationInputError(
           "\(file): the NPY header does not describe \(dtype.rawValue) of shape \(shape)")
       }
-      let (size, overflow) = shape.reduce(dtype.itemSize) { $0 * $1 }
-        .addingReportingOverflow(expected.count)
+      var size = dtype.itemSize
+      var overflow = false
+      for extent in shape + [1] where !overflow {
+        (size, overflow) = size.multipliedReportingOverflow(by: extent)
+      }
+      if !overflow { (size, overflow) = size.addingReportingOverflow(expected.count) }
       guard !overflow, size == record.bytes else {
         throw ValidationInputError(
           "\(file) has \(record.bytes) bytes; its header and shape need \(size)")

@@ -128,6 +128,12 @@ public enum SeriesStatistics {
     let n = r.count
     precondition(
       n >= 1 && prices.count == n + 1 && n <= scratch.capacity && out.count >= count)
+    // A series with a price that is not positive and finite has no statistics (every value
+    // NaN, so the bands leave it out).
+    for t in 0..<n where !r[t].isFinite {
+      for j in 0..<count { out[j] = .nan }
+      return
+    }
     var i = 0
     func put(_ v: Double) {
       out[i] = v

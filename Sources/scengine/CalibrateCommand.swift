@@ -279,7 +279,7 @@ struct CalibrateCommand: ParsableCommand {
           try refuse("is the price file itself; choose another name")
         }
       }
-      let folder = (path as NSString).deletingLastPathComponent
+      let folder = parentFolder(of: path)
       var f = stat()
       if !folder.isEmpty {
         guard stat(folder, &f) == 0 else { try refuse("the folder \(folder) does not exist") }

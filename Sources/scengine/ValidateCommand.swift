@@ -76,7 +76,7 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     let report: ValidationReport
-    let outFolder = out ?? runDirectory + "/validation"
+    let outFolder = out ?? runDirectory + "/" + OutputFolder.validationFolderName
     do {
       let run = try RunDirectory(path: runDirectory)
       let m = run.manifest
@@ -96,6 +96,11 @@ struct ValidateCommand: ParsableCommand {
         throw ValidationInputError(
           "--variant '\(unknown)' is not a variant of the run \(runDirectory) (its variants: "
             + "\(names.joined(separator: ", ")))")
+      }
+      if out == nil && names.contains(OutputFolder.validationFolderName) {
+        throw ValidationInputError(
+          "the run \(runDirectory) has a variant named \(OutputFolder.validationFolderName), "
+            + "whose folder is the report's default; choose the report's folder with --out")
       }
       var seen = Set<String>()
       variants = variants.filter { seen.insert($0).inserted }
@@ -143,8 +148,11 @@ struct ValidateCommand: ParsableCommand {
         throw ValidationInputError(
           "--out \(folder) is the run directory; choose another folder, e.g. \(run)/validation")
       }
+    } else if errno != ENOENT {
+      throw ValidationInputError(
+        "--out \(folder) is not a folder one can write into (\(String(cString: strerror(errno))))")
     } else {
-      let parent = (folder as NSString).deletingLastPathComponent
+      let parent = parentFolder(of: folder)
       var p = stat()
       guard
         parent.isEmpty || (stat(parent, &p) == 0 && Int(p.st_mode) & Int(S_IFMT) == Int(S_IFDIR))

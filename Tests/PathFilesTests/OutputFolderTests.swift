@@ -347,3 +347,15 @@ struct OutputFolderTests {
     #expect(entries(directory.path) == ["out/" + OutputFolder.lockFileName])
   }
 }
+
+@Suite struct ParentFolderTests {
+  @Test func parentFolderLikeFoundationWithoutTrapping() {
+    let cases: [(String, String)] = [
+      ("x", ""), ("ab", ""), ("a/b", "a"), ("/x", "/"), ("x/", ""), ("a//b", "a"),
+      ("a/b/c/", "a/b"), ("/", "/"), ("", ""), ("./y", "."),
+    ]
+    for (path, parent) in cases {
+      #expect(parentFolder(of: path) == parent, "parentFolder(of: \"\(path)\")")
+    }
+  }
+}

@@ -159,3 +159,13 @@ func expectClose(
     }
   }
 }
+
+extension OrderTests {
+  @Test func valuesThatDifferOnlyInTheirLastBitsSortQuickly() {
+    // 1,000,000 values within a few ulps of 0.01 in scrambled order (a zero-volatility path's
+    // returns): one run of equal upper bits, sorted by comparison, not insertion.
+    let base = 0.01.bitPattern
+    let values = (0..<1_000_000).map { Double(bitPattern: base + UInt64(($0 &* 7919) % 65_536)) }
+    #expect(radixSorted(values) == values.sorted())
+  }
+}
