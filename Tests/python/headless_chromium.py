@@ -160,8 +160,10 @@ class Page:
         self.socket.send(json.dumps(message))
 
     def wait_for(self, method: str, timeout: float | None = None) -> dict:
+        """The first `method` event recorded since `open` cleared the list (it may have come
+        while a call waited for its reply)."""
         deadline = time.monotonic() + (timeout or self.timeout)
-        seen = len(self.events)
+        seen = 0
         while True:
             for message in self.events[seen:]:
                 if message["method"] == method:
