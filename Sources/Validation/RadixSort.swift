@@ -128,22 +128,30 @@ func select(_ v: UnsafeMutableBufferPointer<Double>, ranks: [Int]) {
 }
 
 /// The linear (type 7) quantiles at `probabilities` of finite values, rearranging them.
+///
+/// Each quantile needs the order statistics of ranks lo = ⌊(n − 1)p⌋ and lo + 1. The lo ranks
+/// are selected in ascending order; then the value of rank lo + 1 is the least value above
+/// rank lo up to the next selected rank (selection leaves nothing smaller there).
 func linearQuantiles(_ v: UnsafeMutableBufferPointer<Double>, _ probabilities: [Double]) -> [Double]
 {
   let n = v.count
-  var ranks = Set<Int>()
-  for p in probabilities {
-    let lo = Int((Double(n - 1) * p).rounded(.down))
-    ranks.insert(lo)
-    ranks.insert(min(lo + 1, n - 1))
+  let lows = Set(probabilities.map { Int((Double(n - 1) * $0).rounded(.down)) }).sorted()
+  select(v, ranks: lows)
+  var next: [Int: Double] = [:]
+  for (i, lo) in lows.enumerated() where lo + 1 < n {
+    let end = i + 1 < lows.count ? lows[i + 1] : n - 1
+    var least = v[lo + 1]
+    if end > lo + 1 {
+      for j in (lo + 2)...end where v[j] < least { least = v[j] }
+    }
+    next[lo] = least
   }
-  select(v, ranks: ranks.sorted())
   return probabilities.map { p in
     let h = Double(n - 1) * p
     let lo = Int(h.rounded(.down))
-    let hi = min(lo + 1, n - 1)
     let g = h - Double(lo)
-    let (a, b) = (v[lo], v[hi])
+    let a = v[lo]
+    let b = next[lo] ?? a
     return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g
   }
 }

@@ -271,19 +271,43 @@ public enum SeriesStatistics {
     -> Double
   {
     let m = x.count - offset
-    var s = SIMD4<Double>()
+    guard m > 0 else { return 0 }
+    // Four vector accumulators: independent chains of additions keep the adder busy.
+    var s0 = SIMD4<Double>()
+    var s1 = SIMD4<Double>()
+    var s2 = SIMD4<Double>()
+    var s3 = SIMD4<Double>()
     var t = 0
-    let px = x.baseAddress!
-    let py = y.baseAddress! + offset
+    let px = UnsafeRawPointer(x.baseAddress!)
+    let py = UnsafeRawPointer(y.baseAddress! + offset)
+    while t + 16 <= m {
+      let o = 8 * t
+      s0 +=
+        px.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        * py.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      s1 +=
+        px.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Double>.self)
+        * py.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Double>.self)
+      s2 +=
+        px.loadUnaligned(fromByteOffset: o + 64, as: SIMD4<Double>.self)
+        * py.loadUnaligned(fromByteOffset: o + 64, as: SIMD4<Double>.self)
+      s3 +=
+        px.loadUnaligned(fromByteOffset: o + 96, as: SIMD4<Double>.self)
+        * py.loadUnaligned(fromByteOffset: o + 96, as: SIMD4<Double>.self)
+      t += 16
+    }
     while t + 4 <= m {
-      let a = UnsafeRawPointer(px + t).loadUnaligned(as: SIMD4<Double>.self)
-      let b = UnsafeRawPointer(py + t).loadUnaligned(as: SIMD4<Double>.self)
-      s += a * b
+      s0 +=
+        px.loadUnaligned(fromByteOffset: 8 * t, as: SIMD4<Double>.self)
+        * py.loadUnaligned(fromByteOffset: 8 * t, as: SIMD4<Double>.self)
       t += 4
     }
+    let s = (s0 + s1) + (s2 + s3)
     var total = (s[0] + s[1]) + (s[2] + s[3])
+    let ex = x.baseAddress!
+    let ey = y.baseAddress! + offset
     while t < m {
-      total += px[t] * py[t]
+      total += ex[t] * ey[t]
       t += 1
     }
     return total

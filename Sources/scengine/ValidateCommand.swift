@@ -198,7 +198,7 @@ struct ValidateCommand: ParsableCommand {
         + "\(report.ensemblePaths) paths each, \(report.returnsCompared) returns compared; "
         + "score \(score)"
     ]
-    for v in report.variants {
+    for v in report.variants where report.real != nil {
       lines.append("  \(v.name): \(v.inside) of \(v.scored) statistics inside the 5–95% band")
     }
     lines.append("wrote \(folder)/report.json, \(folder)/report.html")
