@@ -416,3 +416,105 @@ public struct VariantRisk: Codable, Sendable {
     self.series = series
   }
 }
+
+// Optional fields are written as JSON `null`, never left out, so that every report has the same
+// keys (synthesized encoding would omit them).
+extension ValidationReport {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(engine, forKey: .engine)
+    try c.encode(version, forKey: .version)
+    try c.encode(formatVersion, forKey: .formatVersion)
+    try c.encode(run, forKey: .run)
+    try c.encode(real, forKey: .real)
+    try c.encode(returnsCompared, forKey: .returnsCompared)
+    try c.encode(shorter, forKey: .shorter)
+    try c.encode(ensemblePaths, forKey: .ensemblePaths)
+    try c.encode(score, forKey: .score)
+    try c.encode(variants, forKey: .variants)
+    try c.encode(risk, forKey: .risk)
+    try c.encode(seconds, forKey: .seconds)
+  }
+}
+
+extension RunInfo {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(directory, forKey: .directory)
+    try c.encode(scenario, forKey: .scenario)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(paths, forKey: .paths)
+    try c.encode(steps, forKey: .steps)
+    try c.encode(dt, forKey: .dt)
+    try c.encode(assets, forKey: .assets)
+    try c.encode(validatedAssets, forKey: .validatedAssets)
+    try c.encode(initial, forKey: .initial)
+    try c.encode(dates, forKey: .dates)
+    try c.encode(manifestSHA256, forKey: .manifestSHA256)
+  }
+}
+
+extension Band {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(median, forKey: .median)
+    try c.encode(p05, forKey: .p05)
+    try c.encode(p95, forKey: .p95)
+    try c.encode(defined, forKey: .defined)
+    try c.encode(real, forKey: .real)
+    try c.encode(rank, forKey: .rank)
+    try c.encode(inside, forKey: .inside)
+  }
+}
+
+extension AssetCharts {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(fanLevels, forKey: .fanLevels)
+    try c.encode(fan, forKey: .fan)
+    try c.encode(realHistory, forKey: .realHistory)
+    try c.encode(histogramEdges, forKey: .histogramEdges)
+    try c.encode(histogramSynthetic, forKey: .histogramSynthetic)
+    try c.encode(histogramReal, forKey: .histogramReal)
+    try c.encode(histogramNormal, forKey: .histogramNormal)
+    try c.encode(qqProbabilities, forKey: .qqProbabilities)
+    try c.encode(qqNormal, forKey: .qqNormal)
+    try c.encode(qqSynthetic, forKey: .qqSynthetic)
+    try c.encode(qqReal, forKey: .qqReal)
+    try c.encode(drawdownEdges, forKey: .drawdownEdges)
+    try c.encode(drawdownDensity, forKey: .drawdownDensity)
+  }
+}
+
+extension AssetReport {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(name, forKey: .name)
+    try c.encode(statistics, forKey: .statistics)
+    try c.encode(curves, forKey: .curves)
+    try c.encode(distributions, forKey: .distributions)
+    try c.encode(charts, forKey: .charts)
+  }
+}
+
+extension CorrelationReport {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(real, forKey: .real)
+    try c.encode(synthetic, forKey: .synthetic)
+    try c.encode(distance, forKey: .distance)
+    try c.encode(statistic, forKey: .statistic)
+  }
+}
+
+extension VariantReport {
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(name, forKey: .name)
+    try c.encode(score, forKey: .score)
+    try c.encode(inside, forKey: .inside)
+    try c.encode(scored, forKey: .scored)
+    try c.encode(assets, forKey: .assets)
+    try c.encode(correlation, forKey: .correlation)
+  }
+}
