@@ -1,23 +1,19 @@
 import Foundation
 import Planner
 import Processes
+import ScengineTestSupport
 import Testing
 
 @testable import Calibration
 
-/// SplitMix64 with polar normal draws: a fixed-seed source for simulated GARCH series.
+/// SeededRandom with polar normal draws: a fixed-seed source for simulated GARCH series.
 private struct TestGenerator {
-  var state: UInt64
+  var source: SeededRandom
   var spare: Double? = nil
 
-  mutating func uniform() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return (Double(z >> 11) + 0.5) / 9_007_199_254_740_992
-  }
+  init(state: UInt64) { source = SeededRandom(state: state) }
+
+  mutating func uniform() -> Double { source.uniform() }
 
   mutating func normal() -> Double {
     if let s = spare {

@@ -2,24 +2,9 @@ import Calibration
 import Foundation
 import Planner
 import Processes
+import ScengineTestSupport
 import Shocks
 import Testing
-
-/// A seeded generator for simulated regime paths (SplitMix64 and Box–Muller).
-private struct Generator {
-  var state: UInt64
-  mutating func uniform() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return (Double(z >> 11) + 0.5) / 9_007_199_254_740_992
-  }
-  mutating func normal() -> Double {
-    (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-  }
-}
 
 /// Returns simulated as the engine's regime model does: the regime of step 1 from the
 /// stationary distribution, then per step `(drift − vol²/2) dt + vol √dt (L Z)` in the regime.
@@ -30,7 +15,7 @@ private func simulate(
   let k = drift.count
   let n = drift[0].count
   let pi = try MarkovSwitching.stationaryDistribution(transition)
-  var g = Generator(state: seed)
+  var g = SeededRandom(state: seed)
   func draw(_ p: [Double]) -> Int {
     let u = g.uniform()
     var c = 0.0

@@ -1,4 +1,5 @@
 import Foundation
+import ScengineTestSupport
 import Testing
 
 @testable import Validation
@@ -175,7 +176,7 @@ enum PageSample {
   static func report(
     real: Bool, variants: [String], assets: [String] = ["SPY", "TLT", "GLD"], steps: Int = 252
   ) -> ValidationReport {
-    var random = SampleRandom(seed: 11)
+    var random = SeededRandom(state: 11)
     let dt = 1.0 / 252
     let variantReports = variants.enumerated().map { v, name in
       let assetReports = assets.enumerated().map { a, asset in
@@ -261,7 +262,7 @@ enum PageSample {
 
   static func assetReport(
     _ name: String, volatility: Double, clustering: Double, steps: Int, dt: Double, real: Bool,
-    random: inout SampleRandom
+    random: inout SeededRandom
   ) -> AssetReport {
     let paths = 60
     let daily = volatility * dt.squareRoot()
@@ -278,7 +279,7 @@ enum PageSample {
       (0...steps).map { t in
         100
           * exp(
-            -0.5 * daily * daily * Double(t) + normalQuantileApprox(q) * daily
+            -0.5 * daily * daily * Double(t) + normalQuantile(q) * daily
               * Double(t).squareRoot())
       }
     }
@@ -302,7 +303,7 @@ enum PageSample {
       histogramNormal: centres.map {
         exp(-0.5 * (($0 - mean) / sd) * (($0 - mean) / sd)) / (sd * (2 * Double.pi).squareRoot())
       },
-      qqProbabilities: probabilities, qqNormal: probabilities.map(normalQuantileApprox),
+      qqProbabilities: probabilities, qqNormal: probabilities.map(normalQuantile),
       qqSynthetic: standardizedQuantiles(synthetic, probabilities),
       qqReal: real ? standardizedQuantiles(realReturns, probabilities) : nil,
       drawdownEdges: drawdownEdges, drawdownDensity: density(drawdowns, drawdownEdges))
@@ -392,7 +393,7 @@ enum PageSample {
         group: "correlation", band: band(median: 0.2, width: 0.12, real: real ? 0.41 : nil)))
   }
 
-  static func garch(_ count: Int, daily: Double, clustering: Double, random: inout SampleRandom)
+  static func garch(_ count: Int, daily: Double, clustering: Double, random: inout SeededRandom)
     -> [Double]
   {
     let beta = 0.85 * clustering
@@ -445,52 +446,5 @@ enum PageSample {
       let value = sorted[i] + (h - Double(i)) * (sorted[min(i + 1, sorted.count - 1)] - sorted[i])
       return (value - mean) / sd
     }
-  }
-
-  /// Acklam's rational approximation of the standard normal quantile (plenty for pictures).
-  static func normalQuantileApprox(_ p: Double) -> Double {
-    let a = [
-      -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690,
-      -30.66479806614716, 2.506628277459239,
-    ]
-    let b = [
-      -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972,
-      -13.28068155288572,
-    ]
-    let c = [
-      -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734,
-      4.374664141464968, 2.938163982698783,
-    ]
-    let d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
-    if p < 0.02425 {
-      let q = (-2 * log(p)).squareRoot()
-      return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-        / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-    }
-    if p > 1 - 0.02425 { return -normalQuantileApprox(1 - p) }
-    let q = p - 0.5
-    let r = q * q
-    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-      / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-  }
-}
-
-/// SplitMix64 with Box–Muller normals: the same numbers on every platform.
-struct SampleRandom {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func uniform() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return (Double(z >> 11) + 0.5) / 9_007_199_254_740_992
-  }
-
-  mutating func normal() -> Double {
-    (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
   }
 }
