@@ -182,7 +182,8 @@ def validate(run: Path, real_csv: Path, qq_probabilities) -> dict:
                     "wasserstein": stats.wasserstein_distance(rea, syn),
                 })
             syn, rea = pooled.ravel(), real_r[:, a]
-            lo, hi = min(syn.min(), rea.min()), max(syn.max(), rea.max())
+            q_lo, q_hi = np.quantile(syn, [0.0005, 0.9995])
+            lo, hi = min(q_lo, rea.min()), max(q_hi, rea.max())
             edges, hist_syn = histogram(syn, lo, hi, 60)
             centres = (edges[1:] + edges[:-1]) / 2
             mean, sd = syn.mean(), syn.std(ddof=1)

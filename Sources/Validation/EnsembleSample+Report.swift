@@ -186,8 +186,15 @@ extension EnsembleSample {
     real: RealFacts?
   ) -> AssetCharts {
     let realReturns = real.map { $0.returns[a].filter(\.isFinite) }
-    let lo = min(finitePooled.first ?? .infinity, realReturns?.min() ?? .infinity)
-    let hi = max(finitePooled.last ?? -.infinity, realReturns?.max() ?? -.infinity)
+    // The histogram spans every real return and the central 99.9% of the pooled synthetic
+    // ones: a few extreme synthetic draws would otherwise squeeze the body into a few bins.
+    let clip = Validator.histogramTail
+    let lo = min(
+      finitePooled.isEmpty ? .infinity : SeriesStatistics.linearQuantile(finitePooled, clip),
+      realReturns?.min() ?? .infinity)
+    let hi = max(
+      finitePooled.isEmpty ? -.infinity : SeriesStatistics.linearQuantile(finitePooled, 1 - clip),
+      realReturns?.max() ?? -.infinity)
     let edges = lo <= hi ? histogramEdges(lo, hi, bins: 60) : histogramEdges(0, 0, bins: 60)
     let mean =
       SeriesStatistics.sum(finitePooled) / Double(max(1, finitePooled.count))

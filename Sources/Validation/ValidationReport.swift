@@ -243,9 +243,11 @@ public struct AssetCharts: Codable, Sendable {
   /// The real prices before the run (the last rows of the real series, up to `steps + 1`),
   /// oldest first, ending with the last real price; plotted at steps −k…0.
   public var realHistory: [Double]?
-  /// Histogram of one-step log returns: bin edges (`bins + 1`), densities (per unit of log
-  /// return) of the pooled synthetic returns, of the real returns, and of the normal with the
-  /// synthetic mean and variance at the bin centres.
+  /// Histogram of one-step log returns: 60 equal bins from the least to the greatest of the
+  /// real returns and the pooled synthetic returns' 0.05% and 99.95% quantiles; densities
+  /// (count in the bin / (all values · bin width), per unit of log return) of the pooled
+  /// synthetic returns, of the real returns, and of the normal with the synthetic mean and
+  /// deviation at the bin centres.
   public var histogramEdges: [Double]
   public var histogramSynthetic: [Double]
   public var histogramReal: [Double]?

@@ -27,6 +27,9 @@ public enum Validator {
   static let blockPaths = 32
   /// The fan chart's quantile levels.
   public static let fanLevels = [0.05, 0.25, 0.5, 0.75, 0.95]
+  /// The share of pooled synthetic returns in each tail that the return histogram may leave
+  /// out of its range (the range always holds every real return).
+  public static let histogramTail = 0.0005
   /// Horizons of the pooled distribution distances.
   public static let distanceHorizons = [1, 5, 21]
 

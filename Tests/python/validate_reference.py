@@ -42,6 +42,7 @@ SCALARS = [
 CURVES = {"acf_abs": list(range(1, 51)), "acf_sq": list(range(1, 51)), "leverage": list(range(1, 11))}
 HORIZONS = [1, 5, 21]
 FAN_LEVELS = [0.05, 0.25, 0.5, 0.75, 0.95]
+HISTOGRAM_TAIL = 0.0005
 HISTOGRAM_BINS = 60
 DRAWDOWN_BINS = 40
 
@@ -339,8 +340,10 @@ def charts_of(prices, all_returns, real, j, steps, drawdowns, qq_probabilities) 
         rea = log_returns(real["prices"][:, j])
     else:
         out["real_history"] = None
-    lo = min(syn.min(), rea.min()) if rea is not None else syn.min()
-    hi = max(syn.max(), rea.max()) if rea is not None else syn.max()
+    # The range: every real return and the central 99.9% of the pooled synthetic ones.
+    lo, hi = np.quantile(syn, [HISTOGRAM_TAIL, 1 - HISTOGRAM_TAIL])
+    if rea is not None:
+        lo, hi = min(lo, rea.min()), max(hi, rea.max())
     edges, density = histogram(syn, lo, hi, HISTOGRAM_BINS)
     out["histogram_edges"] = edges
     out["histogram_synthetic"] = density
