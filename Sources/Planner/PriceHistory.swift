@@ -370,6 +370,17 @@ public struct PriceTable: Sendable {
           + "from line \(kept[0].line) to line \(kept[kept.count - 1].line) is \(series[0]), so "
           + "its returns are all 0 and no volatility can be fitted; leave it out with --columns")
     }
+    // Each price is a normal number, but the ratio of two consecutive ones can still leave the
+    // doubles (1e-300 then 1e300): such a return is no number a model or a statistic can use.
+    for (j, series) in prices.enumerated() {
+      for i in 1..<series.count where !Foundation.log(series[i] / series[i - 1]).isFinite {
+        throw PriceFileError(
+          file: file, line: kept[i].line, column: names[j],
+          message: "the price \(series[i]) after \(series[i - 1]) on line \(kept[i - 1].line) "
+            + "gives a log return that is not a finite number (their ratio leaves the range of "
+            + "doubles); check the column's units and scale")
+      }
+    }
     return PriceHistory(
       file: file, columns: names, indexKind: indexKind, keys: kept.map(\.key),
       lines: kept.map(\.line), prices: prices, rowsInWindow: window.count, rowsDropped: dropped,

@@ -98,7 +98,7 @@ extension EnsembleSample {
       }
       let distances = real.map { r in
         horizons.enumerated().map { j, h in
-          let x = radixSorted(aggregated(r.returns[a], horizon: h))
+          let x = radixSorted(aggregated(r.returns[a], horizon: h).filter(\.isFinite))
           let y = pooled[a * horizons.count + j]
           return DistributionDistance(
             horizon: h, realCount: x.count, syntheticCount: y.count,
@@ -243,7 +243,8 @@ func aggregated(_ r: [Double], horizon h: Int) -> [Double] {
   }
 }
 
-/// sup |F_x − F_y| of two sorted samples (two-sample Kolmogorov–Smirnov statistic).
+/// sup |F_x − F_y| of two sorted samples of finite numbers (two-sample Kolmogorov–Smirnov
+/// statistic). Each step passes at least one value, so the walk ends on any input.
 func kolmogorovSmirnov<X: RandomAccessCollection<Double>, Y: RandomAccessCollection<Double>>(
   _ x: X, _ y: Y
 ) -> Double where X.Index == Int, Y.Index == Int {
@@ -253,14 +254,17 @@ func kolmogorovSmirnov<X: RandomAccessCollection<Double>, Y: RandomAccessCollect
   var d = 0.0
   while i < x.count && j < y.count {
     let v = min(x[i], y[j])
+    let (i0, j0) = (i, j)
     while i < x.count && x[i] <= v { i += 1 }
     while j < y.count && y[j] <= v { j += 1 }
+    if i == i0 && j == j0 { return .nan }  // a NaN: no order to walk
     d = max(d, abs(Double(i) / Double(x.count) - Double(j) / Double(y.count)))
   }
   return d
 }
 
-/// ∫ |F_x − F_y| dx of two sorted samples (Wasserstein-1 distance).
+/// ∫ |F_x − F_y| dx of two sorted samples of finite numbers (Wasserstein-1 distance). Each
+/// step passes at least one value, so the walk ends on any input.
 func wasserstein<X: RandomAccessCollection<Double>, Y: RandomAccessCollection<Double>>(
   _ x: X, _ y: Y
 ) -> Double where X.Index == Int, Y.Index == Int {
@@ -273,8 +277,10 @@ func wasserstein<X: RandomAccessCollection<Double>, Y: RandomAccessCollection<Do
     let v = min(i < x.count ? x[i] : .infinity, j < y.count ? y[j] : .infinity)
     total += abs(Double(i) / Double(x.count) - Double(j) / Double(y.count)) * (v - previous)
     previous = v
+    let (i0, j0) = (i, j)
     while i < x.count && x[i] <= v { i += 1 }
     while j < y.count && y[j] <= v { j += 1 }
+    if i == i0 && j == j0 { return .nan }  // a NaN: no order to walk
   }
   return total
 }

@@ -134,3 +134,24 @@ extension ValidateCommandTests {
     #expect(FileManager.default.fileExists(atPath: folder.path("v/report.html")))
   }
 }
+
+extension ValidateCommandTests {
+  @Test("a real series whose consecutive prices overflow their ratio is bad input, not a hang")
+  func overflowingRealSeries() throws {
+    let folder = try Self.prepared("validate-overflow")
+    defer { folder.remove() }
+    var lines = ["index,EQ,BOND"]
+    for i in 0..<200 { lines.append("\(i),\(i % 2 == 0 ? "1e300" : "1e-300"),\(100 + i % 3)") }
+    try folder.write(lines.joined(separator: "\n") + "\n", to: "wild.csv")
+    for arguments in [
+      ["validate", "run", "--real", "wild.csv", "--out", "out"],
+      ["calibrate", "wild.csv", "--model", "gbm", "--columns", "EQ"],
+    ] {
+      let r = try ScengineBinary.run(arguments, in: folder.url, timeout: 60)
+      #expect(r.status == 2, "\(arguments): status \(r.status), stderr: \(r.stderr)")
+      #expect(r.stderr.contains("wild.csv:3: EQ:"), "\(arguments): stderr: \(r.stderr)")
+      #expect(r.stderr.contains("not a finite number"), "\(arguments): stderr: \(r.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: folder.path("out")))
+  }
+}

@@ -169,3 +169,11 @@ extension OrderTests {
     #expect(radixSorted(values) == values.sorted())
   }
 }
+
+extension SeriesStatisticsTests {
+  @Test func distancesEndOnNaN() {
+    // A NaN has no place in an order: the walks stop and say NaN instead of looping.
+    #expect(kolmogorovSmirnov([Double.nan, 1], [0.5, 2]).isNaN)
+    #expect(wasserstein([0.0, .nan], [0.5, 2]).isNaN)
+  }
+}
