@@ -191,3 +191,58 @@ def test_same_bytes_for_any_thread_count_and_block_size(scengine, runs, tmp_path
         out = tmp_path / "-".join(extra)
         run(scengine, out, "--format", "parquet", "--variant", "baseline", *extra)
         assert (out / "baseline" / "paths.parquet").read_bytes() == expected, extra
+
+
+SERIES_COLUMNS = {"returns": "return_{}", "variance": "variance_{}", "jumps": "jumps_{}"}
+
+
+@pytest.mark.parametrize(
+    "scenario, emit, precision",
+    [
+        ("crisis-2008-regime", "prices,returns,regimes", "float64"),
+        ("flash-crash-jumps", "prices,jumps", "float32"),
+        ("volatility-clustering-garch", "prices,returns,variance", "float32"),
+    ],
+)
+def test_latent_series_and_float32_match_npy(scengine, tmp_path, scenario, emit, precision):
+    """Every emitted series, in its own column per asset (null at step 0), equals the NPY array;
+    float32 prices are FLOAT columns holding the NPY file's float32 values."""
+    paths = 40
+    outs = {}
+    for fmt in ("npy", "parquet"):
+        outs[fmt] = tmp_path / fmt
+        result = subprocess.run(
+            [str(scengine), "run", str(REPO / "Scenarios" / f"{scenario}.yaml"), "--out",
+             str(outs[fmt]), "--paths", str(paths), "--progress", "none", "--emit", emit,
+             "--precision", precision, "--format", fmt, "--variant", "baseline"],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+    manifest = json.loads((outs["parquet"] / "manifest.json").read_text())
+    steps, assets = manifest["steps"], manifest["assets"]
+    table = pq.read_table(outs["parquet"] / "baseline" / "paths.parquet")
+    real = pa.float32() if precision == "float32" else pa.float64()
+    prices = np.load(outs["npy"] / "baseline" / "prices.npy")
+    for a, asset in enumerate(assets):
+        assert table.schema.field(asset).type == real
+        column = table.column(asset).to_numpy().reshape(paths, steps + 1)
+        assert column.dtype == prices.dtype and np.array_equal(column, prices[:, :, a])
+    for series in emit.split(",")[1:]:
+        array = np.load(outs["npy"] / "baseline" / f"{series}.npy")
+        if series == "regimes":
+            assert table.schema.field("regime").type == pa.uint8()
+            column = table.column("regime").to_numpy(zero_copy_only=False)
+            values = column.reshape(paths, steps + 1)
+            assert np.all(np.isnan(values[:, 0]))
+            assert np.array_equal(values[:, 1:], array)
+            continue
+        for a, asset in enumerate(assets):
+            name = SERIES_COLUMNS[series].format(asset)
+            column = table.column(name)
+            assert column.null_count == paths
+            values = column.to_numpy(zero_copy_only=False).reshape(paths, steps + 1)
+            assert np.all(np.isnan(values[:, 0]))
+            assert np.array_equal(values[:, 1:], array[:, :, a])
+    polars_frame = pl.read_parquet(outs["parquet"] / "baseline" / "paths.parquet")
+    assert polars_frame.columns == table.column_names
+    assert polars_frame.height == paths * (steps + 1)
