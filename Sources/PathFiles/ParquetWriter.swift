@@ -460,23 +460,18 @@ public final class ParquetPathWriter: @unchecked Sendable {
             Int64(v.min()!), Int64(v.max()!), width: 4, count: rows, nulls: rows - v.count)
         physical = ParquetCode.int32
       }
-      var body: [UInt8] = []
-      if column.kind.isPerStep {
-        body.reserveCapacity(4 + levels.count + values.count)
-        body += littleEndianBytes(UInt32(levels.count))
-        body += levels
-      }
-      body += values
-      let header = Self.pageHeader(rows: rows, bodyBytes: body.count)
+      // The page: its header, the levels with their length (OPTIONAL columns), the values.
+      let levelBytes = column.kind.isPerStep ? littleEndianBytes(UInt32(levels.count)) + levels : []
+      let header = Self.pageHeader(rows: rows, bodyBytes: levelBytes.count + values.count)
       let offset = length
-      try file.write(header, at: offset)
-      try file.write(body, at: offset + header.count)
-      length = offset + header.count + body.count
+      try file.write(header + levelBytes, at: offset)
+      try file.write(values, at: offset + header.count + levelBytes.count)
+      let bytes = header.count + levelBytes.count + values.count
+      length = offset + bytes
       chunks.append(
         ColumnChunkRecord(
           name: column.name, physicalType: physical, optional: column.kind.isPerStep,
-          offset: offset, bytes: header.count + body.count, values: rows,
-          statistics: statistics))
+          offset: offset, bytes: bytes, values: rows, statistics: statistics))
     }
     written.append(
       RowGroupRecord(offset: groupOffset, rows: rows, bytes: length - groupOffset, chunks: chunks))
