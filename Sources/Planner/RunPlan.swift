@@ -67,6 +67,8 @@ extension ScenarioSpec {
       }
     }
     if output.format == .csv { bytes = product(paths, s + 1, n, 48) }
+    // Parquet adds `path`, `step` and `date` to every row (at most 16 bytes).
+    if output.format == .parquet { bytes = bytes.addingSaturated(product(paths, s + 1, 16)) }
     return bytes
   }
 }

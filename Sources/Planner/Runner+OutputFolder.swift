@@ -10,7 +10,10 @@ extension Runner {
   /// The names scengine writes inside a variant folder, whatever the run's format and series:
   /// files with these names in a variant folder are taken for an earlier run's.
   public static var variantFileNames: Set<String> {
-    Set(OutputSpec.Series.allCases.map { "\($0.rawValue).npy" } + ["prices.csv", "summary.json"])
+    Set(
+      OutputSpec.Series.allCases.map { "\($0.rawValue).npy" } + [
+        "prices.csv", "paths.parquet", "summary.json",
+      ])
   }
 
   /// The files this run writes, relative to the output folder, the manifest last.
@@ -18,8 +21,12 @@ extension Runner {
     let output = plan.spec.output
     var files: [String] = []
     for variant in plan.spec.variants {
-      let series =
-        output.format == .csv ? ["prices.csv"] : output.emit.map { "\($0.rawValue).npy" }
+      let series: [String]
+      switch output.format {
+      case .csv: series = ["prices.csv"]
+      case .parquet: series = ["paths.parquet"]
+      case .npy: series = output.emit.map { "\($0.rawValue).npy" }
+      }
       files += (series + ["summary.json"]).map { "\(variant.name)/\($0)" }
     }
     return files + [OutputFolder.manifestFileName]

@@ -245,6 +245,7 @@ final class VariantSinks: @unchecked Sendable {
   let assets: Int
   var npy: [(OutputSpec.Series, NPYFileWriter)] = []
   var csv: CSVPathWriter?
+  var parquet: ParquetPathWriter?
   /// Asked while the finished files are hashed: true stops the run (a signal).
   let shouldStop: @Sendable () -> Bool
 
@@ -263,6 +264,24 @@ final class VariantSinks: @unchecked Sendable {
         csv = try CSVPathWriter(
           in: folder, relativePath: "\(variant)/prices.csv", variant: variant,
           assets: spec.assets, dates: spec.dates, steps: s)
+        return
+      }
+      if spec.output.format == .parquet {
+        let emit = Set(spec.output.emit)
+        let days = spec.dates?.map { date in
+          guard let day = ParquetPathLayout.daysSinceEpoch(isoDate: date) else {
+            preconditionFailure("scenario date \(date) is not YYYY-MM-DD")
+          }
+          return day
+        }
+        let layout = ParquetPathLayout(
+          paths: p, steps: s, assets: spec.assets, dates: days,
+          float32: spec.output.precision == .float32, returns: emit.contains(.returns),
+          variance: emit.contains(.variance), jumps: emit.contains(.jumps),
+          regimes: emit.contains(.regimes))
+        parquet = try ParquetPathWriter(
+          in: folder, relativePath: "\(variant)/paths.parquet", layout: layout,
+          createdBy: "scengine version \(EngineInfo.version)")
         return
       }
       let real: NPYDType = spec.output.precision == .float32 ? .float32 : .float64
@@ -299,6 +318,22 @@ final class VariantSinks: @unchecked Sendable {
       }
       return
     }
+    if let parquet {
+      try a.prices.withUnsafeBufferPointer { p throws(PathFilesError) in
+        try a.logReturns.withUnsafeBufferPointer { r throws(PathFilesError) in
+          try a.variance.withUnsafeBufferPointer { v throws(PathFilesError) in
+            try a.jumps.withUnsafeBufferPointer { j throws(PathFilesError) in
+              try a.regimes.withUnsafeBufferPointer { g throws(PathFilesError) in
+                try parquet.write(
+                  firstPath: block.lowerBound, pathCount: c, prices: p, returns: r, variance: v,
+                  jumps: j, regimes: g)
+              }
+            }
+          }
+        }
+      }
+      return
+    }
     for (series, writer) in npy {
       switch series {
       case .prices:
@@ -332,6 +367,7 @@ final class VariantSinks: @unchecked Sendable {
   /// Finishes every file; `shouldStop` can interrupt the hashing (see `NPYFileWriter.finish`).
   func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
     if let csv { return [try csv.finish(sync: sync, shouldStop: shouldStop)] }
+    if let parquet { return [try parquet.finish(sync: sync, shouldStop: shouldStop)] }
     var out: [FileRecord] = []
     for (_, w) in npy { out.append(try w.finish(sync: sync, shouldStop: shouldStop)) }
     return out
@@ -339,6 +375,7 @@ final class VariantSinks: @unchecked Sendable {
 
   func abandon() {
     csv?.abandon()
+    parquet?.abandon()
     for (_, w) in npy { w.abandon() }
   }
 }

@@ -280,6 +280,31 @@ struct ScenarioParser {
       )
     }
 
+    if output.format == .parquet {
+      // A Parquet file's columns: `path`, `step`, `date`, the assets, then `return_<asset>`,
+      // `variance_<asset>`, `jumps_<asset>` and `regime` as emitted. DuckDB matches column
+      // names ignoring case, so they must differ ignoring case (an asset `return_EQ` next to an
+      // asset `EQ`, or an asset `regime`, would collide).
+      var columns = Set(["path", "step", "date"] + assets.map { $0.lowercased() })
+      var emitted: [String] = []
+      for series in output.emit {
+        switch series {
+        case .prices: break
+        case .returns: emitted += assets.map { "return_\($0)" }
+        case .variance: emitted += assets.map { "variance_\($0)" }
+        case .jumps: emitted += assets.map { "jumps_\($0)" }
+        case .regimes: emitted.append("regime")
+        }
+      }
+      for name in emitted where !columns.insert(name.lowercased()).inserted {
+        throw ScenarioError(
+          file: file, field: "assets",
+          message:
+            "the Parquet column \(excerpt(name, limit: 140)) would appear twice (an asset "
+            + "has that name, ignoring case); rename the asset or emit fewer series")
+      }
+    }
+
     // The largest array, prices, must be addressable: paths × (steps + 1) × assets × 8 bytes.
     var bytes = 8
     var overflow = false
@@ -533,7 +558,7 @@ struct ScenarioParser {
     if let ff = m.optional("format") {
       let t = try ff.string()
       guard let v = OutputSpec.Format(rawValue: t) else {
-        throw ff.error("'\(t)' is not a format; expected npy or csv")
+        throw ff.error("'\(t)' is not a format; expected npy, csv or parquet")
       }
       out.format = v
     }

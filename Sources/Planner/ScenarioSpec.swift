@@ -83,7 +83,7 @@ public enum ScheduleRetention: Sendable, Equatable {
 
 /// What a run writes.
 public struct OutputSpec: Sendable, Equatable {
-  public enum Format: String, Sendable, CaseIterable { case npy, csv }
+  public enum Format: String, Sendable, CaseIterable { case npy, csv, parquet }
   public enum Precision: String, Sendable, CaseIterable { case float64, float32 }
   public enum Series: String, Sendable, CaseIterable, Comparable {
     case prices, returns, regimes, variance, jumps

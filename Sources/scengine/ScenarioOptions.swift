@@ -21,7 +21,7 @@ struct ScenarioOptions: ParsableArguments {
   @Option(name: .customLong("variant"), help: "Run only this variant (repeatable).")
   var variants: [String] = []
 
-  @Option(help: "Output format: npy or csv (overrides the file).")
+  @Option(help: "Output format: npy, csv or parquet (overrides the file).")
   var format: OutputSpec.Format?
 
   @Option(help: "Output precision: float64 or float32 (overrides the file).")

@@ -57,6 +57,30 @@ struct MemoryTests {
     )
   }
 
+  @Test("Parquet output holds a few row groups, whatever the number of paths")
+  func parquetPathsDoNotCostMemory() throws {
+    let folder = try TemporaryDirectory("memory-parquet")
+    defer { folder.remove() }
+    var peaks: [Int] = []
+    // 559,240 paths a row group (32 MiB of 20-byte rows, 3 rows a path): 1 and 4 row groups.
+    for paths in [50_000, 2_000_000] {
+      let file = try folder.write(Self.scenario(paths: paths, steps: 2), to: "s\(paths).yaml")
+      let run = try ScengineBinary.measurePeakMemory(
+        [
+          "run", file, "--out", folder.path("out\(paths)"), "--threads", "2", "--format",
+          "parquet",
+        ])
+      #expect(run.status == 0, "\(paths) paths: exit status \(run.status)")
+      peaks.append(run.peakKiB)
+      try? FileManager.default.removeItem(atPath: folder.path("out\(paths)"))
+    }
+    // Two row groups being filled and one being encoded: about 3 × 32 MiB of values.
+    #expect(
+      peaks[1] < 200 * 1024,
+      "peak RSS: \(peaks[0]) KiB for 50,000 paths, \(peaks[1]) KiB for 2,000,000 (expected < 200 MiB)"
+    )
+  }
+
   @Test("a block size far above the path count allocates only what the paths need")
   func hugeBlockOnFewPaths() throws {
     let folder = try TemporaryDirectory("memory-block")

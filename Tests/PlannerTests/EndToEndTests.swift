@@ -72,6 +72,16 @@ struct EndToEndTests {
       common: ["--paths", "40", "--format", "csv", "--emit", "prices"])
   }
 
+  @Test("Parquet output is byte-identical for any threads and block size")
+  func parquetIdentical() throws {
+    try expectIdenticalRuns(
+      [
+        ["--threads", "1"], ["--threads", "2", "--block-size", "7"],
+        ["--threads", "2", "--block-size", "256"],
+      ],
+      common: ["--paths", "60", "--format", "parquet", "--emit", "prices,returns"])
+  }
+
   @Test("manifest: shape, dtype and SHA-256 of every file match the files")
   func manifestDescribesFiles() throws {
     let folder = try TemporaryDirectory("manifest")

@@ -192,6 +192,24 @@ struct ScenarioParseTests {
     #expect(spec.variants.map(\.name) == ["stressed"])
   }
 
+  @Test("format parquet keeps every emitted series; its column names may not collide")
+  func parquetFormat() throws {
+    let spec = try parse(
+      F.scenario(), overrides: ScenarioOverrides(format: .parquet, emit: [.prices, .returns]))
+    #expect(spec.output.format == .parquet)
+    #expect(spec.output.emit == [.prices, .returns])
+    let colliding = F.scenario([
+      "assets": "assets: [EQ, Return_eq]", "initial": "initial: 100", "correlation": nil,
+      "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}", "portfolio": nil,
+    ])
+    #expect(try parse(colliding, overrides: ScenarioOverrides(format: .parquet)).assets.count == 2)
+    let error = #expect(throws: ScenarioError.self) {
+      try parse(
+        colliding, overrides: ScenarioOverrides(format: .parquet, emit: [.prices, .returns]))
+    }
+    #expect(error?.message.contains("Parquet column 'return_EQ' would appear twice") == true)
+  }
+
   @Test("omitted variants give one variant named base; omitted correlation is the identity")
   func defaults() throws {
     let spec = try parse(F.scenario(["variants": nil, "correlation": nil, "portfolio": nil]))
