@@ -50,19 +50,19 @@ public struct ScenarioFile: Sendable {
 
 /// The bytes of a file read to its end, from a regular file, a pipe, a FIFO or a device, with
 /// a limit so that an endless one (`/dev/zero`) is refused instead of read without end.
-struct BoundedFile {
+public struct BoundedFile {
   /// Why a file could not be read, in words.
-  struct Failure: Error {
-    let reason: String
+  public struct Failure: Error {
+    public let reason: String
   }
 
-  let bytes: [UInt8]
-  let isRegularFile: Bool
+  public let bytes: [UInt8]
+  public let isRegularFile: Bool
 
   /// Reads at most `limit` bytes of `path`. With `regularOnly`, anything that is not a regular
   /// file (after following symlinks) is refused before it is opened, so that a FIFO or a device
   /// cannot block the read or feed it without end; the check is repeated on the open descriptor.
-  init(path: String, limit: Int, regularOnly: Bool = false) throws(Failure) {
+  public init(path: String, limit: Int, regularOnly: Bool = false) throws(Failure) {
     if regularOnly {
       var before = stat()
       guard stat(path, &before) == 0 else {

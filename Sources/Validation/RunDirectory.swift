@@ -143,34 +143,17 @@ public struct RunDirectory: Sendable {
     }
   }
 
-  /// Reads a regular file of at most `limit` bytes.
+  /// Reads a regular file of at most `limit` bytes (`BoundedFile`, as for scenario and price
+  /// files); a missing file is described by `missing`.
   static func readSmallFile(
     _ file: String, limit: Int, what: String, missing: () -> String
   ) throws(ValidationInputError) -> [UInt8] {
-    let d = Glibc.open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard d >= 0 else {
-      if errno == ENOENT { throw ValidationInputError(missing()) }
-      throw ValidationInputError("cannot open \(file): \(String(cString: strerror(errno)))")
+    do {
+      return try BoundedFile(path: file, limit: limit, regularOnly: true).bytes
+    } catch {
+      if error.reason == "no such file" { throw ValidationInputError(missing()) }
+      throw ValidationInputError("cannot read \(what) \(file): \(error.reason)")
     }
-    defer { close(d) }
-    var s = stat()
-    guard fstat(d, &s) == 0, Int(s.st_mode) & Int(S_IFMT) == Int(S_IFREG) else {
-      throw ValidationInputError("\(file) is not a regular file")
-    }
-    guard Int(s.st_size) <= limit else {
-      throw ValidationInputError("\(file) has \(s.st_size) bytes; a \(what) has at most \(limit)")
-    }
-    var bytes = [UInt8](repeating: 0, count: Int(s.st_size))
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeMutableBytes {
-        pread(d, $0.baseAddress! + offset, $0.count - offset, off_t(offset))
-      }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw ValidationInputError("cannot read \(file)") }
-      offset += n
-    }
-    return bytes
   }
 
   /// A decoding error in a few words.
