@@ -73,6 +73,17 @@ test: deps test-deps python-deps lint
 	    $(VENV)/bin/python -m pytest -q Tests/python; \
 	fi
 
+# A real one-node Slurm on this machine runs deploy/slurm/ (a 4-task shard array and the merge
+# job) and checks the merged files against a one-process run (Tests/slurm/test_slurm.sh). As
+# root: installs slurm-wlm and munge when missing, starts and then stops its own munged,
+# slurmctld and slurmd; skipped otherwise. SCENGINE_BIN=... tests that binary instead of
+# building one.
+.PHONY: test-slurm
+test-slurm: $(if $(SCENGINE_BIN),,deps)
+	$(if $(SCENGINE_BIN),,$(SWIFT) build $(TEST_FLAGS) --product scengine)
+	SCENGINE_BIN="$(or $(SCENGINE_BIN),$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine)" \
+	  Tests/slurm/test_slurm.sh
+
 # The formatter configured in .swift-format (2 spaces, 100 columns); `make format` fixes what
 # `make lint` reports.
 lint:
