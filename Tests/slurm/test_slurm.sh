@@ -10,7 +10,7 @@
 # at 127.0.0.1, free ports), and starts munged, slurmctld and slurmd with all their state
 # (key, sockets, spool, logs) in a temporary folder. It stops the daemons it started, and
 # cancels the jobs, also on failure or interruption; the system's own Slurm or munge, if any,
-# is not touched. Without root it only says that it is skipped. On failure it prints the job
+# is not touched (the services that installing the packages starts are stopped again). Without root it only says that it is skipped. On failure it prints the job
 # logs and the daemon logs, and keeps the temporary folder.
 #
 # Settings known to work with Debian 12's Slurm 22.05 in a container: proctrack/linuxproc,
@@ -50,9 +50,23 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (Debian)"
   export DEBIAN_FRONTEND=noninteractive
+  # Where nothing forbids it (policy-rc.d), installing starts the packages' system services
+  # (munge: its system munged; slurmd and slurmctld only with an /etc/slurm/slurm.conf). Those
+  # that were not running before are stopped again: this test runs its own daemons.
+  declare -A was_running=()
+  for daemon in munged slurmctld slurmd; do
+    pgrep -x "$daemon" >/dev/null && was_running[$daemon]=1
+  done
   apt-get update -qq || die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
+  for service in munge:munged slurmctld:slurmctld slurmd:slurmd; do
+    daemon=${service#*:}
+    if [ -z "${was_running[$daemon]:-}" ] && pgrep -x "$daemon" >/dev/null; then
+      say "stopping the $daemon that installing ${service%%:*} started"
+      invoke-rc.d "${service%%:*}" stop >/dev/null 2>&1 || true
+    fi
+  done
 fi
 for tool in munged mungekey slurmctld slurmd sbatch squeue scontrol scancel sinfo; do
   command -v "$tool" >/dev/null || die "$tool is missing after installing ${packages[*]}"
