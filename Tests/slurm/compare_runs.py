@@ -1,12 +1,14 @@
 """Checks that a merged run folder holds what a one-process run wrote.
 
-    python3 compare_runs.py REFERENCE MERGED
+    python3 compare_runs.py [--shards N] REFERENCE MERGED
 
 REFERENCE is the folder of `scengine run SCENARIO --out REFERENCE`, MERGED the folder that
 `scengine merge` wrote from the shards. Both manifests must list the same files with the same
 SHA-256 and sizes, every listed file on disk must have that SHA-256 in both folders, MERGED
 must hold no other file than those, its manifest and its shards/ folder, and the manifests
 must agree on everything but the threads, the block size, the timings and the command line.
+With --shards N, MERGED/shards/K-of-N/manifest.json must also be the manifest of shard K of N:
+paths [floor(K*P/N), floor((K+1)*P/N)) of the reference's P paths.
 Prints each difference (expected from REFERENCE, observed in MERGED) and exits 1 when there
 is one. Standard library only.
 """
@@ -50,7 +52,27 @@ def files_on_disk(folder):
     return found
 
 
-def main(reference, merged):
+def check_shards(merged, count, paths):
+    """The problems of MERGED/shards/K-of-count: each one shard K's path range."""
+    problems = []
+    for k in range(count):
+        file = os.path.join(merged, "shards", "%d-of-%d" % (k, count), "manifest.json")
+        if not os.path.isfile(file):
+            problems.append("%s: missing" % file)
+            continue
+        with open(file) as f:
+            observed = json.load(f).get("shard")
+        bounds = [k * paths // count, (k + 1) * paths // count]
+        expected = {"index": k, "count": count, "paths": bounds}
+        if observed != expected:
+            problems.append(
+                "%s: shard expected %s, observed %s"
+                % (file, json.dumps(expected), json.dumps(observed))
+            )
+    return problems
+
+
+def main(reference, merged, shards=None):
     problems = []
     with open(os.path.join(reference, "manifest.json")) as f:
         expected = json.load(f)
@@ -89,6 +111,9 @@ def main(reference, merged):
                 % (key, json.dumps(a.get(key)), json.dumps(b.get(key)))
             )
 
+    if shards is not None:
+        problems += check_shards(merged, shards, expected["paths"])
+
     for problem in problems:
         print("compare_runs: " + problem, file=sys.stderr)
     if problems:
@@ -101,7 +126,12 @@ def main(reference, merged):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        print("usage: compare_runs.py REFERENCE MERGED", file=sys.stderr)
+    arguments = sys.argv[1:]
+    shard_count = None
+    if arguments[:1] == ["--shards"] and len(arguments) >= 2 and arguments[1].isdigit():
+        shard_count = int(arguments[1])
+        arguments = arguments[2:]
+    if len(arguments) != 2 or shard_count == 0:
+        print("usage: compare_runs.py [--shards N] REFERENCE MERGED", file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(arguments[0], arguments[1], shard_count))

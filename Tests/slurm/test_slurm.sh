@@ -165,7 +165,7 @@ free_port() {
 
 # --- The reference: one process -----------------------------------------------------------------
 say "one-process run of $(basename "$scenario")"
-"$scengine" run "$scenario" --out "$work/reference" --progress none >"$work/reference.log" 2>&1 \
+"$scengine" run "$scenario" --out "$work/reference" >"$work/reference.log" 2>&1 \
   || {
     cat "$work/reference.log" >&2
     die "the one-process run failed"
@@ -185,7 +185,8 @@ munge --socket="$work/munge.sock" --no-input | unmunge --socket="$work/munge.soc
   || die "munged does not answer on $work/munge.sock"
 
 # --- slurm.conf, slurmctld, slurmd -------------------------------------------------------------
-node=$(hostname -s)
+node=$(hostname -s 2>/dev/null || true)
+node=${node:-localhost}
 cpus=$(nproc)
 ctld_port=$(free_port)
 slurmd_port=$(free_port)
@@ -270,7 +271,7 @@ completed=$(scontrol -o show job "$array_job" | grep -c 'JobState=COMPLETED' || 
 say "all $shards shard tasks and the merge job completed"
 
 # --- The merged run against the one-process run ---------------------------------------------------
-python3 "$repo/Tests/slurm/compare_runs.py" "$work/reference" "$work/out" \
+python3 "$repo/Tests/slurm/compare_runs.py" --shards "$shards" "$work/reference" "$work/out" \
   || die "the merged run differs from the one-process run"
 passed=1
 say "passed: the merged files have the SHA-256 of the one-process run"
