@@ -43,7 +43,8 @@ struct ShardMergeTests {
       name: "egarch t",
       scenario: ScenarioFixture.model(
         "{garch: {type: egarch, mean: 0.0003, omega: -0.2, alpha: 0.1, beta: 0.97, gamma: -0.08, "
-          + "innovations: {student_t: 6}, initial_variance: unconditional_geometric_mean}}"), isFile: false, options: []),
+          + "innovations: {student_t: 6}, initial_variance: unconditional_geometric_mean}}"),
+      isFile: false, options: []),
     Case(
       name: "schwartz",
       scenario: ScenarioFixture.model(
