@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A real Slurm on this machine runs deploy/slurm/: a 4-task shard array of
 # Tests/slurm/two-variants.yaml and the dependent merge job; the merged files must have the
-# SHA-256 of a one-process `scengine run` of the same scenario.
+# SHA-256 of a one-process `scengine run` of the same scenario. Then one shard folder is
+# removed and the same run submitted again (2 CPUs per task): that shard must be recomputed
+# with 2 threads, the others kept (--resume), and the merged files must be the same again.
 #
 #   SCENGINE_BIN=/abs/path/to/scengine Tests/slurm/test_slurm.sh     (make test-slurm)
 #
@@ -242,36 +244,62 @@ done
 [ "$state" = idle ] || die "node $node is not idle after 60 s (state: '${state:-none}')"
 
 # --- The jobs ----------------------------------------------------------------------------------
+# submit_and_check LABEL [SBATCH_OPTION...]: submits the shard array and the merge job with
+# deploy/slurm/submit.sh, waits for both (at most $timeout seconds), requires every task and
+# the merge to have COMPLETED, and compares the merged run with the one-process run.
+submit_and_check() {
+  local label=$1 ids array_job merge_job deadline array_states merge_state completed
+  shift
+  ids=$("$repo/deploy/slurm/submit.sh" --parsable "$scenario" "$shards" "$work/out" \
+    "$scengine" -- "$@") || die "$label: submit.sh failed"
+  read -r array_job merge_job <<<"$ids"
+  say "$label: submitted shard array $array_job ($shards tasks) and merge job $merge_job"
+
+  deadline=$((SECONDS + timeout))
+  while [ -n "$(squeue -h -j "$array_job,$merge_job" -o %i 2>/dev/null)" ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      squeue -j "$array_job,$merge_job" >&2 || true
+      die "$label: the jobs did not finish within $timeout s (SLURM_TEST_TIMEOUT)"
+    fi
+    kill -0 "$slurmctld_pid" 2>/dev/null || die "slurmctld exited while the jobs ran"
+    kill -0 "$slurmd_pid" 2>/dev/null || die "slurmd exited while the jobs ran"
+    sleep 1
+  done
+
+  array_states=$(scontrol -o show job "$array_job" | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p' \
+    | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
+  merge_state=$(scontrol -o show job "$merge_job" | grep -o 'JobState=[A-Z_]*')
+  completed=$(scontrol -o show job "$array_job" | grep -c 'JobState=COMPLETED' || true)
+  [ "$completed" = "$shards" ] \
+    || die "$label: shard array $array_job: $completed of $shards tasks completed ($array_states)"
+  [ "$merge_state" = JobState=COMPLETED ] || die "$label: merge job $merge_job: $merge_state"
+  say "$label: all $shards shard tasks and the merge job completed"
+
+  python3 "$repo/Tests/slurm/compare_runs.py" --shards "$shards" "$work/reference" "$work/out" \
+    || die "$label: the merged run differs from the one-process run"
+  last_array_job=$array_job
+}
+
 cd "$work/jobs"
-ids=$("$repo/deploy/slurm/submit.sh" --parsable "$scenario" "$shards" "$work/out" "$scengine") \
-  || die "submit.sh failed"
-read -r array_job merge_job <<<"$ids"
-say "submitted shard array $array_job ($shards tasks) and merge job $merge_job"
+submit_and_check "first submission"
 
-# Waits for both jobs to leave the queue, at most $timeout seconds.
-deadline=$((SECONDS + timeout))
-while [ -n "$(squeue -h -j "$array_job,$merge_job" -o %i 2>/dev/null)" ]; do
-  if [ $SECONDS -ge $deadline ]; then
-    squeue -j "$array_job,$merge_job" >&2 || true
-    die "the jobs did not finish within $timeout s (SLURM_TEST_TIMEOUT)"
+# A shard lost after the merge (or never written): submitting the same run again recomputes
+# it, here with 2 threads, while every other shard keeps its finished files (--resume), and
+# the merge gives the same bytes again.
+rm -r "$work/out/shards/1-of-$shards"
+submit_and_check "second submission, shard 1 lost" --cpus-per-task=2
+for ((k = 0; k < shards; k++)); do
+  log=$work/jobs/scengine-shard-${last_array_job}_$k.out
+  if grep -q 'kept the finished variants baseline, crisis' "$log"; then
+    [ "$k" != 1 ] || die "second submission: shard 1 claims to have kept files that were removed"
+  else
+    [ "$k" = 1 ] || die "second submission: shard $k did not keep its finished files ($log)"
   fi
-  kill -0 "$slurmctld_pid" 2>/dev/null || die "slurmctld exited while the jobs ran"
-  kill -0 "$slurmd_pid" 2>/dev/null || die "slurmd exited while the jobs ran"
-  sleep 1
 done
-
-# Every task of the array and the merge job COMPLETED (exit 0).
-array_states=$(scontrol -o show job "$array_job" | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p' \
-  | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
-merge_state=$(scontrol -o show job "$merge_job" | grep -o 'JobState=[A-Z_]*')
-completed=$(scontrol -o show job "$array_job" | grep -c 'JobState=COMPLETED' || true)
-[ "$completed" = "$shards" ] \
-  || die "shard array $array_job: $completed of $shards tasks completed ($array_states)"
-[ "$merge_state" = JobState=COMPLETED ] || die "merge job $merge_job: $merge_state"
-say "all $shards shard tasks and the merge job completed"
-
-# --- The merged run against the one-process run ---------------------------------------------------
-python3 "$repo/Tests/slurm/compare_runs.py" --shards "$shards" "$work/reference" "$work/out" \
-  || die "the merged run differs from the one-process run"
+threads=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["threads"])' \
+  "$work/out/shards/1-of-$shards/manifest.json")
+[ "$threads" = 2 ] \
+  || die "second submission: shard 1 ran $threads threads; expected 2 (--cpus-per-task=2)"
 passed=1
-say "passed: the merged files have the SHA-256 of the one-process run"
+say "passed: the merged files have the SHA-256 of the one-process run, also after a" \
+  "resubmission that recomputed a lost shard"

@@ -16,7 +16,10 @@
 # file system): this script makes them absolute and checks them before it submits anything.
 # The jobs' logs go to scengine-shard-JOBID_TASK.out and scengine-merge-JOBID.out in the
 # current folder. It prints the two job ids (with --parsable: "ARRAY_JOB_ID MERGE_JOB_ID");
-# `squeue --me` shows them, `scancel ARRAY_JOB_ID MERGE_JOB_ID` stops the run.
+# `squeue --me` shows them, `scancel ARRAY_JOB_ID MERGE_JOB_ID` stops the run. When a task
+# fails, the merge job never runs: it stays pending (scancel it), or is cancelled where Slurm
+# kills jobs whose dependency cannot be met. Then submit the same command again: each shard
+# whose files are complete keeps them (scengine run --resume); only the others are computed.
 set -euo pipefail
 
 usage="usage: submit.sh [--parsable] SCENARIO SHARDS OUT [SCENGINE] [-- SBATCH_OPTION...]"
