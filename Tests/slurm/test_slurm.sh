@@ -12,8 +12,9 @@
 # at 127.0.0.1, free ports), and starts munged, slurmctld and slurmd with all their state
 # (key, sockets, spool, logs) in a temporary folder. It stops the daemons it started, and
 # cancels the jobs, also on failure or interruption; the system's own Slurm or munge, if any,
-# is not touched (the services that installing the packages starts are stopped again). Without root it only says that it is skipped. On failure it prints the job
-# logs and the daemon logs, and keeps the temporary folder.
+# is not touched (the services that installing the packages starts are stopped again).
+# Without root it only says that it is skipped. On failure it prints the job logs and the
+# daemon logs, and keeps the temporary folder.
 #
 # Settings known to work with Debian 12's Slurm 22.05 in a container: proctrack/linuxproc,
 # task/none, select/cons_tres and no cgroup.conf (22.05 does not know CgroupPlugin=disabled).
