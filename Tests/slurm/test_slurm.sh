@@ -80,6 +80,10 @@ work=$(mktemp -d /tmp/scengine-slurm.XXXXXX)
 # munged refuses a socket in a folder that others cannot traverse.
 chmod 755 "$work"
 mkdir -p "$work/state" "$work/spool" "$work/jobs"
+# Only this test's Slurm settings reach sbatch and the jobs (not those of a Slurm job or a
+# user's SBATCH_PARTITION, say, that the test runs in).
+# shellcheck disable=SC2046  # variable names, one per word
+unset $(compgen -e | grep -E '^(SLURM|SBATCH|SQUEUE|SINFO|SCONTROL)_') 2>/dev/null || true
 export SLURM_CONF=$work/slurm.conf
 munged_pid=
 slurmctld_pid=
@@ -113,6 +117,15 @@ print_logs() {
   done
 }
 
+# Whether process $1 is a step daemon or job process of this test's Slurm.
+is_ours() {
+  local environment
+  environment=$({ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null) || return 1
+  grep -qx "SLURM_CONF=$SLURM_CONF" <<<"$environment" || return 1
+  [ "$(cat "/proc/$1/comm" 2>/dev/null)" = slurmstepd ] \
+    || grep -q '^SLURM_JOB_ID=' <<<"$environment"
+}
+
 cleanup() {
   local status=$?
   set +e
@@ -132,12 +145,15 @@ cleanup() {
       sleep 1
     done
   fi
-  # A step daemon of ours still alive (slurmd started it with our SLURM_CONF).
+  # What is left of our jobs (slurmctld gone, or a job that ignored the cancel): the step
+  # daemons that our slurmd started and the jobs' processes, all with our SLURM_CONF in their
+  # environment (slurmd's, and the submitting shell's); the step daemons first.
   local p
   for p in $(pgrep -x slurmstepd 2>/dev/null); do
-    if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "SLURM_CONF=$SLURM_CONF"; then
-      kill -KILL "$p" 2>/dev/null
-    fi
+    is_ours "$p" && kill -KILL "$p" 2>/dev/null
+  done
+  for p in /proc/[0-9]*; do
+    is_ours "${p#/proc/}" && kill -KILL "${p#/proc/}" 2>/dev/null
   done
   stop_daemon slurmd "$slurmd_pid"
   stop_daemon slurmctld "$slurmctld_pid"
@@ -249,7 +265,8 @@ done
 # deploy/slurm/submit.sh, waits for both (at most $timeout seconds), requires every task and
 # the merge to have COMPLETED, and compares the merged run with the one-process run.
 submit_and_check() {
-  local label=$1 ids array_job merge_job deadline array_states merge_state completed
+  local label=$1 ids array_job merge_job deadline queued array_record merge_record array_states
+  local merge_state completed
   shift
   ids=$("$repo/deploy/slurm/submit.sh" --parsable "$scenario" "$shards" "$work/out" \
     "$scengine" -- "$@") || die "$label: submit.sh failed"
@@ -257,20 +274,24 @@ submit_and_check() {
   say "$label: submitted shard array $array_job ($shards tasks) and merge job $merge_job"
 
   deadline=$((SECONDS + timeout))
-  while [ -n "$(squeue -h -j "$array_job,$merge_job" -o %i 2>/dev/null)" ]; do
+  while :; do
+    kill -0 "$slurmctld_pid" 2>/dev/null || die "$label: slurmctld exited while the jobs ran"
+    kill -0 "$slurmd_pid" 2>/dev/null || die "$label: slurmd exited while the jobs ran"
+    queued=$(squeue -h -j "$array_job,$merge_job" -o %i) || die "$label: squeue failed"
+    [ -n "$queued" ] || break
     if [ $SECONDS -ge $deadline ]; then
       squeue -j "$array_job,$merge_job" >&2 || true
       die "$label: the jobs did not finish within $timeout s (SLURM_TEST_TIMEOUT)"
     fi
-    kill -0 "$slurmctld_pid" 2>/dev/null || die "slurmctld exited while the jobs ran"
-    kill -0 "$slurmd_pid" 2>/dev/null || die "slurmd exited while the jobs ran"
     sleep 1
   done
 
-  array_states=$(scontrol -o show job "$array_job" | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p' \
-    | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
-  merge_state=$(scontrol -o show job "$merge_job" | grep -o 'JobState=[A-Z_]*')
-  completed=$(scontrol -o show job "$array_job" | grep -c 'JobState=COMPLETED' || true)
+  array_record=$(scontrol -o show job "$array_job") || die "$label: scontrol show job failed"
+  merge_record=$(scontrol -o show job "$merge_job") || die "$label: scontrol show job failed"
+  array_states=$(sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p' <<<"$array_record" | sort | uniq -c \
+    | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
+  merge_state=$(grep -o 'JobState=[A-Z_]*' <<<"$merge_record")
+  completed=$(grep -c 'JobState=COMPLETED' <<<"$array_record" || true)
   [ "$completed" = "$shards" ] \
     || die "$label: shard array $array_job: $completed of $shards tasks completed ($array_states)"
   [ "$merge_state" = JobState=COMPLETED ] || die "$label: merge job $merge_job: $merge_state"
