@@ -63,13 +63,18 @@ scengine=$(realpath "$scengine")
 out=$(realpath -m "$out")
 command -v sbatch >/dev/null || fail "sbatch not found: run this on a Slurm login node"
 
-array_job=$(sbatch --parsable --array="0-$((shards - 1))" "${sbatch_options[@]}" \
-  "$here/shard.sbatch" "$scenario" "$out" "$scengine")
+if ! array_job=$(sbatch --parsable --array="0-$((shards - 1))" "${sbatch_options[@]}" \
+  "$here/shard.sbatch" "$scenario" "$out" "$scengine"); then
+  echo "submit.sh: sbatch refused the shard array (its message above); nothing submitted" >&2
+  exit 1
+fi
 array_job=${array_job%%;*}
 if ! merge_job=$(sbatch --parsable --dependency="afterok:$array_job" "${sbatch_options[@]}" \
   "$here/merge.sbatch" "$out" "$shards" "$scengine"); then
   scancel "$array_job" || true
-  fail "the merge job was refused; the shard array $array_job is cancelled"
+  echo "submit.sh: sbatch refused the merge job (its message above); the shard array" \
+    "$array_job is cancelled" >&2
+  exit 1
 fi
 merge_job=${merge_job%%;*}
 
