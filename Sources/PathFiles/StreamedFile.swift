@@ -167,16 +167,11 @@ private final class ChunkReader: @unchecked Sendable {
       free.wait()
       let buffer = buffers[slot]
       var count = 0
-      while count < Self.chunk && !stopped.load(ordering: .relaxed) {
-        let n = pread(
-          descriptor, buffer.baseAddress! + count, Self.chunk - count, off_t(offset + count))
-        if n > 0 {
-          count += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else {
-          if n < 0 { failure = .cannotRead(path: path, errno: errno) }
-          break
+      if !stopped.load(ordering: .relaxed) {
+        do throws(PathFilesError) {
+          count = try readFully(descriptor, into: buffer, at: offset, path: path)
+        } catch {
+          failure = error
         }
       }
       if failure != nil || stopped.load(ordering: .relaxed) { count = 0 }
