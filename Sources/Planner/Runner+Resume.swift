@@ -217,18 +217,16 @@ public func loadRiskInputs(
   let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(chunk, header.count / 8))
   defer { buffer.deallocate() }
   func read(_ bytes: Int, at offset: Int) throws(RiskInputsError) {
-    let raw = UnsafeMutableRawBufferPointer(buffer)
-    var done = 0
-    while done < bytes {
-      let n = pread(descriptor, raw.baseAddress! + done, bytes - done, off_t(offset + done))
-      if n > 0 {
-        done += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        let reason = n == 0 ? "the file ends early" : String(cString: strerror(errno))
-        throw RiskInputsError(description: "cannot read \(path): \(reason)")
-      }
+    let target = UnsafeMutableRawBufferPointer(
+      rebasing: UnsafeMutableRawBufferPointer(buffer)[..<bytes])
+    let done: Int
+    do {
+      done = try readFully(descriptor, into: target, at: offset, path: path)
+    } catch {
+      throw RiskInputsError(description: error.description)
+    }
+    guard done == bytes else {
+      throw RiskInputsError(description: "cannot read \(path): the file ends early")
     }
   }
   try read(header.count, at: 0)
