@@ -4,6 +4,7 @@
 # SHA-256 of a one-process `scengine run` of the same scenario. Then one shard folder is
 # removed and the same run submitted again (2 CPUs per task): that shard must be recomputed
 # with 2 threads, the others kept (--resume), and the merged files must be the same again.
+# A one-CPU machine runs the same with 1 CPU per task.
 #
 #   SCENGINE_BIN=/abs/path/to/scengine Tests/slurm/test_slurm.sh     (make test-slurm)
 #
@@ -244,7 +245,7 @@ NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 say "starting slurmctld (port $ctld_port) and slurmd (port $slurmd_port, node $node," \
-  "$cpus CPUs)"
+  "CPUs=$cpus)"
 slurmctld -D -f "$SLURM_CONF" >"$work/slurmctld.stderr" 2>&1 &
 slurmctld_pid=$!
 slurmd -D -f "$SLURM_CONF" -N "$node" >"$work/slurmd.stderr" 2>&1 &
@@ -305,8 +306,9 @@ cd "$work/jobs"
 submit_and_check "first submission"
 
 # A shard lost after the merge (or never written): submitting the same run again recomputes
-# it, here with 2 threads, while every other shard keeps its finished files in place
-# (--resume: same inode and modification time), and the merge gives the same bytes again.
+# it, here with 2 CPUs per task (1 on a one-CPU machine) and as many threads, while every
+# other shard keeps its finished files in place (--resume: same inode and modification time),
+# and the merge gives the same bytes again.
 # shard_files K: the files of shard K's variants, with their inode and modification time.
 shard_files() {
   find "$work/out/shards/$1-of-$shards" -mindepth 2 -type f -exec stat -c '%n %i %y' {} + | sort
@@ -314,7 +316,8 @@ shard_files() {
 declare -a before=()
 for ((k = 0; k < shards; k++)); do before[k]=$(shard_files "$k"); done
 rm -r "$work/out/shards/1-of-$shards"
-submit_and_check "second submission, shard 1 lost" --cpus-per-task=2
+task_cpus=$((cpus >= 2 ? 2 : 1))
+submit_and_check "second submission, shard 1 lost" --cpus-per-task="$task_cpus"
 for ((k = 0; k < shards; k++)); do
   [ "$k" = 1 ] || [ "$(shard_files "$k")" = "${before[k]}" ] \
     || die "second submission: shard $k did not keep its files; before:
@@ -324,8 +327,8 @@ $(shard_files "$k")"
 done
 threads=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["threads"])' \
   "$work/out/shards/1-of-$shards/manifest.json")
-[ "$threads" = 2 ] \
-  || die "second submission: shard 1 ran $threads threads; expected 2 (--cpus-per-task=2)"
+[ "$threads" = "$task_cpus" ] || die "second submission: shard 1 ran $threads threads;" \
+  "expected $task_cpus (--cpus-per-task=$task_cpus)"
 passed=1
 say "passed: the merged files have the SHA-256 of the one-process run, also after a" \
   "resubmission that recomputed a lost shard"
