@@ -125,9 +125,8 @@ extension Runner {
       } else {
         notes.append("the run in \(outputDirectory) is not resumed: \(identityNote)")
       }
-    } else {
-      notes.append("\(outputDirectory) holds no interrupted or finished run to resume")
     }
+    // A folder with no run in it (the first submission of a shard, say) needs no note.
     var planned: [String: Set<String>] = [:]
     for file in plannedFiles {
       if let slash = file.firstIndex(of: "/") {
