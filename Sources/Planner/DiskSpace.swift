@@ -130,23 +130,15 @@ extension ScenarioSpec {
   private func pathFiles(of variant: String, paths range: Range<Int>)
     -> [(ClosedRange<Int>, FileRecord)]
   {
-    let s = grid.steps
-    let n = assets.count
     let p = range.count
     switch output.format {
     case .csv:
       let bytes = CSVPathWriter.fileBytes(
-        variant: variant, assets: assets, dates: dates, steps: s, paths: range)
+        variant: variant, assets: assets, dates: dates, steps: grid.steps, paths: range)
       let path = "\(variant)/prices.csv"
       return [(bytes, FileRecord(path: path, sha256: longestHash, bytes: bytes.upperBound))]
     case .parquet:
-      let emit = Set(output.emit)
-      let layout = ParquetPathLayout(
-        firstPath: range.lowerBound, paths: p, steps: s, assets: assets,
-        dates: dates?.map { ParquetPathLayout.daysSinceEpoch(isoDate: $0) ?? 0 },
-        float32: output.precision == .float32, returns: emit.contains(.returns),
-        variance: emit.contains(.variance), jumps: emit.contains(.jumps),
-        regimes: emit.contains(.regimes))
+      let layout = parquetLayout(paths: range)
       let bytes = ParquetPathWriter.fileBytes(
         layout: layout, createdBy: "scengine version \(EngineInfo.version)")
       let record = FileRecord(
@@ -154,15 +146,8 @@ extension ScenarioSpec {
         schema: layout.schema)
       return [(bytes...bytes, record)]
     case .npy:
-      let real: NPYDType = output.precision == .float32 ? .float32 : .float64
       return output.emit.map { series in
-        let (dtype, shape): (NPYDType, [Int])
-        switch series {
-        case .prices: (dtype, shape) = (real, [p, s + 1, n])
-        case .returns, .variance: (dtype, shape) = (real, [p, s, n])
-        case .jumps: (dtype, shape) = (.int32, [p, s, n])
-        case .regimes: (dtype, shape) = (.uint8, [p, s])
-        }
+        let (dtype, shape) = npyArray(of: series, pathCount: p)
         let bytes = NPYFileWriter.fileBytes(dtype: dtype, shape: shape)
         let record = FileRecord(
           path: "\(variant)/\(series.rawValue).npy", sha256: longestHash, bytes: bytes,
@@ -170,6 +155,32 @@ extension ScenarioSpec {
         return (bytes...bytes, record)
       }
     }
+  }
+
+  /// The element type and shape of the NPY file of `series` for `pathCount` paths: prices
+  /// `[paths, steps + 1, assets]`, the per-step series `[paths, steps, assets]` (regimes
+  /// `[paths, steps]`), real values in the output precision.
+  func npyArray(of series: OutputSpec.Series, pathCount p: Int) -> (NPYDType, [Int]) {
+    let s = grid.steps
+    let n = assets.count
+    let real: NPYDType = output.precision == .float32 ? .float32 : .float64
+    switch series {
+    case .prices: return (real, [p, s + 1, n])
+    case .returns, .variance: return (real, [p, s, n])
+    case .jumps: return (.int32, [p, s, n])
+    case .regimes: return (.uint8, [p, s])
+    }
+  }
+
+  /// The layout of the Parquet file of the global paths `range`, with the emitted series.
+  func parquetLayout(paths range: Range<Int>) -> ParquetPathLayout {
+    let emit = Set(output.emit)
+    return ParquetPathLayout(
+      firstPath: range.lowerBound, paths: range.count, steps: grid.steps, assets: assets,
+      dates: dates?.map { ParquetPathLayout.daysSinceEpoch(isoDate: $0) ?? 0 },
+      float32: output.precision == .float32, returns: emit.contains(.returns),
+      variance: emit.contains(.variance), jumps: emit.contains(.jumps),
+      regimes: emit.contains(.regimes))
   }
 
   /// The size of a `summary.json` of `paths` paths whose every figure has the longest text.
