@@ -57,7 +57,7 @@ public func sha256Hex(descriptor: Int32, path: String, shouldStop: () -> Bool = 
 }
 
 /// Lowercase hexadecimal text of a digest's bytes.
-private func hexadecimal(_ digest: SHA256.Digest) -> String {
+func hexadecimal(_ digest: SHA256.Digest) -> String {
   let digits = Array("0123456789abcdef".utf8)
   var text: [UInt8] = []
   text.reserveCapacity(2 * SHA256.Digest.byteCount)

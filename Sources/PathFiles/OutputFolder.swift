@@ -58,6 +58,11 @@ public final class OutputFolder: @unchecked Sendable {
   private var released = false
   /// Whether the lock file holds this run's journal (written by `claim`).
   private var journalWritten = false
+  /// The files `claim` recorded in the journal.
+  private var claimedFiles: [String] = []
+  /// What a killed earlier run recorded of its progress (`recordProgress`), read when the lock
+  /// was taken; `nil` when there is none.
+  public private(set) var previousProgress: String?
 
   /// Creates `path` if needed and locks it.
   ///
@@ -90,6 +95,7 @@ public final class OutputFolder: @unchecked Sendable {
       throw error
     }
     createdFolders = created
+    previousProgress = Self.readJournal(lockDescriptor)?.progress
   }
 
   deinit { discard() }
@@ -112,15 +118,26 @@ public final class OutputFolder: @unchecked Sendable {
     /// is also one of `subfolders` is the variant's folder.
     public var companionFolders: [String: Set<String>]
 
+    /// Files of `files` already in place that the run keeps (a resumed run's finished
+    /// variants, checked by the caller against their SHA-256): neither removed nor refused.
+    public var kept: Set<String>
+
+    /// Subfolders left alone: neither removed nor refused (`shards`, the default home of a
+    /// sharded run's shard folders, each its own output folder).
+    public var ignoredFolders: Set<String>
+
     /// Creates a claim.
     public init(
       subfolders: [String], files: [String], fileNames: Set<String>,
-      companionFolders: [String: Set<String>] = [:]
+      companionFolders: [String: Set<String>] = [:], kept: Set<String> = [],
+      ignoredFolders: Set<String> = []
     ) {
       self.subfolders = subfolders
       self.files = files
       self.fileNames = fileNames
       self.companionFolders = companionFolders
+      self.kept = kept
+      self.ignoredFolders = ignoredFolders
     }
   }
 
@@ -183,6 +200,11 @@ public final class OutputFolder: @unchecked Sendable {
     var foreign: [String] = []
     for name in try root.entries() where name != Self.lockFileName {
       guard let mode = root.modeOfEntry(name) else { continue }
+      if claim.ignoredFolders.contains(name) && !claim.subfolders.contains(name)
+        && isDirectory(mode)
+      {
+        continue
+      }
       if topNames.contains(name) || topNames.contains(where: { isPartialName(name, of: $0) })
         || isScratchName(name)
       {
@@ -237,8 +259,10 @@ public final class OutputFolder: @unchecked Sendable {
 
     // Record what is about to be removed and written, then remove: a run killed from here on
     // leaves a journal that lets the next run finish the job.
+    owned.removeAll { claim.kept.contains($0) }
     try writeJournal(files: owned + claim.files)
     journalWritten = true
+    claimedFiles = claim.files
     if owned.contains(Self.manifestFileName) {
       try remove(Self.manifestFileName)
     }
@@ -249,6 +273,56 @@ public final class OutputFolder: @unchecked Sendable {
       }
     }
     try writeJournal(files: claim.files)
+  }
+
+  /// Records the run's progress (JSON text) in its journal beside the claimed files, so that
+  /// a run killed later leaves it for `--resume` (`previousProgress`). Call after `claim`.
+  public func recordProgress(_ progress: String) throws(PathFilesError) {
+    precondition(journalWritten, "recordProgress before claim")
+    try writeJournal(files: claimedFiles, progress: progress)
+  }
+
+  /// Whether the file `record.path` in the folder is a regular file (not a link) of
+  /// `record.bytes` bytes whose SHA-256 is `record.sha256`. `shouldStop` can interrupt the
+  /// hashing (a signal).
+  public func holds(_ record: FileRecord, shouldStop: () -> Bool = { false })
+    throws(PathFilesError) -> Bool
+  {
+    guard let parts = try? folderPathComponents(record.path), parts.count <= 2 else {
+      return false
+    }
+    let directory: DirectoryHandle
+    if parts.count == 1 {
+      directory = root
+    } else {
+      guard let mode = root.modeOfEntry(parts[0]), isDirectory(mode),
+        let handle = try? DirectoryHandle(in: root, name: parts[0])
+      else { return false }
+      directory = handle
+    }
+    let descriptor = openat(
+      directory.descriptor, parts[parts.count - 1],
+      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode),
+      Int(info.st_size) == record.bytes
+    else { return false }
+    let path = root.path + "/" + record.path
+    let (digest, bytes) = try sha256Hex(descriptor: descriptor, path: path, shouldStop: shouldStop)
+    return bytes == record.bytes && digest == record.sha256
+  }
+
+  /// The bytes of the folder's `manifest.json` (a regular file, at most 256 MiB), or `nil`.
+  public func manifestBytes() -> [UInt8]? {
+    let descriptor = openat(
+      root.descriptor, Self.manifestFileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode) else { return nil }
+    return Self.readAll(descriptor, limit: 256 << 20)
   }
 
   /// Removes the file `relativePath` (a regular file, checked by `claim`).
@@ -405,6 +479,8 @@ public final class OutputFolder: @unchecked Sendable {
     var pid: Int32
     var run: String
     var files: [String]
+    /// The run's progress, for `--resume` (see `recordProgress`).
+    var progress: String?
   }
 
   /// Opens (or creates) the lock file and locks it without waiting. The lock file is checked
@@ -467,9 +543,12 @@ public final class OutputFolder: @unchecked Sendable {
   private func readJournal() -> Journal? { Self.readJournal(lockDescriptor) }
 
   /// Replaces the lock file's content with this run's journal (pid, run tag, `files`).
-  private func writeJournal(files: [String]) throws(PathFilesError) {
+  private func writeJournal(files: [String], progress: String? = nil)
+    throws(PathFilesError)
+  {
     let lockPath = root.path + "/" + Self.lockFileName
-    let bytes = try encodeJSON(Journal(pid: getpid(), run: runTag, files: files))
+    let bytes = try encodeJSON(
+      Journal(pid: getpid(), run: runTag, files: files, progress: progress))
     while ftruncate(lockDescriptor, 0) != 0 {
       guard errno == EINTR else { throw .cannotWrite(path: lockPath, errno: errno) }
     }
@@ -496,14 +575,7 @@ public final class OutputFolder: @unchecked Sendable {
       var engine: String
       var files: [Listed]
     }
-    let descriptor = openat(
-      root.descriptor, Self.manifestFileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0, isRegularFile(info.st_mode),
-      let bytes = Self.readAll(descriptor, limit: 256 << 20)
-    else { return nil }
+    guard let bytes = manifestBytes() else { return nil }
     guard let manifest = try? decodeJSON(Files.self, from: bytes), manifest.engine == "scengine"
     else { return nil }
     return manifest.files.map(\.path)

@@ -130,7 +130,10 @@ final class PartialFile: @unchecked Sendable {
   /// - Returns: the SHA-256 (lowercase hex) and size in bytes of the finished file.
   /// - Throws: `PathFilesError` naming the file; `.cannotRename` with `EEXIST` when something
   ///   that `commit` may not replace sits at the final name.
-  func commit(sync: Bool, shouldStop: () -> Bool = { false }) throws(PathFilesError) -> (
+  func commit(
+    sync: Bool, shouldStop: () -> Bool = { false },
+    digest known: (sha256: String, bytes: Int)? = nil
+  ) throws(PathFilesError) -> (
     sha256: String, bytes: Int
   ) {
     lock.lock()
@@ -143,8 +146,12 @@ final class PartialFile: @unchecked Sendable {
       if sync {
         guard fsync(descriptor) == 0 else { throw .cannotSync(path: path, errno: errno) }
       }
-      (digest, bytes) = try sha256Hex(
-        descriptor: descriptor, path: partialPath, shouldStop: shouldStop)
+      if let known {
+        (digest, bytes) = known
+      } else {
+        (digest, bytes) = try sha256Hex(
+          descriptor: descriptor, path: partialPath, shouldStop: shouldStop)
+      }
     } catch {
       close(descriptor)
       unlinkat(directory.descriptor, partialName, 0)

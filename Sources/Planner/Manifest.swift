@@ -121,9 +121,50 @@ public struct Manifest: Codable, Sendable {
     public var emit: [String]
   }
 
+  /// The paths of a shard (`scengine run --shard K/N`): K, N and the global path range
+  /// `[paths[0], paths[1])` its files hold.
+  public struct ShardRecord: Codable, Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+    public var paths: [Int]
+
+    public init(_ shard: Shard, paths: Range<Int>) {
+      self.init(index: shard.index, count: shard.count, paths: paths)
+    }
+
+    public init(index: Int, count: Int, paths: Range<Int>) {
+      self.index = index
+      self.count = count
+      self.paths = [paths.lowerBound, paths.upperBound]
+    }
+
+    /// The global path range, when `paths` holds two ordered bounds.
+    public var range: Range<Int>? {
+      guard paths.count == 2, paths[0] >= 0, paths[0] <= paths[1] else { return nil }
+      return paths[0]..<paths[1]
+    }
+  }
+  /// The build that wrote the files. Informational: every output bit is the same for every
+  /// instruction set.
+  public struct Build: Codable, Sendable, Equatable {
+    /// The instruction set the engine was compiled for: `x86-64`, `x86-64-v2`, `x86-64-v3`
+    /// (AVX2 and FMA), `arm64`, ….
+    public var isa: String
+    public init(isa: String) { self.isa = isa }
+  }
+
   public var engine = "scengine"
   public var version: String
   public var formatVersion = 1
+  /// The engine build that wrote the run.
+  public var build = Build(isa: EngineInfo.instructionSet)
+  /// The SHA-256 of the resolved scenario: every input that decides the output bits (the
+  /// scenario file, the overrides, the seed, the price files of historical stresses, the
+  /// output options), and nothing else (not the threads, block size, shard or timings). Two
+  /// runs with equal `resolved_sha256` write equal files; `merge` joins shards only when equal.
+  public var resolvedSHA256 = ""
+  /// The shard, for a run of `--shard K/N`; absent for a whole run.
+  public var shard: ShardRecord?
   public var scenario: Scenario
   public var seed: UInt64
   public var paths: Int
@@ -147,8 +188,39 @@ public struct Manifest: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case engine, version, scenario, seed, paths, steps, dt, assets, initial, dates, measure
     case correlation, model, portfolio, output, variants, files, threads, seconds, command
+    case build, shard
     case formatVersion = "format_version"
     case blockSize = "block_size"
+    case resolvedSHA256 = "resolved_sha256"
+  }
+
+  /// `resolvedSHA256` for this manifest: the SHA-256 of its JSON without the fields that do
+  /// not decide the output bits (files, threads, block size, timings, command, shard, build),
+  /// followed by the SHA-256 of each input file (historical stresses' price files), in order.
+  ///
+  /// - Throws: when a price file cannot be read again (moved or removed since the scenario was
+  ///   loaded).
+  public func resolvedHash(inputFiles: [String]) throws(PathFilesError) -> String {
+    var identity = self
+    identity.files = []
+    identity.threads = 0
+    identity.blockSize = 0
+    identity.seconds = 0
+    identity.command = ""
+    identity.scenario.file = ""
+    identity.shard = nil
+    identity.build = Build(isa: "")
+    identity.resolvedSHA256 = ""
+    identity.variants = variants.map {
+      var v = $0
+      v.seconds = 0
+      return v
+    }
+    var text = try encodeJSON(identity)
+    for file in inputFiles {
+      text += Array("\(file) \(try sha256Hex(ofFileAt: file))\n".utf8)
+    }
+    return sha256Hex(of: text)
   }
 }
 

@@ -12,9 +12,13 @@ extension Runner {
   public static var variantFileNames: Set<String> {
     Set(
       OutputSpec.Series.allCases.map { "\($0.rawValue).npy" } + [
-        "prices.csv", "paths.parquet", "summary.json",
+        "prices.csv", "paths.parquet", "summary.json", riskInputsFileName,
       ])
   }
+
+  /// The subfolder of a run's output folder that holds its shards' folders by default
+  /// (`out/<name>/shards/K-of-N`): a run or merge into the output folder leaves it alone.
+  public static let shardsFolderName = "shards"
 
   /// The files this run writes, relative to the output folder, the manifest last.
   var plannedFiles: [String] {
@@ -27,20 +31,34 @@ extension Runner {
       case .parquet: series = ["paths.parquet"]
       case .npy: series = output.emit.map { "\($0.rawValue).npy" }
       }
-      files += (series + ["summary.json"]).map { "\(variant.name)/\($0)" }
+      let risk = plan.shard == nil ? "summary.json" : Self.riskInputsFileName
+      files += (series + [risk]).map { "\(variant.name)/\($0)" }
     }
     return files + [OutputFolder.manifestFileName]
   }
 
-  /// Locks the output folder, removes earlier runs' files from it and makes the variant
-  /// folders; on any failure the folder is left as it was found (less the folders created).
-  func takeOutputFolder(cancel: CancellationFlag) throws(RunError) -> OutputFolder {
+  /// Locks the output folder, finds what `--resume` keeps, removes earlier runs' other files
+  /// and makes the variant folders; on any failure the folder is left as it was found (less
+  /// the folders created).
+  func takeOutputFolder(cancel: CancellationFlag, identity: Manifest) throws(RunError) -> (
+    OutputFolder, [String: FinishedVariant], ResumeOutcome?
+  ) {
     try refuseInputsInsideOutputFolder()
     let folder: OutputFolder
     do {
       folder = try OutputFolder(path: outputDirectory)
     } catch {
       throw RunError(folderError: error)
+    }
+    var kept: [String: FinishedVariant] = [:]
+    var outcome: ResumeOutcome?
+    if plan.resume {
+      do {
+        (kept, outcome) = try resumableVariants(in: folder, identity: identity, cancel: cancel)
+      } catch {
+        folder.discard()
+        throw error
+      }
     }
     do {
       try folder.claim(
@@ -49,7 +67,9 @@ extension Runner {
           fileNames: Self.variantFileNames,
           companionFolders: [
             OutputFolder.validationFolderName: OutputFolder.validationFileNames
-          ]),
+          ],
+          kept: Set(kept.values.flatMap { $0.files.map(\.path) }),
+          ignoredFolders: [Self.shardsFolderName]),
         force: force)
       for variant in plan.spec.variants { try folder.makeSubfolder(variant.name) }
     } catch {
@@ -60,7 +80,7 @@ extension Runner {
       folder.discard()
       throw RunError(reason, exitCode: Self.exitCode(signal: reason))
     }
-    return folder
+    return (folder, kept, outcome)
   }
 }
 
@@ -69,10 +89,10 @@ extension Runner {
   /// output folder under a name the run takes for an earlier run's file (`<folder>/prices.csv`,
   /// `manifest.json`, …), which it would remove.
   func refuseInputsInsideOutputFolder() throws(RunError) {
-    guard let out = realPath(outputDirectory) else { return }
+    guard let out = resolvedPath(outputDirectory) else { return }
     for variant in plan.spec.variants {
       for stress in variant.stresses {
-        guard let input = stress.inputFile, let resolved = realPath(input) else { continue }
+        guard let input = stress.inputFile, let resolved = resolvedPath(input) else { continue }
         let prefix = out == "/" ? "/" : out + "/"
         guard resolved.hasPrefix(prefix) else { continue }
         let parts = resolved.dropFirst(prefix.count).split(separator: "/").map(String.init)
@@ -92,14 +112,6 @@ extension Runner {
       }
     }
   }
-}
-
-/// The absolute path of `path` with every symbolic link resolved, or `nil` when it does not
-/// exist.
-private func realPath(_ path: String) -> String? {
-  guard let resolved = realpath(path, nil) else { return nil }
-  defer { free(resolved) }
-  return String(cString: resolved)
 }
 
 extension RunError {

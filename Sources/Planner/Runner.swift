@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LinearAlgebra
 import PathFiles
 import Processes
 import Risk
@@ -19,8 +20,11 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
 /// What a finished run wrote.
 public struct RunResult: Sendable {
   public let manifest: Manifest
+  /// Each variant's risk summary, over the run's paths (a shard's only, for a shard).
   public let summaries: [(variant: String, summary: RiskSummary)]
   public let outputDirectory: String
+  /// With `--resume`: the variants kept from the interrupted run, and why others were not.
+  public var resumed: ResumeOutcome? = nil
 }
 
 /// Runs every variant of a scenario: blocks of paths on all workers, each block streamed into
@@ -52,24 +56,63 @@ public struct Runner: Sendable {
   public func run(cancel: CancellationFlag, progress: ProgressCounter) throws(RunError) -> RunResult
   {
     let spec = plan.spec
-    let folder = try takeOutputFolder(cancel: cancel)
+    if plan.shard != nil && spec.output.format == .parquet {
+      throw RunError(
+        "--shard: a sharded run writes NPY or CSV (merge joins their rows byte for byte); "
+          + "run it with --format npy, or run the whole scenario on one machine for Parquet",
+        exitCode: 2)
+    }
+    let start = DispatchTime.now()
+    var manifest = makeManifest(files: [], variants: [], seconds: 0)
+    do {
+      manifest.resolvedSHA256 = try manifest.resolvedHash(inputFiles: spec.inputFiles)
+    } catch {
+      throw RunError("\(spec.file): \(error.description)", exitCode: 2)
+    }
+    let (folder, kept, outcome) = try takeOutputFolder(cancel: cancel, identity: manifest)
     // Every failure below removes every file of the run; after `finish()` this does nothing.
     defer { folder.discard() }
-    let start = DispatchTime.now()
     var files: [FileRecord] = []
     var variants: [Manifest.Variant] = []
     var summaries: [(String, RiskSummary)] = []
+    // Kept variants are recorded at once: a run killed again keeps them again.
+    var finished = spec.variants.compactMap { kept[$0.name] }
+    if !finished.isEmpty { try recordProgress(finished, identity: manifest, in: folder) }
     for variant in spec.variants {
       let t0 = DispatchTime.now()
       let records: [FileRecord]
       let summary: RiskSummary
-      (records, summary) = try runVariant(
-        variant, folder: folder, cancel: cancel, progress: progress)
+      let record: Manifest.Variant
+      if let done = kept[variant.name] {
+        summary = try keptSummary(done, folder: folder)
+        (records, record) = (done.files, done.variant)
+        progress.add(plan.paths.count)
+      } else {
+        (records, summary) = try runVariant(
+          variant, folder: folder, cancel: cancel, progress: progress)
+        record = .init(variant, seconds: seconds(since: t0))
+        finished.append(FinishedVariant(variant: record, files: records))
+        try recordProgress(finished, identity: manifest, in: folder)
+      }
       files += records
       summaries.append((variant.name, summary))
-      variants.append(.init(variant, seconds: seconds(since: t0)))
+      variants.append(record)
     }
-    let manifest = Manifest(
+    manifest.files = files
+    manifest.variants = variants
+    manifest.seconds = seconds(since: start)
+    try finish(manifest, folder: folder, cancel: cancel)
+    return RunResult(
+      manifest: manifest, summaries: summaries, outputDirectory: outputDirectory,
+      resumed: outcome)
+  }
+
+  /// The run's manifest with the given files, variants and duration.
+  func makeManifest(files: [FileRecord], variants: [Manifest.Variant], seconds: Double)
+    -> Manifest
+  {
+    let spec = plan.spec
+    var manifest = Manifest(
       version: EngineInfo.version,
       scenario: .init(
         file: spec.file, name: spec.name, description: spec.description, sha256: scenarioSHA256),
@@ -81,7 +124,15 @@ public struct Runner: Sendable {
         format: spec.output.format.rawValue, precision: spec.output.precision.rawValue,
         emit: spec.output.emit.map(\.rawValue)),
       variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
-      seconds: seconds(since: start), command: command)
+      seconds: seconds, command: command)
+    manifest.shard = plan.shard.map { Manifest.ShardRecord($0, paths: plan.paths) }
+    return manifest
+  }
+
+  /// Finishes a run whose variants are all written: the manifest last.
+  private func finish(
+    _ manifest: Manifest, folder: OutputFolder, cancel: CancellationFlag
+  ) throws(RunError) {
     // A signal after the last block still ends the run: no manifest, no files.
     if let reason = cancel.cancellationReason {
       throw RunError(reason, exitCode: Self.exitCode(signal: reason))
@@ -94,7 +145,6 @@ public struct Runner: Sendable {
       throw RunError(folderError: error)
     }
     folder.finish()
-    return RunResult(manifest: manifest, summaries: summaries, outputDirectory: outputDirectory)
   }
 
   /// The shell's convention for a run stopped by a signal: 128 + its number.
@@ -141,14 +191,15 @@ public struct Runner: Sendable {
     let sinks: VariantSinks
     do {
       sinks = try VariantSinks(
-        spec: spec, variant: variant.name, folder: folder, shouldStop: { cancel.isCancelled })
+        spec: spec, variant: variant.name, paths: plan.paths, folder: folder,
+        shouldStop: { cancel.isCancelled })
     } catch {
       throw RunError(error.description)
     }
     let risk: RiskAccumulator
     do {
       risk = try RiskAccumulator(
-        assets: spec.assets, portfolioWeights: spec.portfolio, paths: 0..<spec.paths,
+        assets: spec.assets, portfolioWeights: spec.portfolio, paths: plan.paths,
         directory: outputDirectory)
     } catch {
       sinks.abandon()
@@ -227,10 +278,17 @@ public struct Runner: Sendable {
     do {
       summary = try risk.summary()
       records = try sinks.finish(sync: plan.sync)
-      let bytes = try encodeJSON(summary)
-      records.append(
-        try writeFileAtomically(
-          bytes, in: folder, relativePath: "\(variant.name)/summary.json", sync: plan.sync))
+      if plan.shard != nil {
+        records.append(
+          try writeRiskInputs(
+            risk, in: folder, relativePath: "\(variant.name)/\(Self.riskInputsFileName)",
+            sync: plan.sync))
+      } else {
+        let bytes = try encodeJSON(summary)
+        records.append(
+          try writeFileAtomically(
+            bytes, in: folder, relativePath: "\(variant.name)/summary.json", sync: plan.sync))
+      }
     } catch {
       sinks.abandon()
       throw RunError("\(error)")
@@ -249,21 +307,25 @@ final class VariantSinks: @unchecked Sendable {
   /// Asked while the finished files are hashed: true stops the run (a signal).
   let shouldStop: @Sendable () -> Bool
 
+  /// The global index of the files' first path (a shard's first path, else 0).
+  let firstPath: Int
+
   init(
-    spec: ScenarioSpec, variant: String, folder: OutputFolder,
+    spec: ScenarioSpec, variant: String, paths: Range<Int>, folder: OutputFolder,
     shouldStop: @escaping @Sendable () -> Bool
   ) throws(PathFilesError) {
     self.shouldStop = shouldStop
     steps = spec.grid.steps
     assets = spec.assets.count
-    let p = spec.paths
+    firstPath = paths.lowerBound
+    let p = paths.count
     let s = steps
     let n = assets
     do {
       if spec.output.format == .csv {
         csv = try CSVPathWriter(
           in: folder, relativePath: "\(variant)/prices.csv", variant: variant,
-          assets: spec.assets, dates: spec.dates, steps: s)
+          assets: spec.assets, dates: spec.dates, steps: s, firstPath: firstPath)
         return
       }
       if spec.output.format == .parquet {
@@ -310,6 +372,8 @@ final class VariantSinks: @unchecked Sendable {
     let s = steps
     let n = assets
     let c = block.count
+    // The block's first path within the files.
+    let first = block.lowerBound - firstPath
     if let csv {
       try a.prices.withUnsafeBufferPointer { p throws(PathFilesError) in
         try csv.write(
@@ -337,20 +401,20 @@ final class VariantSinks: @unchecked Sendable {
     for (series, writer) in npy {
       switch series {
       case .prices:
-        try write(a.prices, count: c * (s + 1) * n, at: block.lowerBound * (s + 1) * n, to: writer)
+        try write(a.prices, count: c * (s + 1) * n, at: first * (s + 1) * n, to: writer)
       case .returns:
-        try write(a.logReturns, count: c * s * n, at: block.lowerBound * s * n, to: writer)
+        try write(a.logReturns, count: c * s * n, at: first * s * n, to: writer)
       case .variance:
-        try write(a.variance, count: c * s * n, at: block.lowerBound * s * n, to: writer)
+        try write(a.variance, count: c * s * n, at: first * s * n, to: writer)
       case .jumps:
         try a.jumps.withUnsafeBufferPointer { p throws(PathFilesError) in
           try writer.write(
-            UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: block.lowerBound * s * n)
+            UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: first * s * n)
         }
       case .regimes:
         try a.regimes.withUnsafeBufferPointer { p throws(PathFilesError) in
           try writer.write(
-            UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: block.lowerBound * s)
+            UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: first * s)
         }
       }
     }
@@ -383,6 +447,8 @@ final class VariantSinks: @unchecked Sendable {
 /// The engine's name and version, recorded in every manifest.
 public enum EngineInfo {
   public static let version = "0.1.0"
+  /// The instruction set this build was compiled for (see `BuildTarget.instructionSet`).
+  public static let instructionSet = BuildTarget.instructionSet
 }
 
 extension PriceProcess {

@@ -34,8 +34,8 @@ public final class RiskAccumulator: @unchecked Sendable {
   /// The global indices of the paths this accumulator covers.
   public let paths: Range<Int>
 
-  /// The number of series: one per asset, plus one for the portfolio.
-  private let seriesCount: Int
+  /// The number of series: one per asset, plus one for the portfolio (last).
+  public let seriesCount: Int
   /// The unlinked temporary file of per-path figures, laid out
   /// [series][terminal return | maximum drawdown][path − paths.lowerBound] as doubles.
   private let descriptor: Int32
@@ -167,6 +167,55 @@ public final class RiskAccumulator: @unchecked Sendable {
       try writeAll(bytes, at: (row * paths.count + slot) * 8)
     }
     lock.withLock { insert(firstPath..<(firstPath + pathCount)) }
+  }
+
+  /// Writes figures computed elsewhere (a shard's `risk_inputs.npy`): `values` are the figures
+  /// of kind `kind` (0 terminal return, 1 maximum drawdown) of series `series` for the paths
+  /// `firstPath ..< firstPath + values.count`. Call `markAdded` once every series and kind of
+  /// those paths is written.
+  ///
+  /// - Throws: when the temporary file cannot be written (a full disk).
+  public func addFigures(
+    _ values: UnsafeBufferPointer<Double>, series: Int, kind: Int, firstPath: Int
+  ) throws(RiskError) {
+    precondition(series >= 0 && series < seriesCount && (kind == 0 || kind == 1))
+    precondition(firstPath >= paths.lowerBound && firstPath + values.count <= paths.upperBound)
+    guard !values.isEmpty else { return }
+    let row = series * 2 + kind
+    try writeAll(
+      UnsafeRawBufferPointer(values), at: (row * paths.count + firstPath - paths.lowerBound) * 8)
+  }
+
+  /// Records that the figures of `block` have all been written by `addFigures`.
+  /// - Precondition: `block` lies within `paths` and overlaps no block added before.
+  public func markAdded(_ block: Range<Int>) {
+    precondition(block.lowerBound >= paths.lowerBound && block.upperBound <= paths.upperBound)
+    lock.withLock { insert(block) }
+  }
+
+  /// Calls `body` with every figure, laid out `[series][terminal return | maximum
+  /// drawdown][path]` (series: the assets in order, then the portfolio), in consecutive
+  /// chunks of at most 512 KB; `body` returns false to stop. Call it once every path of `paths`
+  /// has been added.
+  ///
+  /// - Throws: when the temporary file cannot be read back.
+  public func forEachFigureChunk(_ body: (UnsafeBufferPointer<Double>) -> Bool)
+    throws(RiskError)
+  {
+    let blocks = lock.withLock { added }
+    precondition(
+      blocks == (paths.isEmpty ? [] : [paths]),
+      "risk figures exported before every path of \(paths) was added")
+    for row in 0..<(seriesCount * 2) {
+      let column = SpilledColumn(
+        descriptor: descriptor, offset: row * paths.count * 8, firstPath: paths.lowerBound,
+        blocks: blocks, count: paths.count)
+      var going = true
+      try column.forEachChunk { chunk in
+        if going { going = body(chunk) }
+      }
+      if !going { return }
+    }
   }
 
   /// Records a block as added, keeping `added` sorted and merged. Caller holds `lock`.

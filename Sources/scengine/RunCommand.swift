@@ -20,7 +20,14 @@ struct RunCommand: ParsableCommand {
       The run owns OUT: it locks it (a second run into the same folder is refused), removes the \
       files an earlier run left there before writing, and refuses a folder that holds files \
       scengine did not write unless --force. Only the manifest vouches for files: a folder \
-      without manifest.json is not a finished run.
+      without manifest.json is not a finished run. --resume keeps the variants an interrupted \
+      run (crash, SIGKILL) finished, after checking their SHA-256, and runs the rest.
+
+      --shard K/N runs the paths [floor(K*P/N), floor((K+1)*P/N)) of every variant into \
+      out/<name>/shards/K-of-N (or --out), with each path's risk figures in risk_inputs.npy; \
+      `scengine merge OUT SHARD...` joins the shards into the files of a one-machine run, bit \
+      for bit. --shard auto takes K and N from a Slurm job array (SLURM_ARRAY_TASK_ID, \
+      SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT).
       """)
 
   enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
@@ -60,6 +67,20 @@ struct RunCommand: ParsableCommand {
       """)
   var force = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Run one shard of the paths: K/N (0 <= K < N), or auto in a Slurm job array.",
+      valueName: "K/N|auto"))
+  var shard: String?
+
+  @Flag(
+    help: """
+      Keep the variants that an interrupted run into the same folder finished (their files \
+      complete and matching their SHA-256) and run the rest: the result is the same, bit for \
+      bit, as an uninterrupted run.
+      """)
+  var resume = false
+
   func validate() throws {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads).")
@@ -81,11 +102,22 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(error.exitCode)
       }
     }
+    let selectedShard: Shard?
+    do {
+      selectedShard = try shard.map { text throws(RunError) in
+        text == "auto"
+          ? try Shard(slurmEnvironment: ProcessInfo.processInfo.environment)
+          : try Shard(parsing: text)
+      }
+    } catch {
+      printError("error: \(error.description)")
+      throw ExitCode(error.exitCode)
+    }
     let plan = RunPlan(
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-      blockSize: blockSize, sync: sync)
-    let directory = try outputDirectory(for: spec)
-    let budget = DiskBudget(spec: spec, folder: directory)
+      blockSize: blockSize, sync: sync, shard: selectedShard, resume: resume)
+    let directory = try outputDirectory(for: spec, shard: selectedShard)
+    let budget = DiskBudget(spec: spec, folder: directory, paths: plan.paths)
     if !force, let refusal = budget.refusal {
       printError("error: \(refusal)")
       throw ExitCode(1)
@@ -95,7 +127,7 @@ struct RunCommand: ParsableCommand {
       command: CommandLine.arguments.joined(separator: " "), force: force)
     let cancel = CancellationFlag()
     let signals = SignalWatcher(cancel: cancel)
-    let counter = ProgressCounter(total: spec.paths * spec.variants.count)
+    let counter = ProgressCounter(total: plan.paths.count * spec.variants.count)
     let mode: ProgressMode = progress == .auto ? (standardErrorIsTerminal ? .bar : .none) : progress
     let reporter = ProgressReporter(counter: counter, mode: mode)
     reporter.start()
@@ -116,13 +148,24 @@ struct RunCommand: ParsableCommand {
     }
     reporter.stop()
     signals.stop()
+    if let resumed = result.resumed {
+      for note in resumed.notes { printError("note: \(note.escapingControlCharacters)") }
+      if !resumed.kept.isEmpty {
+        printError(
+          "note: kept the finished variants \(resumed.kept.joined(separator: ", ")) "
+            .escapingControlCharacters + "(files complete, SHA-256 checked)")
+      }
+    }
     // A reader that has gone away (`| head`) stops the printing, not the finished run.
-    printOutput(SummaryTable(result: result, spec: spec).text)
+    let paths = plan.shard.map {
+      "the paths \(plan.paths.lowerBound)..<\(plan.paths.upperBound) of shard \($0)"
+    }
+    printOutput(SummaryTable(result: result, paths: paths).text)
   }
 
   /// `--out`, or `out/<scenario name>`; exits with status 2 when `--out` is empty or the
   /// scenario's name cannot be one folder name.
-  private func outputDirectory(for spec: ScenarioSpec) throws -> String {
+  private func outputDirectory(for spec: ScenarioSpec, shard: Shard?) throws -> String {
     if let out {
       guard !out.isEmpty else {
         printError(
@@ -138,7 +181,9 @@ struct RunCommand: ParsableCommand {
           + "folder out/<name>; give --out DIR")
       throw ExitCode(2)
     }
-    return "out/\(spec.name)"
+    let base = "out/\(spec.name)"
+    guard let shard else { return base }
+    return "\(base)/\(Runner.shardsFolderName)/\(shard.folderName)"
   }
 }
 
@@ -248,18 +293,23 @@ final class ProgressReporter: @unchecked Sendable {
 /// The one-screen summary printed at the end of a run.
 struct SummaryTable {
   let result: RunResult
-  let spec: ScenarioSpec
+  /// What the figures cover, when not all of the run's paths (a shard).
+  var paths: String? = nil
 
   var text: String {
     var lines = [
       "wrote \(result.outputDirectory.escapingControlCharacters)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"
     ]
-    let subject = spec.portfolio != nil ? "portfolio" : spec.assets[0]
-    lines.append("terminal return and maximum drawdown of the \(subject) over \(spec.paths) paths:")
+    let manifest = result.manifest
+    let subject = manifest.portfolio != nil ? "portfolio" : manifest.assets[0]
+    let covered = paths ?? "\(manifest.paths) paths"
+    lines.append("terminal return and maximum drawdown of the \(subject) over \(covered):")
     let header = ["variant", "mean", "VaR95", "ES95", "VaR99", "ES99", "maxDD p50", "maxDD p95"]
     var rows: [[String]] = [header]
     for (name, summary) in result.summaries {
-      guard let risk = spec.portfolio != nil ? summary.portfolio : summary.assets[spec.assets[0]]
+      guard
+        let risk = manifest.portfolio != nil
+          ? summary.portfolio : summary.assets[manifest.assets[0]]
       else { continue }
       let r = risk.terminalReturn
       let d = risk.maxDrawdown

@@ -9,8 +9,8 @@ struct Scengine: ParsableCommand {
     abstract: "Financial market scenario engine: synthetic price paths for stress tests.",
     version: EngineInfo.version,
     subcommands: [
-      RunCommand.self, CheckCommand.self, CalibrateCommand.self, ValidateCommand.self,
-      RandomCommand.self,
+      RunCommand.self, MergeCommand.self, CheckCommand.self, CalibrateCommand.self,
+      ValidateCommand.self, RandomCommand.self,
     ]
   )
 

@@ -43,9 +43,11 @@ public enum ScengineBinary {
   /// Runs `executable` (default: scengine) with `arguments` in `directory` (default: the
   /// test's), with no standard input and its output captured in files, so that no pipe can
   /// fill up. A process still running after `timeout` seconds is killed and `TimedOut` thrown.
+  /// With `environment`, the process gets this process's environment without its `SLURM_`
+  /// variables, plus `environment`.
   public static func run(
     _ arguments: [String], executable: URL? = nil, in directory: URL? = nil,
-    timeout: Double = 600
+    timeout: Double = 600, environment: [String: String]? = nil
   ) throws -> Result {
     guard let binary = executable ?? url else { throw NotFound() }
     let capture = FileManager.default.temporaryDirectory
@@ -62,6 +64,11 @@ public enum ScengineBinary {
     process.executableURL = binary
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if let environment {
+      process.environment = ProcessInfo.processInfo.environment
+        .filter { !$0.key.hasPrefix("SLURM_") }
+        .merging(environment) { _, new in new }
+    }
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = out
     process.standardError = err
