@@ -178,9 +178,13 @@ extension ParquetPathWriter {
 
 extension OutputFolder {
   /// The most bytes of the journal that the lock file holds while a run writes `files`
-  /// (relative to the folder), for any process id and run tag.
-  public static func journalBytes(files: [String]) -> Int {
-    let longest = Journal(pid: .max, run: "\(Int32.max)-ffffffff", files: files)
+  /// (relative to the folder), for any process id and run tag, with a progress record
+  /// (`recordProgress`) of at most `progressBytes` bytes of JSON text (each byte counted as
+  /// escaped: 2 bytes).
+  public static func journalBytes(files: [String], progressBytes: Int = 0) -> Int {
+    let progress = progressBytes > 0 ? String(repeating: "\"", count: progressBytes) : nil
+    let longest = Journal(
+      pid: .max, run: "\(Int32.max)-ffffffff", files: files, progress: progress)
     return (try? encodeJSON(longest).count) ?? .max
   }
 }

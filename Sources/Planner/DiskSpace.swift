@@ -81,7 +81,8 @@ extension ScenarioSpec {
   ///
   /// The paths are taken to be the last `pathCount` of the scenario, whose indices are the
   /// longest in a CSV file: the size of the whole run for `pathCount == paths`, and at least
-  /// that of any shard of `pathCount` paths.
+  /// that of any shard's path files for `pathCount` paths (`RunPlan.outputSize` counts a
+  /// shard's own files).
   ///
   /// - Returns: bytes, or `Int.max` when the count overflows.
   public func outputBytes(pathCount: Int) -> Int { outputSize(pathCount: pathCount).bytes }
@@ -103,7 +104,15 @@ extension ScenarioSpec {
     paths range: Range<Int>,
     command: String = CommandLine.arguments.joined(separator: " ")
   ) -> OutputSize {
+    outputSize(paths: range, shard: nil, command: command)
+  }
+
+  /// What a run of the paths `range` writes; a shard (`shard` not nil) writes each variant's
+  /// per-path risk figures (`risk_inputs.npy`) instead of its `summary.json`, and records
+  /// itself in the manifest.
+  func outputSize(paths range: Range<Int>, shard: Shard?, command: String) -> OutputSize {
     precondition(range.lowerBound >= 0)
+    let series = assets.count + (portfolio == nil ? 0 : 1)
     var files: [OutputSize.File] = []
     var records: [FileRecord] = []
     let summary = longestSummaryBytes(paths: range.count)
@@ -113,17 +122,31 @@ extension ScenarioSpec {
           .init(path: record.path, bytes: bytes.upperBound, leastBytes: bytes.lowerBound))
         records.append(record)
       }
-      let path = "\(variant.name)/summary.json"
-      files.append(.init(path: path, bytes: summary, leastBytes: summary))
-      records.append(FileRecord(path: path, sha256: longestHash, bytes: summary))
+      if shard != nil {
+        // `Runner.writeRiskInputs`: per series, the terminal returns and the drawdowns.
+        let shape = [series, 2, range.count]
+        let bytes = NPYFileWriter.fileBytes(dtype: .float64, shape: shape)
+        let path = "\(variant.name)/\(Runner.riskInputsFileName)"
+        files.append(.init(path: path, bytes: bytes, leastBytes: bytes))
+        records.append(
+          FileRecord(
+            path: path, sha256: longestHash, bytes: bytes, dtype: NPYDType.float64.rawValue,
+            shape: shape))
+      } else {
+        let path = "\(variant.name)/summary.json"
+        files.append(.init(path: path, bytes: summary, leastBytes: summary))
+        records.append(FileRecord(path: path, sha256: longestHash, bytes: summary))
+      }
     }
-    let manifest = longestManifestBytes(files: records, command: command)
+    let manifest = longestManifestBytes(
+      files: records, shard: shard.map { Manifest.ShardRecord($0, paths: range) },
+      command: command)
     files.append(
       .init(path: OutputFolder.manifestFileName, bytes: manifest, leastBytes: manifest))
-    let series = assets.count + (portfolio == nil ? 0 : 1)
+    // The journal's progress record (for --resume) lists at most what the manifest does.
     return OutputSize(
       files: files, riskFigureBytes: (16 * series).multipliedSaturated(by: range.count),
-      journalBytes: OutputFolder.journalBytes(files: files.map(\.path)))
+      journalBytes: OutputFolder.journalBytes(files: files.map(\.path), progressBytes: manifest))
   }
 
   /// The path files of `variant`: their size ranges and manifest records (at their longest).
@@ -206,7 +229,9 @@ extension ScenarioSpec {
   /// give the same size. Correlation
   /// matrices of more than 2^20 numbers in all are counted at 48 bytes a number (the longest
   /// number, its indent and separator) instead of being encoded.
-  private func longestManifestBytes(files: [FileRecord], command: String) -> Int {
+  private func longestManifestBytes(
+    files: [FileRecord], shard: Manifest.ShardRecord?, command: String
+  ) -> Int {
     var variantRecords = variants.map { Manifest.Variant($0, seconds: longestDouble) }
     var correlation = correlationRecord
     let repaired = variantRecords.reduce(0) { $0 + ($1.correlationRepairs?.count ?? 0) }
@@ -221,7 +246,7 @@ extension ScenarioSpec {
       }
       bound = numbers.multipliedSaturated(by: 48)
     }
-    let manifest = Manifest(
+    var manifest = Manifest(
       version: EngineInfo.version,
       scenario: .init(file: file, name: name, description: description, sha256: longestHash),
       seed: seed, paths: paths, steps: grid.steps, dt: grid.timeStep, assets: assets,
@@ -233,7 +258,19 @@ extension ScenarioSpec {
       variants: variantRecords, files: files, threads: Int.max, blockSize: Int.max,
       seconds: longestDouble,
       command: command + String(repeating: " ", count: max(0, 1024 - command.utf8.count)))
+    manifest.resolvedSHA256 = longestHash
+    manifest.shard = shard
     return (try? encodeJSON(manifest).count)?.addingSaturated(bound) ?? .max
+  }
+}
+
+extension RunPlan {
+  /// What this run writes in its output folder: `ScenarioSpec.outputSize(paths:)` of its
+  /// paths, and for a shard each variant's `risk_inputs.npy` in place of its `summary.json`.
+  public func outputSize(command: String = CommandLine.arguments.joined(separator: " "))
+    -> OutputSize
+  {
+    spec.outputSize(paths: paths, shard: shard, command: command)
   }
 }
 
@@ -249,8 +286,9 @@ public struct FreeSpace: Sendable, Equatable {
   /// The bytes available to the user on that file system (`statvfs(3)`: `f_bavail × f_frsize`,
   /// what `df` calls available).
   public var availableBytes: Int
-  /// The bytes of an earlier run's files in the output folder, listed by its `manifest.json`,
-  /// that the run removes before it writes (regular files with one link only).
+  /// The bytes of an earlier run's files in the output folder, listed by its `manifest.json`
+  /// or by the journal a killed run left, that the run removes before it writes or keeps with
+  /// `--resume` (regular files with one link only).
   public var reclaimableBytes: Int
 
   /// Creates a measurement from its parts.
@@ -276,18 +314,30 @@ public struct FreeSpace: Sendable, Equatable {
     reclaimableBytes = folder == outputFolder ? Self.earlierRunBytes(in: outputFolder) : 0
   }
 
-  /// The blocks held by the files the folder's `manifest.json` lists, and by the manifest.
+  /// The blocks held by the files that the folder's `manifest.json` lists, or the journal that
+  /// a killed run left in its lock file, and by the manifest: the run removes them before it
+  /// writes, or keeps them with `--resume` instead of writing them again.
   static func earlierRunBytes(in folder: String) -> Int {
     struct Listed: Decodable { var path: String }
     struct Files: Decodable {
       var engine: String
       var files: [Listed]
     }
-    let manifestPath = "\(folder)/\(OutputFolder.manifestFileName)"
-    guard let file = try? BoundedFile(path: manifestPath, limit: 256 << 20, regularOnly: true),
-      let manifest = try? decodeJSON(Files.self, from: file.bytes), manifest.engine == "scengine"
-    else { return 0 }
-    let names = manifest.files.map(\.path) + [OutputFolder.manifestFileName]
+    struct Journal: Decodable { var files: [String] }
+    func read(_ name: String) -> [UInt8]? {
+      try? BoundedFile(path: "\(folder)/\(name)", limit: 256 << 20, regularOnly: true).bytes
+    }
+    var names = [OutputFolder.manifestFileName]
+    if let bytes = read(OutputFolder.manifestFileName),
+      let manifest = try? decodeJSON(Files.self, from: bytes), manifest.engine == "scengine"
+    {
+      names += manifest.files.map(\.path)
+    }
+    if let bytes = read(OutputFolder.lockFileName),
+      let journal = try? decodeJSON(Journal.self, from: bytes)
+    {
+      names += journal.files
+    }
     return Set(names).reduce(0) { total, name in
       guard let path = try? joinedFolderPath(folder, name) else { return total }
       var info = stat()
@@ -316,6 +366,11 @@ public struct DiskBudget: Sendable {
     self.folder = folder
     self.size = size
     self.space = space
+  }
+
+  /// The budget of the run `plan` into `folder`, with the free space measured now.
+  public init(plan: RunPlan, folder: String) {
+    self.init(folder: folder, size: plan.outputSize(), space: FreeSpace(outputFolder: folder))
   }
 
   /// The budget of a run of `spec`'s paths `range` (default: all) into `folder`, with the

@@ -117,7 +117,7 @@ struct RunCommand: ParsableCommand {
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
       blockSize: blockSize, sync: sync, shard: selectedShard, resume: resume)
     let directory = try outputDirectory(for: spec, shard: selectedShard)
-    let budget = DiskBudget(spec: spec, folder: directory, paths: plan.paths)
+    let budget = DiskBudget(plan: plan, folder: directory)
     if !force, let refusal = budget.refusal {
       printError("error: \(refusal)")
       throw ExitCode(1)

@@ -33,31 +33,31 @@ struct DiskFullSizeTests {
     ("parquet jumps", merton + "output: {format: parquet, emit: [jumps]}"),
   ]
 
-  @Test("the estimate bounds every file of a finished run", arguments: cases)
-  func estimateBoundsTheRun(_ c: (name: String, scenario: String)) throws {
+  /// Runs `scenario` (a shard of it, with `shard`) and checks `RunPlan.outputSize` against
+  /// every file the run wrote.
+  func expectEstimateBounds(_ name: String, _ scenario: String, shard: String? = nil) throws {
     let folder = try TemporaryDirectory("diskfull-size")
     defer { folder.remove() }
-    let file = try folder.write(c.scenario, to: "s.yaml")
+    let file = try folder.write(scenario, to: "s.yaml")
     let spec = try ScenarioLoader.load(path: file, overrides: .init())
     let out = folder.path("out")
     let command = "scengine run \(file) --out \(out)"
+    let plan = RunPlan(
+      spec: spec, threads: 2, blockSize: 7, shard: try shard.map { try Shard(parsing: $0) })
     let runner = Runner(
-      plan: RunPlan(spec: spec, threads: 2, blockSize: 7), outputDirectory: out,
-      scenarioSHA256: String(repeating: "0", count: 64), command: command)
+      plan: plan, outputDirectory: out, scenarioSHA256: String(repeating: "0", count: 64),
+      command: command)
     let result = try runner.run(cancel: CancellationFlag(), progress: ProgressCounter(total: 1))
-    let size = spec.outputSize(paths: 0..<spec.paths, command: command)
-    #expect(
-      spec.outputSize(paths: 0..<spec.paths).bytes == spec.outputBytes(pathCount: spec.paths),
-      "\(c.name)")
+    let size = plan.outputSize(command: command)
     var actual: [String: Int] = [:]
     for record in result.manifest.files { actual[record.path] = record.bytes }
     let manifestBytes = try FileManager.default.attributesOfItem(atPath: out + "/manifest.json")
     actual["manifest.json"] = (manifestBytes[.size] as? NSNumber)?.intValue
     #expect(size.files.map(\.path) == result.manifest.files.map(\.path) + ["manifest.json"])
     for estimate in size.files {
-      let bytes = try #require(actual[estimate.path], "\(c.name): \(estimate.path) not written")
+      let bytes = try #require(actual[estimate.path], "\(name): \(estimate.path) not written")
       let report =
-        "\(c.name): \(estimate.path): expected \(estimate.leastBytes)...\(estimate.bytes), "
+        "\(name): \(estimate.path): expected \(estimate.leastBytes)...\(estimate.bytes), "
         + "observed \(bytes)"
       if estimate.path.hasSuffix(".npy") || estimate.path.hasSuffix(".parquet") {
         #expect(estimate.bytes == bytes && estimate.leastBytes == bytes, "\(report) (exact)")
@@ -71,8 +71,27 @@ struct DiskFullSizeTests {
       }
     }
     let series = spec.assets.count + (spec.portfolio == nil ? 0 : 1)
-    #expect(size.riskFigureBytes == 16 * series * spec.paths, "\(c.name): risk figures")
-    #expect(size.journalBytes > 0 && size.journalBytes < 4096, "\(c.name): journal")
+    #expect(size.riskFigureBytes == 16 * series * plan.paths.count, "\(name): risk figures")
+  }
+
+  @Test("the estimate bounds every file of a finished run", arguments: cases)
+  func estimateBoundsTheRun(_ c: (name: String, scenario: String)) throws {
+    try expectEstimateBounds(c.name, c.scenario)
+    let spec = try ScenarioLoader.parse(yaml: c.scenario, file: "s.yaml", baseDirectory: ".")
+    #expect(
+      spec.outputSize(paths: 0..<spec.paths).bytes == spec.outputBytes(pathCount: spec.paths),
+      "\(c.name)")
+  }
+
+  @Test(
+    "a shard's estimate bounds its files (risk_inputs.npy in place of summary.json)",
+    arguments: ["0/3", "2/3", "6/7"])
+  func estimateBoundsAShard(_ shard: String) throws {
+    try expectEstimateBounds(
+      "npy shard \(shard)", Self.garch + "output: {emit: [prices, variance]}", shard: shard)
+    try expectEstimateBounds(
+      "csv shard \(shard)", F.scenario(["paths": "paths: 1013"], extra: "output: {format: csv}"),
+      shard: shard)
   }
 
   @Test("a shard of the last paths has the longest CSV rows; other shards are no larger")
