@@ -178,14 +178,12 @@ extension ParquetPathWriter {
 
 extension OutputFolder {
   /// The most bytes of the journal that the lock file holds while a run writes `files`
-  /// (relative to the folder), for any process id and run tag, with a progress record
-  /// (`recordProgress`) of at most `progressBytes` bytes of JSON text (each byte counted as
-  /// escaped: 2 bytes).
+  /// (relative to the folder), for any process id and run tag: its line of JSON, then
+  /// `progressBytes` of progress lines (`recordProgress`).
   public static func journalBytes(files: [String], progressBytes: Int = 0) -> Int {
-    let progress = progressBytes > 0 ? String(repeating: "\"", count: progressBytes) : nil
-    let longest = Journal(
-      pid: .max, run: "\(Int32.max)-ffffffff", files: files, progress: progress)
-    return (try? encodeJSON(longest).count) ?? .max
+    let longest = Journal(pid: .max, run: "\(Int32.max)-ffffffff", files: files)
+    guard let line = try? encodeJSON(longest, pretty: false) else { return .max }
+    return (line.count + 1).plusSaturated(progressBytes)
   }
 }
 

@@ -9,13 +9,21 @@ import Foundation
 ///
 /// - Throws: `PathFilesError.cannotEncodeJSON` with the type and the encoder's reason.
 public func encodeJSON<T: Encodable>(_ value: T) throws(PathFilesError) -> [UInt8] {
+  try encodeJSON(value, pretty: true)
+}
+
+/// `encodeJSON(value)`, on one line without a final newline when `pretty` is false.
+public func encodeJSON<T: Encodable>(_ value: T, pretty: Bool) throws(PathFilesError) -> [UInt8] {
   let encoder = JSONEncoder()
-  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+  encoder.outputFormatting =
+    pretty
+    ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    : [.sortedKeys, .withoutEscapingSlashes]
   encoder.nonConformingFloatEncodingStrategy = .convertToString(
     positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity,
     nan: nonFinite.nan)
   do {
-    return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
+    return Array(try encoder.encode(value)) + (pretty ? [UInt8(ascii: "\n")] : [])
   } catch {
     throw .cannotEncodeJSON(type: "\(T.self)", reason: "\(error)")
   }

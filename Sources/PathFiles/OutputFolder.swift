@@ -58,11 +58,11 @@ public final class OutputFolder: @unchecked Sendable {
   private var released = false
   /// Whether the lock file holds this run's journal (written by `claim`).
   private var journalWritten = false
-  /// The files `claim` recorded in the journal.
-  private var claimedFiles: [String] = []
-  /// What a killed earlier run recorded of its progress (`recordProgress`), read when the lock
-  /// was taken; `nil` when there is none.
-  public private(set) var previousProgress: String?
+  /// The length of the journal in the lock file: progress lines are appended after it.
+  private var journalLength = 0
+  /// What a killed earlier run recorded of its progress (`recordProgress`), one entry per call,
+  /// read when the lock was taken.
+  public private(set) var previousProgress: [String] = []
 
   /// Creates `path` if needed and locks it.
   ///
@@ -95,7 +95,7 @@ public final class OutputFolder: @unchecked Sendable {
       throw error
     }
     createdFolders = created
-    previousProgress = Self.readJournal(lockDescriptor)?.progress
+    previousProgress = Self.readJournal(lockDescriptor)?.progress ?? []
   }
 
   deinit { discard() }
@@ -262,7 +262,6 @@ public final class OutputFolder: @unchecked Sendable {
     owned.removeAll { claim.kept.contains($0) }
     try writeJournal(files: owned + claim.files)
     journalWritten = true
-    claimedFiles = claim.files
     if owned.contains(Self.manifestFileName) {
       try remove(Self.manifestFileName)
     }
@@ -275,11 +274,21 @@ public final class OutputFolder: @unchecked Sendable {
     try writeJournal(files: claim.files)
   }
 
-  /// Records the run's progress (JSON text) in its journal beside the claimed files, so that
-  /// a run killed later leaves it for `--resume` (`previousProgress`). Call after `claim`.
-  public func recordProgress(_ progress: String) throws(PathFilesError) {
+  /// Appends one line of the run's progress (one line of text, such as compact JSON) to its
+  /// journal, so that a run killed later leaves it for `--resume` (`previousProgress`). Each
+  /// call costs the size of its line only. Call after `claim`.
+  public func recordProgress(_ line: String) throws(PathFilesError) {
     precondition(journalWritten, "recordProgress before claim")
-    try writeJournal(files: claimedFiles, progress: progress)
+    precondition(!line.utf8.contains(UInt8(ascii: "\n")), "a progress line holds a line break")
+    let bytes = Array(line.utf8) + [UInt8(ascii: "\n")]
+    let lockPath = root.path + "/" + Self.lockFileName
+    let result = bytes.withUnsafeBytes { raw in
+      Result { () throws(PathFilesError) in
+        try writeFully(lockDescriptor, raw, at: journalLength, path: lockPath)
+      }
+    }
+    try result.get()
+    journalLength += bytes.count
   }
 
   /// Whether the file `record.path` in the folder is a regular file (not a link) of
@@ -474,13 +483,14 @@ public final class OutputFolder: @unchecked Sendable {
 
   // MARK: - Lock and journal
 
-  /// What the lock file records: the pid holding the lock and the files it may leave.
+  /// What the lock file records: the pid holding the lock and the files it may leave, as one
+  /// line of JSON, then the lines of progress the run appended (`recordProgress`).
   struct Journal: Codable {
     var pid: Int32
     var run: String
     var files: [String]
-    /// The run's progress, for `--resume` (see `recordProgress`).
-    var progress: String?
+    /// The run's progress lines, for `--resume`; not part of the JSON line.
+    var progress: [String]?
   }
 
   /// Opens (or creates) the lock file and locks it without waiting. The lock file is checked
@@ -534,21 +544,27 @@ public final class OutputFolder: @unchecked Sendable {
     throw .cannotCreate(path: lockPath, errno: EAGAIN)
   }
 
-  /// The journal in the lock file, or `nil` when it is empty or unreadable.
+  /// The journal in the lock file, or `nil` when it is empty or unreadable. A journal written
+  /// as one pretty-printed document (by an earlier version) is read too.
   private static func readJournal(_ descriptor: Int32) -> Journal? {
-    guard let bytes = readAll(descriptor, limit: 64 << 20) else { return nil }
-    return try? decodeJSON(Journal.self, from: bytes)
+    guard let bytes = readAll(descriptor, limit: 256 << 20) else { return nil }
+    if let whole = try? decodeJSON(Journal.self, from: bytes) { return whole }
+    let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    guard let first = lines.first, var journal = try? decodeJSON(Journal.self, from: Array(first))
+    else { return nil }
+    // The last line is complete only when it ends with a line break.
+    journal.progress = lines.dropFirst().dropLast().map { String(decoding: $0, as: UTF8.self) }
+    return journal
   }
 
   private func readJournal() -> Journal? { Self.readJournal(lockDescriptor) }
 
   /// Replaces the lock file's content with this run's journal (pid, run tag, `files`).
-  private func writeJournal(files: [String], progress: String? = nil)
-    throws(PathFilesError)
-  {
+  private func writeJournal(files: [String]) throws(PathFilesError) {
     let lockPath = root.path + "/" + Self.lockFileName
-    let bytes = try encodeJSON(
-      Journal(pid: getpid(), run: runTag, files: files, progress: progress))
+    let bytes =
+      try encodeJSON(Journal(pid: getpid(), run: runTag, files: files), pretty: false)
+      + [UInt8(ascii: "\n")]
     while ftruncate(lockDescriptor, 0) != 0 {
       guard errno == EINTR else { throw .cannotWrite(path: lockPath, errno: errno) }
     }
@@ -559,6 +575,7 @@ public final class OutputFolder: @unchecked Sendable {
       }
     }
     try result.get()
+    journalLength = bytes.count
   }
 
   /// The `path` of every entry of the folder's `manifest.json` `files` list, or `nil` when

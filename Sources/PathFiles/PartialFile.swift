@@ -254,6 +254,28 @@ func errorNumber(of error: PathFilesError) -> Int32 {
   }
 }
 
+/// Reads into `buffer` from byte `offset` of `descriptor` with `pread(2)` until it is full or
+/// the file ends, retrying short reads and `EINTR`.
+///
+/// - Returns: the bytes read, fewer than `buffer.count` only at the end of the file.
+/// - Throws: the `errno` of a failed read, as `.cannotRead` naming `path`.
+public func readFully(
+  _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String
+) throws(PathFilesError) -> Int {
+  var done = 0
+  while done < buffer.count {
+    let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+    if n > 0 {
+      done += n
+    } else if n == 0 {
+      break
+    } else if errno != EINTR {
+      throw .cannotRead(path: path, errno: errno)
+    }
+  }
+  return done
+}
+
 /// Writes all of `bytes` to `descriptor` at byte `offset` with `pwrite(2)`, retrying short
 /// writes and `EINTR`; a failure (`ENOSPC`, `EIO`, …) names `path`.
 func writeFully(

@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -31,6 +32,11 @@ public final class StreamedFile: @unchecked Sendable {
   /// The path being written (`NAME.<run>.partial`), for messages.
   public var partialPath: String { file.partialPath }
 
+  /// Adds `bytes` to the hash only (they are written by the caller).
+  fileprivate func updateHash(_ bytes: UnsafeRawBufferPointer) {
+    hash.update(bufferPointer: bytes)
+  }
+
   /// Appends `bytes`.
   public func append(_ bytes: UnsafeRawBufferPointer) throws(PathFilesError) {
     hash.update(bufferPointer: bytes)
@@ -48,8 +54,9 @@ public final class StreamedFile: @unchecked Sendable {
 
   /// Appends the bytes `from ..< size` of the file at `path` (the rest of it from `from`), and
   /// hashes the whole of that file on the way: its SHA-256 and size are returned, for checking
-  /// against a manifest. The source is read once, in 4 MiB chunks; its hash runs on a second
-  /// thread beside this file's hash and write, so that the copy keeps up with the disk.
+  /// against a manifest. The source is read once, in 4 MiB chunks, by a second thread that
+  /// also hashes it, while this thread hashes and writes the chunks read before: the two
+  /// hashes and the two copies run side by side on two cores.
   ///
   /// - Parameters:
   ///   - path: a regular file (a symbolic link is refused).
@@ -67,58 +74,41 @@ public final class StreamedFile: @unchecked Sendable {
     guard isRegularFile(info.st_mode) else {
       throw .notRegularFile(path: path, kind: describe(mode: info.st_mode))
     }
-    let chunk = 4 << 20
-    // Two buffers: the source hash of one runs while the other is read, hashed and written.
-    let buffers = (0..<2).map { _ in
-      UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
-    }
-    defer { for b in buffers { b.deallocate() } }
-    let sourceHash = SourceHash()
-    let group = DispatchGroup()
-    let queue = DispatchQueue(label: "scengine.merge.hash")
-    var offset = 0
-    var turn = 0
+    let reader = ChunkReader(descriptor: source, path: path)
+    DispatchQueue.global().async { reader.run() }
+    // Three activities on the chunks in order: the reader reads and hashes chunk i + k, a
+    // queue hashes chunk i into this file's hash while this thread writes it.
+    let hashing = DispatchQueue(label: "scengine.streamed-file.hash")
+    let output = OutputHash(self)
     var failure: PathFilesError?
-    while failure == nil {
+    var offset = 0
+    while let (buffer, count) = reader.next() {
+      defer { reader.release() }
+      if failure != nil { continue }
       if shouldStop() {
         failure = .interrupted(path: file.path)
-        break
+        reader.stop()
+        continue
       }
-      let buffer = buffers[turn & 1]
-      // The buffer's previous hash must be done before it is read into again.
-      group.wait()
-      var count = 0
-      while count < chunk {
-        let n = pread(source, buffer.baseAddress! + count, chunk - count, off_t(offset + count))
-        if n > 0 {
-          count += n
-        } else if n < 0 && errno == EINTR {
-          continue
-        } else if n == 0 {
-          break
-        } else {
-          failure = .cannotRead(path: path, errno: errno)
-          break
-        }
-      }
-      if failure != nil || count == 0 { break }
-      let filled = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-      let shared = SharedBytes(bytes: filled)
-      queue.async(group: group) { sourceHash.update(shared.bytes) }
       let skip = min(count, max(0, from - offset))
-      if skip < count {
-        do throws(PathFilesError) {
-          try append(UnsafeRawBufferPointer(rebasing: filled[skip...]))
-        } catch {
-          failure = error
-        }
-      }
       offset += count
-      turn += 1
+      guard skip < count else { continue }
+      let chunk = UnsafeRawBufferPointer(rebasing: buffer[skip..<count])
+      let group = DispatchGroup()
+      let shared = SharedBytes(bytes: chunk)
+      hashing.async(group: group) { output.update(shared.bytes) }
+      do throws(PathFilesError) {
+        try file.write(chunk, at: length)
+        length += chunk.count
+      } catch {
+        failure = error
+        reader.stop()
+      }
+      group.wait()
     }
-    group.wait()
     if let failure { throw failure }
-    return (sourceHash.finish(), offset)
+    if let error = reader.failure { throw error }
+    return (reader.digest, offset)
   }
 
   /// Gives the file its name and returns its manifest entry; `dtype` and `shape` describe an
@@ -135,15 +125,98 @@ public final class StreamedFile: @unchecked Sendable {
   public func abandon() { file.abandon() }
 }
 
+/// Reads a file front to back into a ring of buffers on its own thread, hashing each chunk
+/// as it is read; `next()` hands the chunks over in order, `release()` returns a buffer.
+private final class ChunkReader: @unchecked Sendable {
+  static let chunk = 4 << 20
+  static let depth = 4
+  private let descriptor: Int32
+  private let path: String
+  private let buffers: [UnsafeMutableRawBufferPointer]
+  private var counts: [Int]
+  /// Free buffers. Made with 0 and signalled `depth` times: libdispatch traps when a semaphore
+  /// ends below the value it was made with, as this one does when the reader stops early.
+  private let free = DispatchSemaphore(value: 0)
+  private let filled = DispatchSemaphore(value: 0)
+  private let done = DispatchSemaphore(value: 0)
+  private let stopped = Atomic<Bool>(false)
+  private var hash = SHA256()
+  private var turn = 0
+  /// Set by the reading thread before it signals the end; read after `next()` returned nil.
+  private(set) var failure: PathFilesError?
+  private(set) var digest = ""
+
+  init(descriptor: Int32, path: String) {
+    self.descriptor = descriptor
+    self.path = path
+    buffers = (0..<Self.depth).map { _ in
+      UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk, alignment: 64)
+    }
+    counts = Array(repeating: 0, count: Self.depth)
+    for _ in 0..<Self.depth { free.signal() }
+  }
+
+  deinit { for b in buffers { b.deallocate() } }
+
+  /// The reading thread: fills buffers in turn until the end of the file, an error or `stop`;
+  /// a chunk of 0 bytes marks the end.
+  func run() {
+    var offset = 0
+    var slot = 0
+    while true {
+      free.wait()
+      let buffer = buffers[slot]
+      var count = 0
+      if !stopped.load(ordering: .relaxed) {
+        do throws(PathFilesError) {
+          count = try readFully(descriptor, into: buffer, at: offset, path: path)
+        } catch {
+          failure = error
+        }
+      }
+      if failure != nil || stopped.load(ordering: .relaxed) { count = 0 }
+      if count > 0 {
+        hash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+      }
+      counts[slot] = count
+      offset += count
+      filled.signal()
+      if count == 0 { break }
+      slot = (slot + 1) % Self.depth
+    }
+    digest = hexadecimal(hash.finalize())
+    done.signal()
+  }
+
+  /// The next chunk in file order, or `nil` at the end (after which `failure` and `digest`
+  /// are final). Each chunk must be `release`d before the next `next()`.
+  func next() -> (UnsafeMutableRawBufferPointer, Int)? {
+    filled.wait()
+    let slot = turn % Self.depth
+    let count = counts[slot]
+    guard count > 0 else {
+      done.wait()
+      return nil
+    }
+    turn += 1
+    return (buffers[slot], count)
+  }
+
+  func release() { free.signal() }
+
+  /// Asks the reading thread to end early.
+  func stop() { stopped.store(true, ordering: .relaxed) }
+}
+
 /// Bytes handed to the hashing queue; the caller keeps them alive and unchanged until the
 /// queue's group has been waited for.
 private struct SharedBytes: @unchecked Sendable {
   let bytes: UnsafeRawBufferPointer
 }
 
-/// A SHA-256 updated on one serial queue and read once at the end.
-private final class SourceHash: @unchecked Sendable {
-  private var hash = SHA256()
-  func update(_ bytes: UnsafeRawBufferPointer) { hash.update(bufferPointer: bytes) }
-  func finish() -> String { hexadecimal(hash.finalize()) }
+/// A file's hash, updated from the hashing queue while its owner waits for it.
+private final class OutputHash: @unchecked Sendable {
+  let file: StreamedFile
+  init(_ file: StreamedFile) { self.file = file }
+  func update(_ bytes: UnsafeRawBufferPointer) { file.updateHash(bytes) }
 }

@@ -430,18 +430,12 @@ public struct Merger: Sendable {
     }
     defer { close(descriptor) }
     var bytes = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let n = bytes.withUnsafeMutableBytes {
-        pread(descriptor, $0.baseAddress! + done, count - done, off_t(done))
+    let read = bytes.withUnsafeMutableBytes { raw in
+      Result { () throws(PathFilesError) in try readFully(descriptor, into: raw, at: 0, path: path)
       }
-      if n > 0 {
-        done += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        break
-      }
+    }
+    guard case .success(let done) = read else {
+      throw RunError("\(label): cannot read \(path)".escapingControlCharacters, exitCode: 2)
     }
     return Array(bytes[..<done])
   }

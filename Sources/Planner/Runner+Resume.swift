@@ -11,16 +11,16 @@ struct FinishedVariant: Codable, Sendable {
   var files: [FileRecord]
 }
 
-/// What a run records in its output folder's journal after each finished variant, so that
-/// `run --resume` after a crash or SIGKILL keeps those variants (see `OutputFolder`).
+/// What a run appends to its output folder's journal (one line of JSON) after each finished
+/// variant, so that `run --resume` after a crash or SIGKILL keeps it (see `OutputFolder`).
 struct RunProgress: Codable, Sendable {
   /// The resolved scenario (`Manifest.resolvedSHA256`) and shard the files belong to.
   var resolvedSHA256: String
   var shard: Manifest.ShardRecord?
-  var variants: [FinishedVariant]
+  var finished: FinishedVariant
 
   enum CodingKeys: String, CodingKey {
-    case shard, variants
+    case shard, finished
     case resolvedSHA256 = "resolved_sha256"
   }
 }
@@ -72,14 +72,14 @@ extension Runner {
     return try writer.finish(sync: sync)
   }
 
-  /// Records the variants finished so far in the folder's journal (for `--resume`).
+  /// Records a finished variant in the folder's journal (for `--resume`).
   func recordProgress(
-    _ finished: [FinishedVariant], identity: Manifest, in folder: OutputFolder
+    _ finished: FinishedVariant, identity: Manifest, in folder: OutputFolder
   ) throws(RunError) {
     let progress = RunProgress(
-      resolvedSHA256: identity.resolvedSHA256, shard: identity.shard, variants: finished)
+      resolvedSHA256: identity.resolvedSHA256, shard: identity.shard, finished: finished)
     do {
-      let text = String(decoding: try encodeJSON(progress), as: UTF8.self)
+      let text = String(decoding: try encodeJSON(progress, pretty: false), as: UTF8.self)
       try folder.recordProgress(text)
     } catch {
       throw RunError(folderError: error)
@@ -95,26 +95,32 @@ extension Runner {
   ) throws(RunError) -> ([String: FinishedVariant], ResumeOutcome) {
     var notes: [String] = []
     var candidates: [FinishedVariant] = []
-    let progress = folder.previousProgress.flatMap {
+    let progress = folder.previousProgress.compactMap {
       try? decodeJSON(RunProgress.self, from: Array($0.utf8))
     }
     let finished = folder.manifestBytes().flatMap { try? decodeJSON(Manifest.self, from: $0) }
     let identityNote =
       "it was a run of another resolved scenario (scenario file, overrides, seed, output "
       + "options or shard differ)"
-    if let progress {
-      if progress.resolvedSHA256 == identity.resolvedSHA256 && progress.shard == identity.shard {
-        candidates = progress.variants
-      } else {
+    if !progress.isEmpty {
+      candidates = progress.filter {
+        $0.resolvedSHA256 == identity.resolvedSHA256 && $0.shard == identity.shard
+      }.map(\.finished)
+      if candidates.isEmpty {
         notes.append("the interrupted run in \(outputDirectory) is not resumed: \(identityNote)")
       }
     } else if let finished {
       if finished.resolvedSHA256 == identity.resolvedSHA256 && finished.shard == identity.shard
         && finished.version == identity.version
       {
+        var byVariant: [String: [FileRecord]] = [:]
+        for file in finished.files {
+          if let slash = file.path.firstIndex(of: "/") {
+            byVariant[String(file.path[..<slash]), default: []].append(file)
+          }
+        }
         candidates = finished.variants.map { v in
-          FinishedVariant(
-            variant: v, files: finished.files.filter { $0.path.hasPrefix(v.name + "/") })
+          FinishedVariant(variant: v, files: byVariant[v.name] ?? [])
         }
       } else {
         notes.append("the run in \(outputDirectory) is not resumed: \(identityNote)")
@@ -122,13 +128,17 @@ extension Runner {
     } else {
       notes.append("\(outputDirectory) holds no interrupted or finished run to resume")
     }
-    let planned = Set(plannedFiles)
+    var planned: [String: Set<String>] = [:]
+    for file in plannedFiles {
+      if let slash = file.firstIndex(of: "/") {
+        planned[String(file[..<slash]), default: []].insert(file)
+      }
+    }
     var kept: [String: FinishedVariant] = [:]
     for candidate in candidates {
       let name = candidate.variant.name
-      guard plan.spec.variants.contains(where: { $0.name == name }) else { continue }
-      let expected = Set(plannedFiles.filter { $0.hasPrefix(name + "/") })
-      guard Set(candidate.files.map(\.path)) == expected, expected.isSubset(of: planned) else {
+      guard let expected = planned[name], kept[name] == nil else { continue }
+      guard Set(candidate.files.map(\.path)) == expected else {
         notes.append("variant \(name) is run again: its files are not those this run writes")
         continue
       }
@@ -207,18 +217,16 @@ public func loadRiskInputs(
   let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(chunk, header.count / 8))
   defer { buffer.deallocate() }
   func read(_ bytes: Int, at offset: Int) throws(RiskInputsError) {
-    let raw = UnsafeMutableRawBufferPointer(buffer)
-    var done = 0
-    while done < bytes {
-      let n = pread(descriptor, raw.baseAddress! + done, bytes - done, off_t(offset + done))
-      if n > 0 {
-        done += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        let reason = n == 0 ? "the file ends early" : String(cString: strerror(errno))
-        throw RiskInputsError(description: "cannot read \(path): \(reason)")
-      }
+    let target = UnsafeMutableRawBufferPointer(
+      rebasing: UnsafeMutableRawBufferPointer(buffer)[..<bytes])
+    let done: Int
+    do {
+      done = try readFully(descriptor, into: target, at: offset, path: path)
+    } catch {
+      throw RiskInputsError(description: error.description)
+    }
+    guard done == bytes else {
+      throw RiskInputsError(description: "cannot read \(path): the file ends early")
     }
   }
   try read(header.count, at: 0)

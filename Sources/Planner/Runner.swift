@@ -76,8 +76,11 @@ public struct Runner: Sendable {
     var variants: [Manifest.Variant] = []
     var summaries: [(String, RiskSummary)] = []
     // Kept variants are recorded at once: a run killed again keeps them again.
-    var finished = spec.variants.compactMap { kept[$0.name] }
-    if !finished.isEmpty { try recordProgress(finished, identity: manifest, in: folder) }
+    for variant in spec.variants {
+      if let done = kept[variant.name] {
+        try recordProgress(done, identity: manifest, in: folder)
+      }
+    }
     for variant in spec.variants {
       let t0 = DispatchTime.now()
       let records: [FileRecord]
@@ -91,8 +94,8 @@ public struct Runner: Sendable {
         (records, summary) = try runVariant(
           variant, folder: folder, cancel: cancel, progress: progress)
         record = .init(variant, seconds: seconds(since: t0))
-        finished.append(FinishedVariant(variant: record, files: records))
-        try recordProgress(finished, identity: manifest, in: folder)
+        try recordProgress(
+          FinishedVariant(variant: record, files: records), identity: manifest, in: folder)
       }
       files += records
       summaries.append((variant.name, summary))

@@ -60,7 +60,7 @@ struct ResumeTests {
       let text = try? String(
         contentsOf: url.appendingPathComponent(".scengine.lock"), encoding: .utf8)
     else { return false }
-    return text.contains("\\\"name\\\" : \\\"\(variant)\\\"")
+    return text.contains("\"name\":\"\(variant)\"")
   }
 
   /// Whether a partial file of `name` (`name.<run>.partial`) is being written.
