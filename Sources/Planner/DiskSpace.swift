@@ -143,7 +143,7 @@ extension ScenarioSpec {
       command: command)
     files.append(
       .init(path: OutputFolder.manifestFileName, bytes: manifest, leastBytes: manifest))
-    // The journal's progress record (for --resume) lists at most what the manifest does.
+    // The journal's progress lines (for --resume) list at most what the manifest does.
     return OutputSize(
       files: files, riskFigureBytes: (16 * series).multipliedSaturated(by: range.count),
       journalBytes: OutputFolder.journalBytes(files: files.map(\.path), progressBytes: manifest))
@@ -333,8 +333,10 @@ public struct FreeSpace: Sendable, Equatable {
     {
       names += manifest.files.map(\.path)
     }
+    // The journal's first line lists the files; progress lines follow it.
     if let bytes = read(OutputFolder.lockFileName),
-      let journal = try? decodeJSON(Journal.self, from: bytes)
+      let journal = try? decodeJSON(
+        Journal.self, from: Array(bytes.prefix { $0 != UInt8(ascii: "\n") }))
     {
       names += journal.files
     }

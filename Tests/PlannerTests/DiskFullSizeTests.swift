@@ -184,6 +184,26 @@ struct DiskFullBudgetTests {
       space.reclaimableBytes == written, "expected \(written), observed \(space.reclaimableBytes)")
   }
 
+  @Test("a killed run's files, listed by the journal in its lock file, count as free")
+  func killedRunIsReclaimable() throws {
+    let folder = try TemporaryDirectory("diskfull-killed")
+    defer { folder.remove() }
+    try FileManager.default.createDirectory(
+      atPath: folder.path("base"), withIntermediateDirectories: true)
+    try folder.write(String(repeating: "x", count: 10_000), to: "base/prices.npy")
+    try folder.write(String(repeating: "y", count: 5_000), to: "elsewhere.txt")
+    try folder.write(
+      #"{"files":["base/prices.npy","manifest.json"],"pid":1,"run":"1-0000000f"}"# + "\n"
+        + #"{"finished":{"variant":"base"}}"# + "\n", to: ".scengine.lock")
+    var info = stat()
+    try #require(lstat(folder.path("base/prices.npy"), &info) == 0)
+    let expected = Int(info.st_blocks) * 512
+    let space = try #require(FreeSpace(outputFolder: folder.url.path))
+    #expect(
+      space.reclaimableBytes == expected,
+      "expected \(expected), observed \(space.reclaimableBytes)")
+  }
+
   @Test("a full disk's message says what the run needed and what was free")
   func explaining() throws {
     let size = OutputSize(
