@@ -137,7 +137,7 @@ public final class CSVPathWriter: @unchecked Sendable {
   ///   - firstPath: the global index of the block's first path.
   ///   - pathCount: the number of paths in the block.
   /// - Precondition: blocks never overlap, and none starts before the file's `firstPath`.
-  /// - Throws: `PathFilesError.cannotWrite` naming the partial file; once a write has failed,
+  /// - Throws: `PathFilesError.cannotWrite` naming the file; once a write has failed,
   ///   every later call throws the same error.
   public func write(prices: UnsafeBufferPointer<Double>, firstPath: Int, pathCount: Int)
     throws(PathFilesError)

@@ -39,7 +39,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - relativePath: the name relative to the run directory, for the manifest.
   ///   - dtype: the element type on disk.
   ///   - shape: the array's shape (C order), every extent non-negative.
-  /// - Throws: `PathFilesError.cannotCreate` or `.cannotWrite` naming the partial file; nothing
+  /// - Throws: `PathFilesError.cannotCreate` or `.cannotWrite` naming the file; nothing
   ///   is left behind.
   public convenience init(path: String, relativePath: String, dtype: NPYDType, shape: [Int])
     throws(PathFilesError)
@@ -106,7 +106,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// beyond ±3.4028235e38 become ±infinity.
   ///
   /// - Precondition: `dtype` is `.float64` or `.float32`, and the range lies within the array.
-  /// - Throws: `PathFilesError.cannotWrite` naming the partial file (e.g. `ENOSPC`, `EIO`).
+  /// - Throws: `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`, `EIO`).
   public func write(_ values: UnsafeBufferPointer<Double>, atElement offset: Int)
     throws(PathFilesError)
   {
@@ -123,7 +123,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// Writes `values` as elements `offset ..< offset + values.count` of a `.uint8` array.
   ///
   /// - Precondition: `dtype` is `.uint8`, and the range lies within the array.
-  /// - Throws: `PathFilesError.cannotWrite` naming the partial file.
+  /// - Throws: `PathFilesError.cannotWrite` naming the file.
   public func write(_ values: UnsafeBufferPointer<UInt8>, atElement offset: Int)
     throws(PathFilesError)
   {
@@ -135,7 +135,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// (little-endian two's complement).
   ///
   /// - Precondition: `dtype` is `.int32`, and the range lies within the array.
-  /// - Throws: `PathFilesError.cannotWrite` naming the partial file.
+  /// - Throws: `PathFilesError.cannotWrite` naming the file.
   public func write(_ values: UnsafeBufferPointer<Int32>, atElement offset: Int)
     throws(PathFilesError)
   {

@@ -299,7 +299,7 @@ public final class ParquetPathWriter: @unchecked Sendable {
   ///
   /// - Precondition: the block lies within the file's paths, overlaps no earlier block, and
   ///   every series of the layout is given with at least the block's values.
-  /// - Throws: `PathFilesError.cannotWrite` naming the partial file; once a write has failed,
+  /// - Throws: `PathFilesError.cannotWrite` naming the file; once a write has failed,
   ///   every later call throws the same error.
   public func write(
     firstPath: Int, pathCount: Int, prices: UnsafeBufferPointer<Double>,
@@ -550,6 +550,14 @@ public final class ParquetPathWriter: @unchecked Sendable {
   /// The `FileMetaData` in the Thrift compact protocol:
   /// `{ 1: version, 2: schema, 3: num_rows, 4: row_groups, 6: created_by, 7: column_orders }`.
   func footerBytes() -> [UInt8] {
+    Self.footerBytes(layout: layout, columns: columns, written: written, createdBy: createdBy)
+  }
+
+  /// The footer of a file of `layout` whose row groups are `written`.
+  static func footerBytes(
+    layout: ParquetPathLayout, columns: [ParquetColumn], written: [RowGroupRecord],
+    createdBy: String
+  ) -> [UInt8] {
     var w = ThriftCompactWriter()
     w.field(1, i32: 1)
     w.beginList(2, of: .structure, count: columns.count + 1)

@@ -95,8 +95,11 @@ final class PartialFile: @unchecked Sendable {
   deinit { abandon() }
 
   /// Writes all of `bytes` at byte `offset`, retrying short writes and `EINTR`.
+  ///
+  /// A failure (`ENOSPC`, `EIO`, …) names the final path: the temporary name means nothing to
+  /// the user, and the run that sees the error removes the file.
   func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(PathFilesError) {
-    try writeFully(descriptor, bytes, at: offset, path: partialPath)
+    try writeFully(descriptor, bytes, at: offset, path: path)
   }
 
   /// Writes all of `bytes` at byte `offset`.
@@ -108,10 +111,11 @@ final class PartialFile: @unchecked Sendable {
     try result.get()
   }
 
-  /// Sets the file's length (`ftruncate(2)`); the bytes not yet written read as zeros.
+  /// Sets the file's length (`ftruncate(2)`); the bytes not yet written read as zeros. A
+  /// failure names the final path, as `write` does.
   func resize(to length: Int) throws(PathFilesError) {
     while ftruncate(descriptor, off_t(length)) != 0 {
-      guard errno == EINTR else { throw .cannotWrite(path: partialPath, errno: errno) }
+      guard errno == EINTR else { throw .cannotWrite(path: path, errno: errno) }
     }
   }
 
@@ -140,7 +144,7 @@ final class PartialFile: @unchecked Sendable {
     let bytes: Int
     do throws(PathFilesError) {
       if sync {
-        guard fsync(descriptor) == 0 else { throw .cannotSync(path: partialPath, errno: errno) }
+        guard fsync(descriptor) == 0 else { throw .cannotSync(path: path, errno: errno) }
       }
       if let known {
         (digest, bytes) = known
@@ -158,7 +162,7 @@ final class PartialFile: @unchecked Sendable {
     // The descriptor is released even when close reports an error; only the file remains.
     guard closed == 0 else {
       unlinkat(directory.descriptor, partialName, 0)
-      throw .cannotSync(path: partialPath, errno: closeError)
+      throw .cannotSync(path: path, errno: closeError)
     }
     do throws(PathFilesError) {
       try publish()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PathFiles
 import Planner
 
 /// `scengine check`: validate a scenario and print the resolved plan; writes nothing.
@@ -10,15 +11,31 @@ struct CheckCommand: ParsableCommand {
 
   @OptionGroup var options: ScenarioOptions
 
+  @Option(
+    name: .shortAndLong,
+    help: "The output folder `run` would write (default: out/<scenario name>), for its free space.")
+  var out: String?
+
+  func validate() throws {
+    if out?.isEmpty == true {
+      throw ValidationError("--out is empty; expected the path of the folder a run would write.")
+    }
+  }
+
   func run() throws {
     let spec = try options.load()
-    print(PlanReport(spec: spec).text)
+    // The default folder exists only for a name that is one folder name (`run` refuses others).
+    let folder =
+      out ?? ((try? folderPathComponents(spec.name))?.count == 1 ? "out/\(spec.name)" : nil)
+    print(PlanReport(spec: spec, budget: folder.map { DiskBudget(spec: spec, folder: $0) }).text)
   }
 }
 
 /// The human-readable resolved plan.
 struct PlanReport {
   let spec: ScenarioSpec
+  /// The run's disk space in its output folder, when the folder is known.
+  var budget: DiskBudget? = nil
 
   var text: String {
     var lines: [String] = []
@@ -60,11 +77,12 @@ struct PlanReport {
     lines.append(
       "output     \(spec.output.format.rawValue), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))"
     )
-    let bytes = spec.outputBytesPerVariant
-    let (total, overflow) = bytes.multipliedReportingOverflow(by: spec.variants.count)
+    let size = budget?.size ?? spec.outputSize(pathCount: spec.paths)
+    let perVariant = size.fileBytes(in: spec.variants.first?.name ?? "")
     lines.append(
-      "size       \(byteString(bytes)) per variant, \(byteString(overflow ? .max : total)) in all"
-    )
+      "size       \(ByteCount.short(perVariant)) per variant, \(ByteCount.short(size.fileBytes)) "
+        + "in all")
+    lines += diskLines(size)
     lines.append("variants   \(spec.variants.count)")
     for v in spec.variants {
       lines.append("  \(v.name)" + (v.stresses.isEmpty ? ": no stresses" : ""))
@@ -74,6 +92,30 @@ struct PlanReport {
     // The description and the file name are the user's text: no control character reaches
     // the terminal raw.
     return lines.map(\.escapingControlCharacters).joined(separator: "\n")
+  }
+
+  /// What the run writes at its peak, and the free space of its output folder's file system.
+  func diskLines(_ size: OutputSize) -> [String] {
+    let place = budget.map { " in \($0.folder)" } ?? ""
+    let range =
+      size.leastBytes == size.bytes
+      ? "" : ", at least \(ByteCount.short(size.leastBytes)) (a CSV price takes 3 to 24 characters)"
+    var lines = [
+      "disk       the run writes \(range.isEmpty ? "" : "at most ")\(ByteCount.long(size.bytes))"
+        + "\(place)\(range), with \(ByteCount.short(size.scratchBytes)) of per-path risk figures "
+        + "and journal kept only while it runs"
+    ]
+    guard let budget, let space = budget.space else { return lines }
+    var free =
+      "free       \(ByteCount.long(space.availableBytes)) on the file system of \(space.folder)"
+    if space.reclaimableBytes > 0 {
+      free += ", and \(ByteCount.short(space.reclaimableBytes)) in the earlier run's files there"
+    }
+    lines.append(free)
+    if budget.refusal != nil {
+      lines.append("           too little: `scengine run` refuses to start without --force")
+    }
+    return lines
   }
 
   func describe(_ params: [String: JSONValue]) -> String {
@@ -98,17 +140,4 @@ struct PlanReport {
 func format(_ x: Double) -> String {
   if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
   return String(format: "%.6g", x)
-}
-
-func byteString(_ bytes: Int) -> String {
-  let units = ["B", "KB", "MB", "GB", "TB"]
-  var v = Double(bytes)
-  var i = 0
-  while v >= 1000 && i < units.count - 1 {
-    v /= 1000
-    i += 1
-  }
-  // Int.max stands for an estimate that overflowed.
-  let text = i == 0 ? "\(bytes) B" : String(format: "%.1f", v) + " " + units[i]
-  return bytes == .max ? "more than \(text)" : text
 }

@@ -62,7 +62,8 @@ struct RunCommand: ParsableCommand {
   @Flag(
     help: """
       Write into an output folder that holds files scengine did not write; they are left alone \
-      and the manifest does not list them.
+      and the manifest does not list them. Also start when the output folder's file system has \
+      less free space than the run needs (see `scengine check`).
       """)
   var force = false
 
@@ -116,6 +117,11 @@ struct RunCommand: ParsableCommand {
       spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
       blockSize: blockSize, sync: sync, shard: selectedShard, resume: resume)
     let directory = try outputDirectory(for: spec, shard: selectedShard)
+    let budget = DiskBudget(plan: plan, folder: directory)
+    if !force, let refusal = budget.refusal {
+      printError("error: \(refusal)")
+      throw ExitCode(1)
+    }
     let runner = Runner(
       plan: plan, outputDirectory: directory, scenarioSHA256: scenarioHash,
       command: CommandLine.arguments.joined(separator: " "), force: force)
@@ -137,7 +143,7 @@ struct RunCommand: ParsableCommand {
         // Whatever failed on the way out (a file being hashed, say), the signal ended the run.
         throw ExitCode(Runner.exitCode(signal: signal))
       }
-      printError("error: \(error.description)")
+      printError("error: \(budget.explaining(error.description))")
       throw ExitCode(error.exitCode)
     }
     reporter.stop()

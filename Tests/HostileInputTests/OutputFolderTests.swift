@@ -615,7 +615,7 @@ struct OutputFolderTests {
     let result = try ScengineBinary.run(
       [
         "run", box.scenario, "--out", disk + "/out", "--progress", "none", "--emit",
-        "prices,returns",
+        "prices,returns", "--force",  // past the up-front refusal, to fill the disk mid-run
       ], in: box.url, timeout: 120)
     Self.expectExit(result, 1, "No space left on device", "disk full")
     let left = Self.entries(URL(fileURLWithPath: disk))
