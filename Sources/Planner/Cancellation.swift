@@ -5,8 +5,14 @@ public final class CancellationFlag: @unchecked Sendable {
   private var raised = false
   private var reason: String?
   private let lock = DispatchSemaphore(value: 1)
+  /// Asked whenever the flag is read while not raised: a reason raises it. It lets a signal
+  /// recorded by a handler stop the run at the next check even when no other thread is free to
+  /// pass it on (the workers of a run occupy every core).
+  private let poll: (@Sendable () -> String?)?
 
-  public init() {}
+  public init(poll: (@Sendable () -> String?)? = nil) {
+    self.poll = poll
+  }
 
   /// Asks the run to stop; the first reason given is kept.
   public func cancel(reason: String) {
@@ -19,13 +25,15 @@ public final class CancellationFlag: @unchecked Sendable {
   }
 
   public var isCancelled: Bool {
-    lock.wait()
-    defer { lock.signal() }
-    return raised
+    cancellationReason != nil
   }
 
   public var cancellationReason: String? {
     lock.wait()
+    if !raised, let polled = poll?() {
+      raised = true
+      reason = polled
+    }
     defer { lock.signal() }
     return reason
   }

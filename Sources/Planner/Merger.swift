@@ -53,6 +53,19 @@ public struct Merger: Sendable {
   }
 
   public func merge(cancel: CancellationFlag) throws(RunError) -> RunResult {
+    var budget: DiskBudget?
+    do {
+      return try merge(cancel: cancel, budget: &budget)
+    } catch {
+      // A full disk: say what the merge needed and what was free when it started.
+      guard let budget else { throw error }
+      throw RunError(budget.explaining(error.message), exitCode: error.exitCode)
+    }
+  }
+
+  private func merge(cancel: CancellationFlag, budget: inout DiskBudget?) throws(RunError)
+    -> RunResult
+  {
     let start = DispatchTime.now()
     guard !shardDirectories.isEmpty else {
       throw RunError("merge: no shard folders given", exitCode: 2)
@@ -74,6 +87,13 @@ public struct Merger: Sendable {
       planned += seriesFiles.map { "\(v)/\($0)" } + ["\(v)/summary.json"]
     }
     planned.append(OutputFolder.manifestFileName)
+    let size = Self.outputSize(of: shards, seriesFiles: seriesFiles)
+    let measured = DiskBudget(
+      folder: outputDirectory, size: size, space: FreeSpace(outputFolder: outputDirectory))
+    budget = measured
+    if !force, let refusal = measured.refusal {
+      throw RunError(refusal.replacingOccurrences(of: "the run needs", with: "the merge needs"))
+    }
     let folder: OutputFolder
     do throws(PathFilesError) {
       folder = try OutputFolder(path: outputDirectory)
@@ -150,6 +170,32 @@ public struct Merger: Sendable {
   /// arrays of `output.emit`.
   static func seriesFiles(of manifest: Manifest) -> [String] {
     manifest.output.format == "csv" ? ["prices.csv"] : manifest.output.emit.map { "\($0).npy" }
+  }
+
+  /// What the merge writes: each variant's series files (the shards' rows under one header: at
+  /// most the shards' files together, at least that less a header per shard), its summary (at
+  /// most 64 kB) and the manifest, and the per-path risk figures it keeps meanwhile.
+  static func outputSize(of shards: [LoadedShard], seriesFiles: [String]) -> OutputSize {
+    let first = shards[0].manifest
+    var files: [OutputSize.File] = []
+    for v in first.variants {
+      for series in seriesFiles {
+        let path = "\(v.name)/\(series)"
+        let bytes = shards.reduce(0) { total, shard in
+          total.addingSaturated(shard.record(path)?.bytes ?? 0)
+        }
+        let headers = shards.count * (64 << 10)
+        files.append(.init(path: path, bytes: bytes, leastBytes: max(0, bytes - headers)))
+      }
+      let summary = "\(v.name)/summary.json"
+      files.append(.init(path: summary, bytes: 64 << 10, leastBytes: 0))
+    }
+    let manifest = (try? encodeJSON(first).count) ?? 0
+    files.append(
+      .init(path: OutputFolder.manifestFileName, bytes: manifest * 2, leastBytes: manifest))
+    let series = first.assets.count + (first.portfolio == nil ? 0 : 1)
+    let risk = first.paths.multipliedSaturated(by: 16 * series)
+    return OutputSize(files: files, riskFigureBytes: risk, journalBytes: 4096)
   }
 
   // MARK: - Checks

@@ -146,30 +146,6 @@ extension ScenarioSpec {
     }
     return bytes
   }
-
-  /// Bytes written per variant (NPY data, without headers), for estimates; `Int.max` when the
-  /// estimate overflows (every product and sum is computed with a saturating check).
-  public var outputBytesPerVariant: Int {
-    let s = grid.steps
-    let n = assets.count
-    let item = output.precision == .float32 ? 4 : 8
-    func product(_ factors: Int...) -> Int {
-      factors.reduce(1) { $0.multipliedChecked(by: $1) ?? .max }
-    }
-    var bytes = 0
-    for series in output.emit {
-      switch series {
-      case .prices: bytes = bytes.addingSaturated(product(paths, s + 1, n, item))
-      case .returns, .variance: bytes = bytes.addingSaturated(product(paths, s, n, item))
-      case .jumps: bytes = bytes.addingSaturated(product(paths, s, n, 4))
-      case .regimes: bytes = bytes.addingSaturated(product(paths, s))
-      }
-    }
-    if output.format == .csv { bytes = product(paths, s + 1, n, 48) }
-    // Parquet adds `path`, `step` and `date` to every row (at most 16 bytes).
-    if output.format == .parquet { bytes = bytes.addingSaturated(product(paths, s + 1, 16)) }
-    return bytes
-  }
 }
 
 extension RunPlan {

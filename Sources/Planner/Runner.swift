@@ -323,7 +323,6 @@ final class VariantSinks: @unchecked Sendable {
     firstPath = paths.lowerBound
     let p = paths.count
     let s = steps
-    let n = assets
     do {
       if spec.output.format == .csv {
         csv = try CSVPathWriter(
@@ -332,38 +331,17 @@ final class VariantSinks: @unchecked Sendable {
         return
       }
       if spec.output.format == .parquet {
-        let emit = Set(spec.output.emit)
-        let days = spec.dates?.map { date in
-          guard let day = ParquetPathLayout.daysSinceEpoch(isoDate: date) else {
-            preconditionFailure("scenario date \(date) is not YYYY-MM-DD")
-          }
-          return day
-        }
-        let layout = ParquetPathLayout(
-          paths: p, steps: s, assets: spec.assets, dates: days,
-          float32: spec.output.precision == .float32, returns: emit.contains(.returns),
-          variance: emit.contains(.variance), jumps: emit.contains(.jumps),
-          regimes: emit.contains(.regimes))
         parquet = try ParquetPathWriter(
-          in: folder, relativePath: "\(variant)/paths.parquet", layout: layout,
+          in: folder, relativePath: "\(variant)/paths.parquet",
+          layout: spec.parquetLayout(paths: paths),
           createdBy: "scengine version \(EngineInfo.version)")
         return
       }
-      let real: NPYDType = spec.output.precision == .float32 ? .float32 : .float64
       for series in spec.output.emit {
-        let (dtype, shape): (NPYDType, [Int])
-        switch series {
-        case .prices: (dtype, shape) = (real, [p, s + 1, n])
-        case .returns, .variance: (dtype, shape) = (real, [p, s, n])
-        case .jumps: (dtype, shape) = (.int32, [p, s, n])
-        case .regimes: (dtype, shape) = (.uint8, [p, s])
-        }
+        let (dtype, shape) = spec.npyArray(of: series, pathCount: p)
         let name = "\(variant)/\(series.rawValue).npy"
         npy.append(
-          (
-            series,
-            try NPYFileWriter(in: folder, relativePath: name, dtype: dtype, shape: shape)
-          ))
+          (series, try NPYFileWriter(in: folder, relativePath: name, dtype: dtype, shape: shape)))
       }
     } catch {
       abandon()

@@ -47,7 +47,7 @@ struct MergeCommand: ParsableCommand {
     let merger = Merger(
       outputDirectory: out, shardDirectories: shards,
       command: CommandLine.arguments.joined(separator: " "), force: force, sync: sync)
-    let cancel = CancellationFlag()
+    let cancel = CancellationFlag(poll: SignalWatcher.receivedSignalName)
     let signals = SignalWatcher(cancel: cancel)
     let result: RunResult
     do {

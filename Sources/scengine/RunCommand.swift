@@ -125,7 +125,7 @@ struct RunCommand: ParsableCommand {
     let runner = Runner(
       plan: plan, outputDirectory: directory, scenarioSHA256: scenarioHash,
       command: CommandLine.arguments.joined(separator: " "), force: force)
-    let cancel = CancellationFlag()
+    let cancel = CancellationFlag(poll: SignalWatcher.receivedSignalName)
     let signals = SignalWatcher(cancel: cancel)
     let counter = ProgressCounter(total: plan.paths.count * spec.variants.count)
     let mode: ProgressMode = progress == .auto ? (standardErrorIsTerminal ? .bar : .none) : progress
@@ -238,6 +238,13 @@ final class SignalWatcher: @unchecked Sendable {
 
   func stop() {
     timer.cancel()
+  }
+
+  /// The name of the stopping signal received so far, or `nil`: read straight from the
+  /// handler's atomic, for `CancellationFlag(poll:)`.
+  @Sendable static func receivedSignalName() -> String? {
+    let number = receivedSignal.load(ordering: .relaxed)
+    return number == 0 ? nil : names[number] ?? "signal \(number)"
   }
 }
 

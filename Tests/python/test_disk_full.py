@@ -163,3 +163,27 @@ def test_a_disk_that_fills_mid_run_leaves_nothing(scengine, disk, tmp_path, name
     assert message.endswith(" were free when it started"), message
     assert files_under(disk) == [], f"{name}: left {files_under(disk)}"
     assert not out.exists(), f"{name}: left the output folder"
+
+
+def test_merge_refuses_or_fails_cleanly_on_a_full_disk(scengine, disk, tmp_path):
+    """`scengine merge` into a disk too small for the merged files: refused up front (exit 1,
+    nothing created); with --force it fails when the disk fills, naming the bytes it needed,
+    and leaves nothing."""
+    source = scenario(tmp_path, paths=6000, steps=63)
+    shards = []
+    for k in range(2):
+        out = tmp_path / "shards" / f"{k}-of-2"
+        done = scengine_run(scengine, "run", str(source), "--shard", f"{k}/2", "--out", str(out),
+                            "--progress", "none")
+        assert done.returncode == 0, done.stderr
+        shards.append(str(out))
+    out = disk / "merged"
+    refused = scengine_run(scengine, "merge", str(out), *shards)
+    assert refused.returncode == 1, refused.stderr
+    assert "the merge needs" in refused.stderr and "--force" in refused.stderr, refused.stderr
+    assert not out.exists()
+    failed = scengine_run(scengine, "merge", "--force", str(out), *shards)
+    assert failed.returncode == 1, failed.stderr
+    assert "No space left on device" in failed.stderr, failed.stderr
+    assert "the run needs" in failed.stderr, failed.stderr
+    assert files_under(disk) == [], files_under(disk)
