@@ -84,6 +84,19 @@ test-slurm: $(if $(SCENGINE_BIN),,deps)
 	SCENGINE_BIN="$(or $(SCENGINE_BIN),$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine)" \
 	  Tests/slurm/test_slurm.sh
 
+# Output bits independent of the instruction set: a baseline x86-64 build of the CLI (SSE2
+# only, in .build-portable) and the build of `make test` (AVX2/FMA code generation where the
+# machine has it) write files with the same SHA-256 for 3, 50 and 500 assets, GBM and regimes;
+# a third run emulates an older CPU for glibc (Tests/python/test_cpu_independence.py).
+.PHONY: test-portable
+test-portable: deps python-deps
+	@test -n "$(CPU_FLAGS)" || echo "test-portable: this machine lacks AVX2/FMA, so both builds are baseline x86-64; the comparison still runs"
+	$(SWIFT) build -c release --scratch-path .build-portable --product scengine
+	$(SWIFT) build $(TEST_FLAGS) --product scengine
+	SCENGINE_BIN=$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine \
+	  SCENGINE_PORTABLE_BIN=$$($(SWIFT) build -c release --scratch-path .build-portable --show-bin-path)/scengine \
+	  $(VENV)/bin/python -m pytest -q Tests/python/test_cpu_independence.py
+
 # The formatter configured in .swift-format (2 spaces, 100 columns); `make format` fixes what
 # `make lint` reports.
 lint:

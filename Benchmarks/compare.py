@@ -248,6 +248,24 @@ class Peer:
 # One workload at one thread count.
 
 
+def alternate(runs, rounds, label):
+    """One warm-up call of each of `runs` (side -> a function that runs once and returns its
+    seconds), then `rounds` rounds calling every side once, round r starting with side r mod
+    the number of sides; returns each side's seconds."""
+    sides = list(runs)
+    log(f"{label}: warm-up")
+    for side in sides:
+        runs[side]()
+    times = {side: [] for side in sides}
+    for round_index in range(rounds):
+        shift = round_index % len(sides)
+        for side in sides[shift:] + sides[:shift]:
+            times[side].append(runs[side]())
+        log(f"{label}: round {round_index + 1}/{rounds}: " + ", ".join(
+            f"{side} {times[side][-1]:.3f} s" for side in sides))
+    return times
+
+
 def measure(executable, peer_scripts, name, threads, env, rounds):
     """The row of workload `name` on `threads` threads: fresh processes for every side, one
     warm-up run each, `rounds` measured runs each in rotating order, then each side's peak RSS.
@@ -267,16 +285,8 @@ def measure(executable, peer_scripts, name, threads, env, rounds):
         runs = {"scengine": partial(suite.run, benchmark)}
         runs.update({side: partial(peer.run, tags) for side, peer in peers.items()})
         sides = [side for side in SIDES if side in runs]
-        log(f"{name}, {threads} thread(s): warm-up")
-        for side in sides:
-            runs[side]()
-        times = {side: [] for side in sides}
-        for round_index in range(rounds):
-            shift = round_index % len(sides)
-            for side in sides[shift:] + sides[:shift]:
-                times[side].append(runs[side]())
-            log(f"{name}, {threads} thread(s): round {round_index + 1}/{rounds}: " + ", ".join(
-                f"{side} {times[side][-1]:.3f} s" for side in sides))
+        times = alternate({side: runs[side] for side in sides}, rounds,
+                          f"{name}, {threads} thread(s)")
     finally:
         rss = {"scengine": suite.close()}
         rss.update({side: peer.close() for side, peer in peers.items()})

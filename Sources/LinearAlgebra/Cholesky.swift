@@ -1,49 +1,31 @@
-import CLapack
-
 /// The lower Cholesky factor `L` of a symmetric positive semi-definite matrix `A = L Lᵀ`.
 ///
-/// Positive definite matrices are factored by LAPACK's `dpotrf`. When `dpotrf` finds a
-/// non-positive pivot, as it must for a singular but positive semi-definite matrix (two
-/// perfectly correlated assets, say), the factor is computed by the semi-definite Cholesky
-/// algorithm instead (Higham, "Analysis of the Cholesky decomposition of a semi-definite
-/// matrix", 1990): a column whose pivot is zero to within `n · ε · max a_ii` is set to zero.
-/// `L` is then lower triangular with `rank` non-zero columns and still `L Lᵀ = A` to rounding.
+/// Every matrix is factored by the semi-definite Cholesky algorithm (Higham, "Analysis of the
+/// Cholesky decomposition of a semi-definite matrix", 1990) in plain loops: a column whose
+/// pivot is zero to within `n · ε · max a_ii` is set to zero (two perfectly correlated assets,
+/// say). Each entry is `(a_ij − Σ_k l_ik l_jk) / l_jj` with the sum in `k` order and no fused
+/// multiply-add, so the factor, and with it every correlated shock, has the same bits on every
+/// CPU; LAPACK's `dpotrf` (OpenBLAS kernels chosen at run time by CPU) rounds differently on
+/// different CPUs. `L` is lower triangular with `rank` non-zero columns and still `L Lᵀ = A` to rounding.
 public struct CholeskyFactor: Sendable, Equatable {
   /// The lower-triangular factor, zeros above the diagonal.
   public let lower: Matrix
   /// The number of non-zero columns of `lower` (the numerical rank of `A`).
   public let rank: Int
-  /// Whether `dpotrf` factored the matrix (positive definite) rather than the fallback.
+  /// Whether every pivot was above the tolerance (positive definite, rank `n`).
   public let isPositiveDefinite: Bool
 
   /// Factors the symmetric positive semi-definite matrix `a` (only its lower triangle is read).
-  /// `tolerance` is the pivot magnitude treated as zero by the semi-definite fallback
-  /// (default `16 n ε max a_ii`).
+  /// `tolerance` is the pivot magnitude treated as zero (default `16 n ε max a_ii`).
   ///
   /// - Throws: `LinearAlgebraError.notSquare`; `.notPositiveSemiDefinite` when a pivot is
   ///   clearly negative (the smallest eigenvalue is then reported).
   public init(_ a: Matrix, tolerance: Double? = nil) throws(LinearAlgebraError) {
     guard a.isSquare else { throw .notSquare(rows: a.rows, columns: a.columns) }
-    let n = a.rows
-    var factor = a.elements
-    let info = factor.withUnsafeMutableBufferPointer { buffer in
-      LAPACKE_dpotrf(
-        LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), buffer.baseAddress, Int32(max(n, 1)))
-    }
-    if info == 0 {
-      for i in 0..<n {
-        for j in (i + 1)..<max(n, i + 1) { factor[i * n + j] = 0 }
-      }
-      self.lower = try Matrix(rows: n, columns: n, elements: factor)
-      self.rank = n
-      self.isPositiveDefinite = true
-      return
-    }
-    if info < 0 { throw .lapackFailure(routine: "dpotrf", info: Int(info)) }
     let (l, rank) = try Self.semidefinite(a, tolerance: tolerance)
     self.lower = l
     self.rank = rank
-    self.isPositiveDefinite = false
+    self.isPositiveDefinite = rank == a.rows
   }
 
   /// The outer-product Cholesky algorithm with zero pivots tolerated.

@@ -434,7 +434,7 @@ final class JumpTable {
     var sum = 0.0
     for _ in 0..<count {
       let u = stream.nextOpenUnit()
-      let e = -log(stream.nextOpenUnit())
+      let e = -PortableLogarithm.log(stream.nextOpenUnit())
       sum += u < first[i] ? second[i] * e : -third[i] * e
     }
     return sum

@@ -40,7 +40,7 @@ public struct ExponentialDistribution: Sendable, Equatable {
 
   @inlinable
   public func sample<G: RandomNumberGenerator>(using rng: inout G) -> Double {
-    -mean * log(rng.nextOpenUnit())
+    -mean * PortableLogarithm.log(rng.nextOpenUnit())
   }
 }
 

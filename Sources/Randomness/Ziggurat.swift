@@ -99,8 +99,9 @@ extension RandomNumberGenerator {
       // Tail beyond r: Marsaglia (1964).
       let r = ZigguratNormalTables.tailStart
       while true {
-        let tx = -log(nextOpenUnit()) / r
-        let ty = -log(nextOpenUnit())
+        // The same bits on every CPU: not the C library's `log`, chosen at run time by CPU.
+        let tx = -PortableLogarithm.log(nextOpenUnit()) / r
+        let ty = -PortableLogarithm.log(nextOpenUnit())
         if ty + ty > tx * tx { return r + tx }
       }
     }

@@ -37,11 +37,16 @@ public struct CorrelatedShockGenerator: Sendable {
   public let assetCount: Int
 
   @usableFromInline let lowers: [[Double]]
+  /// `Lᵀ` of each factor in the panels of the blocked product, for more than
+  /// `smallDimension` assets (empty otherwise).
+  @usableFromInline let panels: [TransposedLowerPanels]
   @usableFromInline let identities: [Bool]
   @usableFromInline let studentT: StudentTDistribution?
 
-  /// Assets up to this many are correlated by a hand-written triangular product; wider ones
-  /// by BLAS `dtrmm`.
+  /// Assets up to this many are correlated row by row by a plain loop; wider ones by the
+  /// blocked product `multiplyRowsByTransposedLower(_:rowCount:factor:)`. Both add the terms
+  /// of `(L z)[i]` in the same order, so they give the same bits, and neither depends on the
+  /// CPU or the instruction set.
   public static let smallDimension = 8
 
   /// - Throws: `RandomnessError` for ν ≤ 2 or non-finite ν.
@@ -65,13 +70,15 @@ public struct CorrelatedShockGenerator: Sendable {
     self.seed = seed
     self.distribution = distribution
     self.lowers = factors.map { $0.factor.lower.elements }
+    self.panels =
+      n > Self.smallDimension
+      ? factors.map { TransposedLowerPanels(lower: $0.factor.lower.elements, n: n) } : []
     self.identities = factors.map(\.isIdentity)
     switch distribution {
     case .normal: studentT = nil
     case .studentT(let nu):
       studentT = try StudentTDistribution(degreesOfFreedom: nu, unitVariance: true)
     }
-    if n > Self.smallDimension { setBLASThreadCount(1) }
   }
 
   /// Fills `buffer` with the shocks of paths `paths`, laid out `[path][step][asset]`.
@@ -116,46 +123,25 @@ public struct CorrelatedShockGenerator: Sendable {
     }
   }
 
-  /// Correlates step `t` of a path by `factors[schedule[t]]`.
+  /// Correlates step `t` of a path by `factors[schedule[t]]`, each run of steps with the same
+  /// factor in one product, in place.
   ///
-  /// The hand-written product for small dimensions treats each row on its own, so runs of
-  /// steps with the same factor are correlated in place. BLAS `dtrmm`, used for wider
-  /// matrices, may round a row differently depending on how many rows it is given at once;
-  /// so every factor the path uses is applied to all of its steps in one product (always
-  /// `steps` rows, as without a schedule), and each step keeps the row of its own factor. A
-  /// step's shocks therefore depend only on its normals and its factor, never on how the
-  /// schedule groups the other steps: a stress leaves the bits of the steps it does not touch
-  /// as they are in the baseline (common random numbers), for any model and regime path.
+  /// Both products treat each row on its own (the bits of a row do not depend on how many
+  /// rows a call is given or where the row sits among them), so a step's shocks depend only
+  /// on its normals and its factor, never on how the schedule groups the other steps: a
+  /// stress leaves the bits of the steps it does not touch as they are in the baseline
+  /// (common random numbers), for any model and regime path.
   func correlate(
     _ out: UnsafeMutablePointer<Double>, steps: Int, schedule: UnsafeBufferPointer<UInt16>
   ) {
     let n = assetCount
-    if n <= Self.smallDimension {
-      var start = 0
-      while start < steps {
-        let factor = schedule[start]
-        var end = start + 1
-        while end < steps && schedule[end] == factor { end += 1 }
-        correlate(out + start * n, rowCount: end - start, factor: Int(factor))
-        start = end
-      }
-      return
-    }
-    let used = Set(schedule).sorted()
-    if used.count == 1 {
-      correlate(out, rowCount: steps, factor: Int(used[0]))
-      return
-    }
-    let normals = Array(UnsafeBufferPointer(start: out, count: steps * n))
-    var product = normals
-    for factor in used {
-      product.withUnsafeMutableBufferPointer { p in
-        _ = p.update(fromContentsOf: normals)
-        correlate(p.baseAddress!, rowCount: steps, factor: Int(factor))
-        for t in 0..<steps where schedule[t] == factor {
-          (out + t * n).update(from: p.baseAddress! + t * n, count: n)
-        }
-      }
+    var start = 0
+    while start < steps {
+      let factor = schedule[start]
+      var end = start + 1
+      while end < steps && schedule[end] == factor { end += 1 }
+      correlate(out + start * n, rowCount: end - start, factor: Int(factor))
+      start = end
     }
   }
 
@@ -165,12 +151,12 @@ public struct CorrelatedShockGenerator: Sendable {
   func correlate(_ rows: UnsafeMutablePointer<Double>, rowCount: Int, factor: Int) {
     if identities[factor] { return }
     let n = assetCount
-    lowers[factor].withUnsafeBufferPointer { l in
-      if n <= Self.smallDimension {
+    if n <= Self.smallDimension {
+      lowers[factor].withUnsafeBufferPointer { l in
         Self.multiplySmall(rows, rowCount: rowCount, lower: l.baseAddress!, n: n)
-      } else {
-        multiplyRowsByTransposedLower(rows, rowCount: rowCount, lower: l.baseAddress!, n: n)
       }
+    } else {
+      multiplyRowsByTransposedLower(rows, rowCount: rowCount, factor: panels[factor])
     }
   }
 
@@ -183,7 +169,8 @@ public struct CorrelatedShockGenerator: Sendable {
   }
 
   /// Row by row, `z ← L z` for a small lower-triangular `L`; rows are updated from the last
-  /// component to the first so that the product can be done in place.
+  /// component to the first so that the product can be done in place. Component `i` is
+  /// `(…(0 + L[i, 0] z[0]) + …) + L[i, i] z[i]`, the order of the blocked product.
   @usableFromInline
   static func multiplySmall(
     _ rows: UnsafeMutablePointer<Double>, rowCount: Int, lower: UnsafePointer<Double>, n: Int
