@@ -31,8 +31,11 @@ let package = Package(
     .target(name: "Randomness"),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
     .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
+    // sync_file_range(2), which Swift's view of the C library leaves out.
+    .target(name: "CFileSystem"),
     .target(
-      name: "PathFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+      name: "PathFiles",
+      dependencies: ["CFileSystem", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Risk"),
     .target(
       name: "Planner",

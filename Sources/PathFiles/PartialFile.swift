@@ -1,3 +1,4 @@
+import CFileSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -109,6 +110,15 @@ final class PartialFile: @unchecked Sendable {
       Result { () throws(PathFilesError) in try write(raw, at: offset) }
     }
     try result.get()
+  }
+
+  /// Starts the disk's writeback of the bytes `offset ..< offset + count` without waiting for
+  /// it (Linux `sync_file_range(2)` with `SYNC_FILE_RANGE_WRITE`; elsewhere nothing), so that
+  /// a file flushed with `commit(sync: true)` reaches the disk while the rest of it is being
+  /// written instead of all at the end. A failure here is not an error: the `fsync` of
+  /// `commit` reports whatever the disk refused.
+  func startWriteback(offset: Int, count: Int) {
+    _ = scengine_start_writeback(descriptor, Int64(offset), Int64(count))
   }
 
   /// Sets the file's length (`ftruncate(2)`); the bytes not yet written read as zeros. A

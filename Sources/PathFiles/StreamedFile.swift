@@ -19,11 +19,18 @@ public final class StreamedFile: @unchecked Sendable {
   private let file: PartialFile
   private var hash = SHA256()
   private var length = 0
+  /// Whether each chunk's writeback starts as soon as it is written (a file to be flushed).
+  private let writeBehind: Bool
 
   /// Creates the temporary file of `relativePath` inside `folder` (its subfolder made by
-  /// `folder.makeSubfolder` first).
-  public init(in folder: OutputFolder, relativePath: String) throws(PathFilesError) {
+  /// `folder.makeSubfolder` first). With `writeBehind` (for a file that will be finished with
+  /// `sync: true`), the disk starts writing each copied chunk as soon as it is in the page
+  /// cache, so the final flush waits for little more than the last chunks.
+  public init(
+    in folder: OutputFolder, relativePath: String, writeBehind: Bool = false
+  ) throws(PathFilesError) {
     self.relativePath = relativePath
+    self.writeBehind = writeBehind
     file = try folder.partialFile(relativePath)
   }
 
@@ -99,6 +106,7 @@ public final class StreamedFile: @unchecked Sendable {
       hashing.async(group: group) { output.update(shared.bytes) }
       do throws(PathFilesError) {
         try file.write(chunk, at: length)
+        if writeBehind { file.startWriteback(offset: length, count: chunk.count) }
         length += chunk.count
       } catch {
         failure = error

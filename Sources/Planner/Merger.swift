@@ -419,7 +419,7 @@ public struct Merger: Sendable {
     }
     let file: StreamedFile
     do {
-      file = try StreamedFile(in: folder, relativePath: relative)
+      file = try StreamedFile(in: folder, relativePath: relative, writeBehind: sync)
       try file.append(outputHeader)
       for (index, shard) in shards.enumerated() {
         let source = shard.path(relative)
