@@ -362,12 +362,15 @@ public struct DiskBudget: Sendable {
   public let size: OutputSize
   /// The free space, or `nil` when it cannot be measured.
   public let space: FreeSpace?
+  /// What messages call the writer: `run`, or `merge`.
+  public let activity: String
 
-  /// Creates a budget from its parts.
-  public init(folder: String, size: OutputSize, space: FreeSpace?) {
+  /// Creates a budget from its parts; `activity` names the writer in messages.
+  public init(folder: String, size: OutputSize, space: FreeSpace?, activity: String = "run") {
     self.folder = folder
     self.size = size
     self.space = space
+    self.activity = activity
   }
 
   /// The budget of the run `plan` into `folder`, with the free space measured now.
@@ -381,6 +384,7 @@ public struct DiskBudget: Sendable {
     self.folder = folder
     size = spec.outputSize(paths: range ?? 0..<spec.paths)
     space = FreeSpace(outputFolder: folder)
+    activity = "run"
   }
 
   /// Why the run should not start: the file system has less free space than the run surely
@@ -391,11 +395,13 @@ public struct DiskBudget: Sendable {
     let earlier =
       space.reclaimableBytes > 0
       ? " (\(ByteCount.long(space.reclaimableBytes)) of them held by an earlier run's files "
-        + "that the run would replace)" : ""
+        + "that the \(activity) would replace)" : ""
     let needed = size.leastBytes == size.bytes ? "" : "at least "
-    return "the run needs \(needed)\(ByteCount.long(size.leastBytes)) in \(shownFolder), but the "
+    let elsewhere = activity == "run" ? "another --out" : "another output folder"
+    return
+      "the \(activity) needs \(needed)\(ByteCount.long(size.leastBytes)) in \(shownFolder), but the "
       + "file system of \(space.folder.escapingControlCharacters) has \(ByteCount.long(space.usableBytes)) free\(earlier); free "
-      + "some space or choose another --out, or pass --force to try anyway"
+      + "some space or choose \(elsewhere), or pass --force to try anyway"
   }
 
   /// The folder as messages show it, control characters escaped.
@@ -408,7 +414,7 @@ public struct DiskBudget: Sendable {
   /// by the C library's text for those errors, which every message of a failed write or sync
   /// ends with (`PathFilesError`, `RiskError`).
   public func explaining(_ message: String) -> String {
-    let needs = "the run needs \(ByteCount.long(size.bytes)) in \(shownFolder)"
+    let needs = "the \(activity) needs \(ByteCount.long(size.bytes)) in \(shownFolder)"
     if message.contains(String(cString: strerror(ENOSPC))) {
       guard let space else { return "\(message); \(needs)" }
       return "\(message); \(needs), \(ByteCount.long(space.usableBytes)) were free when it started"

@@ -89,11 +89,10 @@ public struct Merger: Sendable {
     planned.append(OutputFolder.manifestFileName)
     let size = Self.outputSize(of: shards, seriesFiles: seriesFiles)
     let measured = DiskBudget(
-      folder: outputDirectory, size: size, space: FreeSpace(outputFolder: outputDirectory))
+      folder: outputDirectory, size: size, space: FreeSpace(outputFolder: outputDirectory),
+      activity: "merge")
     budget = measured
-    if !force, let refusal = measured.refusal {
-      throw RunError(refusal.replacingOccurrences(of: "the run needs", with: "the merge needs"))
-    }
+    if !force, let refusal = measured.refusal { throw RunError(refusal) }
     let folder: OutputFolder
     do throws(PathFilesError) {
       folder = try OutputFolder(path: outputDirectory)
@@ -181,11 +180,25 @@ public struct Merger: Sendable {
     for v in first.variants {
       for series in seriesFiles {
         let path = "\(v.name)/\(series)"
-        let bytes = shards.reduce(0) { total, shard in
-          total.addingSaturated(shard.record(path)?.bytes ?? 0)
+        let records = shards.compactMap { $0.record(path) }
+        let bytes = records.reduce(0) { $0.addingSaturated($1.bytes) }
+        // An NPY file's size is exact: the shards' rows under the header of the whole
+        // shape. A CSV file repeats its header line (at most 64 KiB) in every shard.
+        if let code = records.first?.dtype, let type = NPYDType(rawValue: code),
+          let shape = records.first?.shape, !shape.isEmpty
+        {
+          let shardHeaders = records.reduce(0) { total, record in
+            total.addingSaturated(
+              NPYHeader.encode(dtype: type, shape: record.shape ?? shape).count)
+          }
+          let merged = [first.paths] + shape.dropFirst()
+          let exact = max(0, bytes - shardHeaders).addingSaturated(
+            NPYHeader.encode(dtype: type, shape: merged).count)
+          files.append(.init(path: path, bytes: exact, leastBytes: exact))
+        } else {
+          let headers = (shards.count - 1).multipliedSaturated(by: 64 << 10)
+          files.append(.init(path: path, bytes: bytes, leastBytes: max(0, bytes - headers)))
         }
-        let headers = shards.count * (64 << 10)
-        files.append(.init(path: path, bytes: bytes, leastBytes: max(0, bytes - headers)))
       }
       let summary = "\(v.name)/summary.json"
       files.append(.init(path: summary, bytes: 64 << 10, leastBytes: 0))
