@@ -14,7 +14,6 @@ no `calibrate` command yet.
 
 import json
 import math
-import os
 import subprocess
 from pathlib import Path
 
@@ -28,18 +27,6 @@ from arch.data import sp500  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = [(model, innov) for model in ("garch", "gjr", "egarch") for innov in ("normal", "student_t")]
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    probe = subprocess.run([str(binary), "calibrate", "--help"], capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=60)
-    if probe.returncode != 0:
-        pytest.skip("this scengine has no calibrate command")
-    return binary
 
 
 def write_prices(path: Path, rows: int) -> np.ndarray:

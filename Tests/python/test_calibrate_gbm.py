@@ -6,7 +6,6 @@ The binary is $SCENGINE_BIN (set by `make test`) or, when unset, .build/release/
 """
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,14 +14,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DT = 1 / 252
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    return binary
 
 
 def call(scengine, *args, cwd):

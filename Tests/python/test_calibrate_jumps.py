@@ -277,18 +277,6 @@ def compare(model, report_asset, reference, se_fraction=0.1):
 # ---------------------------------------------------------------------------------------------
 # The tests.
 
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.skip(f"scengine binary not found at {binary}")
-    probe = subprocess.run([str(binary), "calibrate", "--help"], capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=60)
-    if probe.returncode != 0 or "--model" not in probe.stdout + probe.stderr:
-        pytest.skip("the scengine binary has no calibrate command")
-    return binary
-
-
 @pytest.mark.parametrize("model,truth,seed", [("merton", MERTON_TRUTH, 1976),
                                               ("kou", KOU_TRUTH, 2002)])
 def test_calibrate_matches_a_scipy_fit_of_the_same_likelihood(scengine, tmp_path, model, truth,

@@ -17,7 +17,6 @@ skips the tests.
 """
 
 import json
-import os
 import subprocess
 import warnings
 from pathlib import Path
@@ -27,20 +26,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TOLERANCE = 0.05
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    probe = subprocess.run(
-        [str(binary), "calibrate", "--help"], capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=60,
-    )
-    if probe.returncode != 0:
-        pytest.skip("this scengine has no calibrate command")
-    return binary
 
 
 def sp500_prices(rows: int):

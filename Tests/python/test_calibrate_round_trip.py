@@ -8,7 +8,6 @@ The binary is $SCENGINE_BIN (set by `make test`) or, when unset, .build/release/
 """
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -16,14 +15,6 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    return binary
 
 
 @pytest.fixture(scope="module")

@@ -25,14 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 DISK_BYTES = 2 << 20
 
 
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    return binary
-
-
 @pytest.fixture
 def disk(tmp_path):
     """A 2 MiB tmpfs mounted at tmp_path/disk for the test, unmounted afterwards."""

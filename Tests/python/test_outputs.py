@@ -6,7 +6,6 @@ repository. A missing binary fails the tests; nothing is skipped.
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -17,14 +16,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "Scenarios" / "quickstart.yaml"
 PATHS = 300
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    return binary
 
 
 @pytest.fixture(scope="module")

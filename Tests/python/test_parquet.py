@@ -11,7 +11,6 @@ The binary is $SCENGINE_BIN or, when unset, .build/release/scengine in the repos
 
 import hashlib
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -29,14 +28,6 @@ QUICKSTART = REPO / "Scenarios" / "quickstart.yaml"
 # a row group (ParquetPathLayout.pathsPerRowGroup): 5000 paths make 3 row groups.
 PATHS = 5000
 PATHS_PER_GROUP = 2072
-
-
-@pytest.fixture(scope="module")
-def scengine() -> Path:
-    binary = Path(os.environ.get("SCENGINE_BIN") or REPO / ".build" / "release" / "scengine")
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.fail(f"scengine binary not found at {binary}; build it or set SCENGINE_BIN")
-    return binary
 
 
 def run(scengine, out, *extra):
