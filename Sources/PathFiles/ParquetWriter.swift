@@ -249,6 +249,12 @@ public final class ParquetPathWriter: @unchecked Sendable {
   private var written: [RowGroupRecord] = []
   /// Guarded by `lock`: the first write error; later calls rethrow it.
   private var failure: PathFilesError?
+  /// The file's SHA-256, computed beside the writes (the file is never read back).
+  private let hasher = BackgroundHash()
+  /// Guarded by `lock`: the `step` (or `date`) values and the definition levels of a full row
+  /// group, the same for every one but the last.
+  private var repeatedColumns: [Int: [Int32]] = [:]
+  private var repeatedLevels: [UInt8]?
 
   /// Creates `<path>.<run>.partial` and writes the leading magic; `finish()` replaces a
   /// regular file at `path`, never a symbolic link or anything else.
@@ -286,10 +292,22 @@ public final class ParquetPathWriter: @unchecked Sendable {
     self.length = Self.magic.count
     do throws(PathFilesError) {
       try file.write(Self.magic, at: 0)
+      hasher.update(Self.magic)
     } catch {
       file.abandon()
       throw error
     }
+  }
+
+  /// Writes `values` (PLAIN: their little-endian bytes in order) at the end of the file and
+  /// hands them to the hash. Called with `lock` held.
+  private func append<T: BitwiseCopyable & Sendable>(_ values: [T]) throws(PathFilesError) {
+    let result = values.withUnsafeBytes { raw in
+      Result { () throws(PathFilesError) in try file.write(raw, at: length) }
+    }
+    try result.get()
+    hasher.update(values)
+    length += values.count * MemoryLayout<T>.stride
   }
 
   /// Adds paths `firstPath ..< firstPath + pathCount`. Each array is laid out as the engine's
@@ -332,18 +350,28 @@ public final class ParquetPathWriter: @unchecked Sendable {
         switch column.kind {
         case .path, .step, .date: break
         case .price(let a):
-          let base = local * (s + 1) * n + a
-          let out = row * (s + 1)
-          for k in 0...s { buffer.reals[c][out + k] = prices[base + k * n] }
+          buffer.reals[c].withUnsafeMutableBufferPointer { out in
+            gather(
+              prices, from: local * (s + 1) * n + a, stride: n, count: s + 1,
+              into: out, at: row * (s + 1))
+          }
         case .logReturn(let a):
-          copySteps(returns!, local, a, into: &buffer.reals[c], row: row)
+          buffer.reals[c].withUnsafeMutableBufferPointer { out in
+            gather(returns!, from: local * s * n + a, stride: n, count: s, into: out, at: row * s)
+          }
         case .variance(let a):
-          copySteps(variance!, local, a, into: &buffer.reals[c], row: row)
+          buffer.reals[c].withUnsafeMutableBufferPointer { out in
+            gather(variance!, from: local * s * n + a, stride: n, count: s, into: out, at: row * s)
+          }
         case .jumps(let a):
-          let base = local * s * n + a
-          for k in 0..<s { buffer.ints[c][row * s + k] = jumps![base + k * n] }
+          buffer.ints[c].withUnsafeMutableBufferPointer { out in
+            gather(jumps!, from: local * s * n + a, stride: n, count: s, into: out, at: row * s)
+          }
         case .regime:
-          for k in 0..<s { buffer.ints[c][row * s + k] = Int32(regimes![local * s + k]) }
+          let regimes = regimes!
+          buffer.ints[c].withUnsafeMutableBufferPointer { out in
+            for k in 0..<s { out[row * s + k] = Int32(regimes[local * s + k]) }
+          }
         }
       }
       precondition(!buffer.filled[row], "Parquet path \(firstPath + local) written twice")
@@ -362,36 +390,27 @@ public final class ParquetPathWriter: @unchecked Sendable {
     }
   }
 
-  /// Copies one asset's per-step values of one path into a row group buffer.
-  private func copySteps(
-    _ values: UnsafeBufferPointer<Double>, _ local: Int, _ asset: Int, into out: inout [Double],
-    row: Int
-  ) {
-    let s = layout.steps
-    let n = layout.assets.count
-    let base = local * s * n + asset
-    for k in 0..<s { out[row * s + k] = values[base + k * n] }
-  }
-
   private func makeBuffer(_ group: Int) -> RowGroupBuffer {
     let perGroup = layout.pathsPerRowGroup
     let paths = min(perGroup, layout.paths - group * perGroup)
     let s = layout.steps
     let buffer = RowGroupBuffer(group: group, firstPath: group * perGroup, paths: paths)
+    // Every value is written before the group is (each path once, all paths before the
+    // write), so the buffers start uninitialised: no pass over 32 MiB to zero them.
     for column in columns {
       switch column.kind {
       case .path, .step, .date:
         buffer.reals.append([])
         buffer.ints.append([])
       case .price:
-        buffer.reals.append(Array(repeating: 0, count: paths * (s + 1)))
+        buffer.reals.append(uninitialized(paths * (s + 1)))
         buffer.ints.append([])
       case .logReturn, .variance:
-        buffer.reals.append(Array(repeating: 0, count: paths * s))
+        buffer.reals.append(uninitialized(paths * s))
         buffer.ints.append([])
       case .jumps, .regime:
         buffer.reals.append([])
-        buffer.ints.append(Array(repeating: 0, count: paths * s))
+        buffer.ints.append(uninitialized(paths * s))
       }
     }
     return buffer
@@ -403,75 +422,83 @@ public final class ParquetPathWriter: @unchecked Sendable {
     let rows = buffer.paths * (s + 1)
     var chunks: [ColumnChunkRecord] = []
     let groupOffset = length
-    for (c, column) in columns.enumerated() {
+    let full = buffer.paths == layout.pathsPerRowGroup
+    /// One column chunk: a page header, the levels with their length (OPTIONAL columns), the
+    /// PLAIN values.
+    func page<T: BitwiseCopyable & Sendable>(
+      _ column: ParquetColumn, _ values: [T], _ statistics: ParquetStatistics, _ physical: Int32
+    ) throws(PathFilesError) {
       var levels: [UInt8] = []
       if column.kind.isPerStep {
-        levels = Self.definitionLevels(paths: buffer.paths, steps: s)
+        let encoded =
+          full
+          ? repeatedLevels ?? Self.definitionLevels(paths: buffer.paths, steps: s)
+          : Self.definitionLevels(paths: buffer.paths, steps: s)
+        if full { repeatedLevels = encoded }
+        levels = littleEndianBytes(UInt32(encoded.count)) + encoded
       }
-      let values: [UInt8]
-      let statistics: ParquetStatistics
-      let physical: Int32
+      let bodyBytes = levels.count + values.count * MemoryLayout<T>.stride
+      let offset = length
+      try append(Self.pageHeader(rows: rows, bodyBytes: bodyBytes) + levels)
+      try append(values)
+      chunks.append(
+        ColumnChunkRecord(
+          name: column.name, physicalType: physical, optional: column.kind.isPerStep,
+          offset: offset, bytes: length - offset, values: rows, statistics: statistics))
+    }
+    /// `pattern` once per path of the group (the `step` and `date` columns).
+    func repeated(_ c: Int, _ pattern: [Int32]) -> [Int32] {
+      if full, let cached = repeatedColumns[c] { return cached }
+      let v = [Int32](unsafeUninitializedCapacity: rows) { out, count in
+        for p in 0..<buffer.paths {
+          for k in 0...s { out[p * (s + 1) + k] = pattern[k] }
+        }
+        count = rows
+      }
+      if full { repeatedColumns[c] = v }
+      return v
+    }
+    for (c, column) in columns.enumerated() {
       switch column.kind {
       case .path:
         let first = Int64(layout.firstPath + buffer.firstPath)
-        var v: [Int64] = []
-        v.reserveCapacity(rows)
-        for p in 0..<Int64(buffer.paths) {
-          v += repeatElement(first + p, count: s + 1)
+        let v = [Int64](unsafeUninitializedCapacity: rows) { out, count in
+          for p in 0..<buffer.paths {
+            for k in 0...s { out[p * (s + 1) + k] = first + Int64(p) }
+          }
+          count = rows
         }
-        values = plainBytes(v)
-        statistics = .integers(Int64(v.first ?? 0), Int64(v.last ?? 0), width: 8, count: rows)
-        physical = ParquetCode.int64
+        try page(
+          column, v,
+          .integers(first, first + Int64(buffer.paths - 1), width: 8, count: rows),
+          ParquetCode.int64)
       case .step:
-        var v: [Int32] = []
-        v.reserveCapacity(rows)
-        for _ in 0..<buffer.paths { v += (0...Int32(s)) }
-        values = plainBytes(v)
-        statistics = .integers(0, Int64(s), width: 4, count: rows)
-        physical = ParquetCode.int32
+        try page(
+          column, repeated(c, Array(0...Int32(s))), .integers(0, Int64(s), width: 4, count: rows),
+          ParquetCode.int32)
       case .date:
         let dates = layout.dates!
-        var v: [Int32] = []
-        v.reserveCapacity(rows)
-        for _ in 0..<buffer.paths { v += dates }
-        values = plainBytes(v)
-        statistics = .integers(
-          Int64(dates.min()!), Int64(dates.max()!), width: 4, count: rows)
-        physical = ParquetCode.int32
+        try page(
+          column, repeated(c, dates),
+          .integers(Int64(dates.min()!), Int64(dates.max()!), width: 4, count: rows),
+          ParquetCode.int32)
       case .price, .logReturn, .variance:
         let v = buffer.reals[c]
         if layout.float32 {
           let f = v.map { Float($0) }
-          values = plainBytes(f)
-          statistics = .floats(f, nulls: rows - v.count)
-          physical = ParquetCode.float
+          try page(column, f, .floats(f, nulls: rows - v.count), ParquetCode.float)
         } else {
-          values = plainBytes(v)
-          statistics = .doubles(v, nulls: rows - v.count)
-          physical = ParquetCode.double
+          try page(column, v, .doubles(v, nulls: rows - v.count), ParquetCode.double)
         }
       case .jumps, .regime:
         let v = buffer.ints[c]
-        values = plainBytes(v)
-        statistics =
+        let statistics =
           v.isEmpty
           ? ParquetStatistics(nullCount: rows, min: nil, max: nil)
           : .integers(
             Int64(v.min()!), Int64(v.max()!), width: 4, count: rows, nulls: rows - v.count)
-        physical = ParquetCode.int32
+        try page(column, v, statistics, ParquetCode.int32)
       }
-      // The page: its header, the levels with their length (OPTIONAL columns), the values.
-      let levelBytes = column.kind.isPerStep ? littleEndianBytes(UInt32(levels.count)) + levels : []
-      let header = Self.pageHeader(rows: rows, bodyBytes: levelBytes.count + values.count)
-      let offset = length
-      try file.write(header + levelBytes, at: offset)
-      try file.write(values, at: offset + header.count + levelBytes.count)
-      let bytes = header.count + levelBytes.count + values.count
-      length = offset + bytes
-      chunks.append(
-        ColumnChunkRecord(
-          name: column.name, physicalType: physical, optional: column.kind.isPerStep,
-          offset: offset, bytes: bytes, values: rows, statistics: statistics))
     }
     written.append(
       RowGroupRecord(offset: groupOffset, rows: rows, bytes: length - groupOffset, chunks: chunks))
@@ -533,10 +560,9 @@ public final class ParquetPathWriter: @unchecked Sendable {
       throw .incomplete(path: path, firstMissingPath: layout.firstPath + (missing ?? 0))
     }
     let footer = footerBytes()
-    let tail = footer + littleEndianBytes(UInt32(footer.count)) + Self.magic
-    try file.write(tail, at: length)
-    length += tail.count
-    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
+    try append(footer + littleEndianBytes(UInt32(footer.count)) + Self.magic)
+    let (digest, bytes) = try file.commit(
+      sync: sync, shouldStop: shouldStop, digest: (hasher.finalize(), length))
     return FileRecord(
       path: relativePath, sha256: digest, bytes: bytes, rows: layout.rows, schema: layout.schema)
   }
@@ -744,16 +770,32 @@ struct ParquetStatistics {
   }
 }
 
+/// `count` values taken `stride` apart from `source[from...]`, written to `out[at...]`.
+@inline(__always)
+private func gather<T>(
+  _ source: UnsafeBufferPointer<T>, from: Int, stride: Int, count: Int,
+  into out: UnsafeMutableBufferPointer<T>, at: Int
+) {
+  if stride == 1 {
+    (out.baseAddress! + at).update(from: source.baseAddress! + from, count: count)
+  } else {
+    for k in 0..<count { out[at + k] = source[from + k * stride] }
+  }
+}
+
+/// An array of `count` values whose storage is not initialised: for BitwiseCopyable values
+/// that the caller writes in full before reading any.
+private func uninitialized<T: BitwiseCopyable>(_ count: Int) -> [T] {
+  [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
 /// The little-endian bytes of an unsigned integer.
 func littleEndianBytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
   withUnsafeBytes(of: value.littleEndian) { Array($0) }
 }
 
-/// The PLAIN encoding of fixed-width values: each value's little-endian bytes, in order.
-private func plainBytes<T: BitwiseCopyable>(_ values: [T]) -> [UInt8] {
-  #if _endian(little)
-    return values.withUnsafeBytes { Array($0) }
-  #else
-    #error("The Parquet writer assumes a little-endian host")
-  #endif
-}
+// PLAIN is each value's little-endian bytes, in order: the writer hands arrays over as they
+// are in memory.
+#if !_endian(little)
+  #error("The Parquet writer assumes a little-endian host")
+#endif
