@@ -5,7 +5,7 @@
 #   make bench  benchmarks against numpy (see Benchmarks/README.md)
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev libzstd-dev
 # Only for `make test`: the browser that opens report.html (Tests/python/test_validate_browser.py).
 TEST_APT_PACKAGES := chromium
 PYTHON ?= python3

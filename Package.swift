@@ -33,9 +33,13 @@ let package = Package(
     .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
     // sync_file_range(2), which Swift's view of the C library leaves out.
     .target(name: "CFileSystem"),
+    // Zstandard, from Debian's libzstd-dev: compressed Parquet pages.
+    .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
     .target(
       name: "PathFiles",
-      dependencies: ["CFileSystem", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: [
+        "CFileSystem", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .target(name: "Risk"),
     .target(
       name: "Planner",

@@ -83,7 +83,8 @@ extension ParquetPathWriter {
   /// `createdBy` and its length, and the closing magic, computed as `write` and `finish` lay
   /// them out. Exact, unless a column of a row group holds only NaN (its statistics then have
   /// no extremes and the file is 10 or 18 bytes shorter per such chunk), or the file has more
-  /// than 4,096 row groups (the footer is then bounded by its longest row-group record).
+  /// than 4,096 row groups (the footer is then bounded by its longest row-group record). With
+  /// compression, every page body counts at its bound (`ZSTD_compressBound`): an upper bound.
   ///
   /// - Returns: the size in bytes, or `Int.max` when it overflows.
   public static func fileBytes(layout: ParquetPathLayout, createdBy: String) -> Int {
@@ -162,17 +163,25 @@ extension ParquetPathWriter {
       }
       let levels = column.kind.isPerStep ? 4 + paths.timesSaturated(run) : 0
       let body = levels.plusSaturated(values.timesSaturated(width))
-      guard rows <= Int32.max, body <= Int32.max else { return nil }
-      let bytes = pageHeader(rows: rows, bodyBytes: body).count + body
+      let stored = layout.compression.bound(body)
+      guard rows <= Int32.max, body <= Int32.max, stored <= Int32.max else { return nil }
+      let header = pageHeader(
+        rows: rows, bodyBytes: body,
+        compressedBytes: layout.compression == .none ? nil : stored
+      ).count
+      let bytes = header + stored
       let extreme: [UInt8]? = values > 0 ? Array(repeating: 0, count: width) : nil
       chunks.append(
         ColumnChunkRecord(
           name: column.name, physicalType: physical, optional: column.kind.isPerStep,
-          offset: length, bytes: bytes, values: rows,
+          offset: length, bytes: bytes, uncompressedBytes: header + body, values: rows,
           statistics: ParquetStatistics(nullCount: rows - values, min: extreme, max: extreme)))
       length = length.plusSaturated(bytes)
     }
-    return RowGroupRecord(offset: offset, rows: rows, bytes: length - offset, chunks: chunks)
+    return RowGroupRecord(
+      offset: offset, rows: rows, bytes: length - offset,
+      uncompressedBytes: chunks.reduce(0) { $0.plusSaturated($1.uncompressedBytes) },
+      chunks: chunks)
   }
 }
 

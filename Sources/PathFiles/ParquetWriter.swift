@@ -36,12 +36,14 @@ public struct ParquetPathLayout: Sendable, Equatable {
   public var variance: Bool
   public var jumps: Bool
   public var regimes: Bool
+  /// The compression of every page.
+  public var compression: ParquetCompression
 
   /// Creates a layout; `dates`, when given, holds `steps + 1` days.
   public init(
     firstPath: Int = 0, paths: Int, steps: Int, assets: [String], dates: [Int32]? = nil,
     float32: Bool = false, returns: Bool = false, variance: Bool = false, jumps: Bool = false,
-    regimes: Bool = false
+    regimes: Bool = false, compression: ParquetCompression = .none
   ) {
     precondition(firstPath >= 0 && paths >= 0 && steps >= 0 && !assets.isEmpty)
     precondition(dates.map { $0.count == steps + 1 } ?? true, "Parquet dates: expected steps + 1")
@@ -55,6 +57,7 @@ public struct ParquetPathLayout: Sendable, Equatable {
     self.variance = variance
     self.jumps = jumps
     self.regimes = regimes
+    self.compression = compression
   }
 
   /// The number of rows, `paths × (steps + 1)`.
@@ -186,6 +189,7 @@ enum ParquetCode {
   static let rle: Int32 = 3
   /// `CompressionCodec`.
   static let uncompressed: Int32 = 0
+  static let zstd: Int32 = 6
   /// `PageType`.
   static let dataPage: Int32 = 0
 }
@@ -255,6 +259,8 @@ public final class ParquetPathWriter: @unchecked Sendable {
   /// group, the same for every one but the last.
   private var repeatedColumns: [Int: [Int32]] = [:]
   private var repeatedLevels: [UInt8]?
+  /// The compressor of `zstd` pages (used under `lock`).
+  private let compressor: ZstdCompressor?
 
   /// Creates `<path>.<run>.partial` and writes the leading magic; `finish()` replaces a
   /// regular file at `path`, never a symbolic link or anything else.
@@ -288,6 +294,7 @@ public final class ParquetPathWriter: @unchecked Sendable {
     self.layout = layout
     self.createdBy = createdBy
     self.columns = layout.columns
+    self.compressor = layout.compression == .zstd ? ZstdCompressor() : nil
     self.file = try create()
     self.length = Self.magic.count
     do throws(PathFilesError) {
@@ -439,12 +446,30 @@ public final class ParquetPathWriter: @unchecked Sendable {
       }
       let bodyBytes = levels.count + values.count * MemoryLayout<T>.stride
       let offset = length
-      try append(Self.pageHeader(rows: rows, bodyBytes: bodyBytes) + levels)
-      try append(values)
+      let headerBytes: Int
+      if let compressor {
+        // The body (levels, then values) as one Zstandard frame.
+        var body = levels
+        body.reserveCapacity(bodyBytes)
+        values.withUnsafeBytes { body.append(contentsOf: $0) }
+        guard let frame = body.withUnsafeBytes({ compressor.compress($0) }) else {
+          throw .cannotWrite(path: file.path, errno: ENOMEM)
+        }
+        let header = Self.pageHeader(
+          rows: rows, bodyBytes: bodyBytes, compressedBytes: frame.count)
+        headerBytes = header.count
+        try append(header + frame)
+      } else {
+        let header = Self.pageHeader(rows: rows, bodyBytes: bodyBytes)
+        headerBytes = header.count
+        try append(header + levels)
+        try append(values)
+      }
       chunks.append(
         ColumnChunkRecord(
           name: column.name, physicalType: physical, optional: column.kind.isPerStep,
-          offset: offset, bytes: length - offset, values: rows, statistics: statistics))
+          offset: offset, bytes: length - offset, uncompressedBytes: headerBytes + bodyBytes,
+          values: rows, statistics: statistics))
     }
     /// `pattern` once per path of the group (the `step` and `date` columns).
     func repeated(_ c: Int, _ pattern: [Int32]) -> [Int32] {
@@ -501,7 +526,9 @@ public final class ParquetPathWriter: @unchecked Sendable {
       }
     }
     written.append(
-      RowGroupRecord(offset: groupOffset, rows: rows, bytes: length - groupOffset, chunks: chunks))
+      RowGroupRecord(
+        offset: groupOffset, rows: rows, bytes: length - groupOffset,
+        uncompressedBytes: chunks.reduce(0) { $0 + $1.uncompressedBytes }, chunks: chunks))
   }
 
   /// The definition levels of a per-step column in a row group of `paths` paths: per path a 0
@@ -522,12 +549,14 @@ public final class ParquetPathWriter: @unchecked Sendable {
   /// RLE, uncompressed: `PageHeader { 1: type, 2: uncompressed_page_size,
   /// 3: compressed_page_size, 5: data_page_header { 1: num_values, 2: encoding,
   /// 3: definition_level_encoding, 4: repetition_level_encoding } }`.
-  static func pageHeader(rows: Int, bodyBytes: Int) -> [UInt8] {
-    precondition(rows <= Int32.max && bodyBytes <= Int32.max, "Parquet page too large")
+  static func pageHeader(rows: Int, bodyBytes: Int, compressedBytes: Int? = nil) -> [UInt8] {
+    let stored = compressedBytes ?? bodyBytes
+    precondition(
+      rows <= Int32.max && bodyBytes <= Int32.max && stored <= Int32.max, "Parquet page too large")
     var w = ThriftCompactWriter()
     w.field(1, i32: ParquetCode.dataPage)
     w.field(2, i32: Int32(bodyBytes))
-    w.field(3, i32: Int32(bodyBytes))
+    w.field(3, i32: Int32(stored))
     w.beginStruct(5)
     w.field(1, i32: Int32(rows))
     w.field(2, i32: ParquetCode.plain)
@@ -646,9 +675,9 @@ public final class ParquetPathWriter: @unchecked Sendable {
         for encoding in encodings { w.appendListI32(encoding) }
         w.beginList(3, of: .binary, count: 1)
         w.appendBinary(Array(chunk.name.utf8))
-        w.field(4, i32: ParquetCode.uncompressed)
+        w.field(4, i32: layout.compression.code)
         w.field(5, i64: Int64(chunk.values))
-        w.field(6, i64: Int64(chunk.bytes))
+        w.field(6, i64: Int64(chunk.uncompressedBytes))
         w.field(7, i64: Int64(chunk.bytes))
         w.field(9, i64: Int64(chunk.offset))
         // `Statistics { 3: null_count, 5: max_value, 6: min_value }`.
@@ -660,7 +689,7 @@ public final class ParquetPathWriter: @unchecked Sendable {
         w.endStruct()
         w.endStruct()
       }
-      w.field(2, i64: Int64(group.bytes))
+      w.field(2, i64: Int64(group.uncompressedBytes))
       w.field(3, i64: Int64(group.rows))
       w.field(5, i64: Int64(group.offset))
       w.field(6, i64: Int64(group.bytes))
@@ -707,7 +736,10 @@ struct ColumnChunkRecord {
   let physicalType: Int32
   let optional: Bool
   let offset: Int
+  /// The bytes in the file: page header and (compressed) body.
   let bytes: Int
+  /// The page header and the uncompressed body (`bytes` without compression).
+  let uncompressedBytes: Int
   let values: Int
   let statistics: ParquetStatistics
 }
@@ -717,6 +749,8 @@ struct RowGroupRecord {
   let offset: Int
   let rows: Int
   let bytes: Int
+  /// The column chunks' uncompressed bytes (`total_byte_size`).
+  let uncompressedBytes: Int
   let chunks: [ColumnChunkRecord]
 }
 

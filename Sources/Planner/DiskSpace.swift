@@ -167,7 +167,9 @@ extension ScenarioSpec {
       let record = FileRecord(
         path: "\(variant)/paths.parquet", sha256: longestHash, bytes: bytes, rows: layout.rows,
         schema: layout.schema)
-      return [(bytes...bytes, record)]
+      // Compressed pages take at most their bound and at least nothing that can be known
+      // before they are written.
+      return [(layout.compression == .none ? bytes...bytes : 0...bytes, record)]
     case .npy:
       return output.emit.map { series in
         let (dtype, shape) = npyArray(of: series, pathCount: p)
@@ -203,7 +205,8 @@ extension ScenarioSpec {
       dates: dates?.map { ParquetPathLayout.daysSinceEpoch(isoDate: $0) ?? 0 },
       float32: output.precision == .float32, returns: emit.contains(.returns),
       variance: emit.contains(.variance), jumps: emit.contains(.jumps),
-      regimes: emit.contains(.regimes))
+      regimes: emit.contains(.regimes),
+      compression: output.compression == .zstd ? .zstd : .none)
   }
 
   /// The size of a `summary.json` of `paths` paths whose every figure has the longest text.
@@ -254,7 +257,8 @@ extension ScenarioSpec {
       model: modelParameters, portfolio: portfolio,
       output: .init(
         format: output.format.rawValue, precision: output.precision.rawValue,
-        emit: output.emit.map(\.rawValue)),
+        emit: output.emit.map(\.rawValue),
+        compression: output.format == .parquet ? output.compression.rawValue : nil),
       variants: variantRecords, files: files, threads: Int.max, blockSize: Int.max,
       seconds: longestDouble,
       command: command + String(repeating: " ", count: max(0, 1024 - command.utf8.count)))

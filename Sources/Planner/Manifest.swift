@@ -119,6 +119,8 @@ public struct Manifest: Codable, Sendable {
     public var format: String
     public var precision: String
     public var emit: [String]
+    /// The compression of Parquet pages (`none` or `zstd`); absent for NPY and CSV.
+    public var compression: String?
   }
 
   /// The paths of a shard (`scengine run --shard K/N`): K, N and the global path range

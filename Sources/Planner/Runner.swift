@@ -125,7 +125,8 @@ public struct Runner: Sendable {
       correlation: spec.correlationRecord, model: spec.modelParameters, portfolio: spec.portfolio,
       output: .init(
         format: spec.output.format.rawValue, precision: spec.output.precision.rawValue,
-        emit: spec.output.emit.map(\.rawValue)),
+        emit: spec.output.emit.map(\.rawValue),
+        compression: spec.output.format == .parquet ? spec.output.compression.rawValue : nil),
       variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
       seconds: seconds, command: command)
     manifest.shard = plan.shard.map { Manifest.ShardRecord($0, paths: plan.paths) }

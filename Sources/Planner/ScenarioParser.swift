@@ -11,19 +11,21 @@ public struct ScenarioOverrides: Sendable, Equatable {
   public var format: OutputSpec.Format?
   public var precision: OutputSpec.Precision?
   public var emit: [OutputSpec.Series]?
+  public var compression: OutputSpec.Compression?
   /// Only these variants, in this order.
   public var variants: [String]?
 
   public init(
     paths: Int? = nil, seed: UInt64? = nil, format: OutputSpec.Format? = nil,
     precision: OutputSpec.Precision? = nil, emit: [OutputSpec.Series]? = nil,
-    variants: [String]? = nil
+    compression: OutputSpec.Compression? = nil, variants: [String]? = nil
   ) {
     self.paths = paths
     self.seed = seed
     self.format = format
     self.precision = precision
     self.emit = emit
+    self.compression = compression
     self.variants = variants
   }
 }
@@ -267,6 +269,14 @@ struct ScenarioParser {
       if f == .csv && overrides.emit == nil { output.emit = [.prices] }
     }
     if let p = overrides.precision { output.precision = p }
+    if let c = overrides.compression { output.compression = c }
+    if output.compression != .none && output.format != .parquet {
+      throw ScenarioError(
+        file: file, field: overrides.compression != nil ? "--compression" : "output.compression",
+        message:
+          "\(output.compression.rawValue) compresses Parquet files only, and the format is "
+          + "\(output.format.rawValue); use format parquet, or compression none")
+    }
     if let e = overrides.emit {
       output.emit = e
       try checkEmit(
@@ -569,6 +579,13 @@ struct ScenarioParser {
       }
       out.precision = v
     }
+    if let cf = m.optional("compression") {
+      let t = try cf.string()
+      guard let v = OutputSpec.Compression(rawValue: t) else {
+        throw cf.error("\(excerpt(t)) is not a compression; expected none or zstd")
+      }
+      out.compression = v
+    }
     if let ef = m.optional("emit") {
       var series: [OutputSpec.Series] = []
       let items = try ef.sequence()
@@ -589,7 +606,7 @@ struct ScenarioParser {
       try checkEmit(series, model: model, field: ef)
       out.emit = series.sorted()
     }
-    try m.finish(allowed: ["format", "precision", "emit"])
+    try m.finish(allowed: ["format", "precision", "emit", "compression"])
     return out
   }
 

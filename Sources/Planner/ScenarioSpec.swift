@@ -85,6 +85,9 @@ public enum ScheduleRetention: Sendable, Equatable {
 public struct OutputSpec: Sendable, Equatable {
   public enum Format: String, Sendable, CaseIterable { case npy, csv, parquet }
   public enum Precision: String, Sendable, CaseIterable { case float64, float32 }
+  /// The compression of Parquet pages (`output.compression`); the other formats are never
+  /// compressed.
+  public enum Compression: String, Sendable, CaseIterable { case none, zstd }
   public enum Series: String, Sendable, CaseIterable, Comparable {
     case prices, returns, regimes, variance, jumps
     public static func < (a: Series, b: Series) -> Bool {
@@ -95,11 +98,16 @@ public struct OutputSpec: Sendable, Equatable {
   public var format: Format = .npy
   public var precision: Precision = .float64
   public var emit: [Series] = [.prices]
+  public var compression: Compression = .none
 
-  public init(format: Format = .npy, precision: Precision = .float64, emit: [Series] = [.prices]) {
+  public init(
+    format: Format = .npy, precision: Precision = .float64, emit: [Series] = [.prices],
+    compression: Compression = .none
+  ) {
     self.format = format
     self.precision = precision
     self.emit = emit
+    self.compression = compression
   }
 }
 

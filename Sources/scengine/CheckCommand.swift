@@ -75,7 +75,7 @@ struct PlanReport {
         "portfolio  " + zip(spec.assets, w).map { "\($0) \(format($1))" }.joined(separator: ", "))
     }
     lines.append(
-      "output     \(spec.output.format.rawValue), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))"
+      "output     \(spec.output.format.rawValue)\(spec.output.compression == .none ? "" : " (\(spec.output.compression.rawValue))"), \(spec.output.precision.rawValue), emit \(spec.output.emit.map(\.rawValue).joined(separator: ", "))"
     )
     let size = budget?.size ?? spec.outputSize(pathCount: spec.paths)
     let perVariant = size.fileBytes(in: spec.variants.first?.name ?? "")
@@ -97,9 +97,12 @@ struct PlanReport {
   /// What the run writes at its peak, and the free space of its output folder's file system.
   func diskLines(_ size: OutputSize) -> [String] {
     let place = budget.map { " in \($0.folder)" } ?? ""
+    let why =
+      spec.output.format == .csv
+      ? "a CSV price takes 3 to 24 characters" : "compressed pages take what their data allows"
     let range =
       size.leastBytes == size.bytes
-      ? "" : ", at least \(ByteCount.short(size.leastBytes)) (a CSV price takes 3 to 24 characters)"
+      ? "" : ", at least \(ByteCount.short(size.leastBytes)) (\(why))"
     var lines = [
       "disk       the run writes \(range.isEmpty ? "" : "at most ")\(ByteCount.long(size.bytes))"
         + "\(place)\(range), with \(ByteCount.short(size.scratchBytes)) of per-path risk figures "

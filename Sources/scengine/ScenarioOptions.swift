@@ -4,6 +4,7 @@ import Planner
 
 extension OutputSpec.Format: ExpressibleByArgument {}
 extension OutputSpec.Precision: ExpressibleByArgument {}
+extension OutputSpec.Compression: ExpressibleByArgument {}
 
 /// Options shared by `run` and `check`: the scenario and the values that override it.
 struct ScenarioOptions: ParsableArguments {
@@ -26,6 +27,9 @@ struct ScenarioOptions: ParsableArguments {
 
   @Option(help: "Output precision: float64 or float32 (overrides the file).")
   var precision: OutputSpec.Precision?
+
+  @Option(help: "Parquet compression: none or zstd (overrides the file).")
+  var compression: OutputSpec.Compression?
 
   @Option(help: "Series to write, comma-separated: prices,returns,regimes,variance,jumps.")
   var emit: String?
@@ -60,7 +64,7 @@ struct ScenarioOptions: ParsableArguments {
     }
     return ScenarioOverrides(
       paths: paths, seed: seed, format: format, precision: precision, emit: emitted,
-      variants: variants.isEmpty ? nil : variants)
+      compression: compression, variants: variants.isEmpty ? nil : variants)
   }
 
   func validate() throws {

@@ -210,6 +210,39 @@ struct ScenarioParseTests {
     #expect(error?.message.contains("Parquet column 'return_EQ' would appear twice") == true)
   }
 
+  @Test("output.compression: zstd for Parquet; refused for NPY and CSV and for unknown codecs")
+  func compression() throws {
+    let zstd = try parse(F.scenario(extra: "output: {format: parquet, compression: zstd}"))
+    #expect(zstd.output.compression == .zstd)
+    #expect(try parse(F.scenario()).output.compression == .none)
+    let cleared = try parse(
+      F.scenario(extra: "output: {format: parquet, compression: zstd}"),
+      overrides: ScenarioOverrides(format: .npy, compression: OutputSpec.Compression.none))
+    #expect(cleared.output.compression == .none && cleared.output.format == .npy)
+    let cases: [(String, ScenarioOverrides, String, String)] = [
+      (
+        "output: {compression: zstd}", .init(), "output.compression",
+        "zstd compresses Parquet files only, and the format is npy"
+      ),
+      (
+        "output: {format: parquet, compression: zstd}", .init(format: .csv), "output.compression",
+        "zstd compresses Parquet files only, and the format is csv"
+      ),
+      ("", .init(compression: .zstd), "--compression", "the format is npy"),
+      (
+        "output: {format: parquet, compression: gzip}", .init(), "output.compression",
+        "'gzip' is not a compression; expected none or zstd"
+      ),
+    ]
+    for (extra, overrides, field, message) in cases {
+      let error = #expect(throws: ScenarioError.self, "\(extra) \(overrides)") {
+        try parse(F.scenario(extra: extra.isEmpty ? nil : extra), overrides: overrides)
+      }
+      #expect(error?.field == field, "\(extra): field \(error?.field ?? "-")")
+      #expect(error?.message.contains(message) == true, "\(extra): \(error?.message ?? "-")")
+    }
+  }
+
   @Test("omitted variants give one variant named base; omitted correlation is the identity")
   func defaults() throws {
     let spec = try parse(F.scenario(["variants": nil, "correlation": nil, "portfolio": nil]))

@@ -1,0 +1,2 @@
+// Zstandard (Debian's libzstd-dev): the compression of Parquet pages.
+#include <zstd.h>
