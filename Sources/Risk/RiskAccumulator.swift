@@ -112,51 +112,60 @@ public final class RiskAccumulator: @unchecked Sendable {
     let figures = UnsafeMutableBufferPointer<Double>.allocate(
       capacity: max(1, seriesCount * 2 * pathCount))
     defer { figures.deallocate() }
-    // The drawdown trackers of the assets as parallel arrays (peaks, largest drawdowns, NaN
-    // flags) in plain buffers, so that the step loop runs across the assets in vector lanes.
-    let peak = UnsafeMutablePointer<Double>.allocate(capacity: max(1, assetCount))
-    let largest = UnsafeMutablePointer<Double>.allocate(capacity: max(1, assetCount))
-    let sawNaN = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, assetCount))
-    defer {
-      peak.deallocate()
-      largest.deallocate()
-      sawNaN.deallocate()
-    }
-    for block in 0..<pathCount {
-      let base = block * pathStride
-      peak.update(repeating: -.infinity, count: assetCount)
-      largest.update(repeating: 0, count: assetCount)
-      sawNaN.update(repeating: 0, count: assetCount)
-      var portfolio = DrawdownTracker()
-      var portfolioValue = 0.0
-      var initialPortfolioValue = 0.0
-      for step in 0...steps {
-        let row = prices.baseAddress! + base + step * assetCount
-        for asset in 0..<assetCount {
-          let price = row[asset]
-          DrawdownTracker.observe(price, peak: &peak[asset], largest: &largest[asset])
-          sawNaN[asset] |= price.isNaN ? 1 : 0
+    let base = prices.baseAddress!
+    // Each asset's terminal return and drawdown, four paths at a time in vector lanes: the
+    // step loop's peak and largest drawdown stay in registers, and four divisions go at once.
+    // The lanes compute exactly what `DrawdownTracker.observe` does for each path alone.
+    var first = 0
+    while first < pathCount {
+      let lanes = min(4, pathCount - first)
+      // A short last group repeats its last path in the unused lanes.
+      let offsets = SIMD4<Int>(0, 1, 2, 3).replacing(
+        with: lanes - 1, where: SIMD4<Int>(0, 1, 2, 3) .>= SIMD4(repeating: lanes))
+      let starts = (SIMD4(repeating: first) &+ offsets) &* pathStride
+      for asset in 0..<assetCount {
+        var peak = SIMD4<Double>(repeating: -.infinity)
+        var largest = SIMD4<Double>(repeating: 0)
+        var sawNaN = SIMDMask<SIMD4<Int64>>(repeating: false)
+        for step in 0...steps {
+          let at = step * assetCount + asset
+          let value = SIMD4(
+            base[starts[0] + at], base[starts[1] + at], base[starts[2] + at],
+            base[starts[3] + at])
+          // Swift.max(a, b) is `b >= a ? b : a`: the same choice, lane by lane.
+          peak.replace(with: value, where: value .>= peak)
+          let drawdown = 1 - value / peak
+          largest.replace(with: drawdown, where: drawdown .>= largest)
+          sawNaN .|= value .!= value
         }
-        if let portfolioWeights {
+        let last = steps * assetCount + asset
+        for lane in 0..<lanes {
+          let path = first + lane
+          figures[(asset * 2) * pathCount + path] =
+            base[starts[lane] + last] / base[starts[lane] + asset] - 1
+          figures[(asset * 2 + 1) * pathCount + path] =
+            DrawdownTracker(peak: peak[lane], largest: largest[lane], sawNaN: sawNaN[lane])
+            .maximum
+        }
+      }
+      first += lanes
+    }
+    if let portfolioWeights {
+      for block in 0..<pathCount {
+        let start = block * pathStride
+        var portfolio = DrawdownTracker()
+        var portfolioValue = 0.0
+        var initialPortfolioValue = 0.0
+        for step in 0...steps {
+          let row = base + start + step * assetCount
           portfolioValue = 0
           for asset in 0..<assetCount {
-            portfolioValue += portfolioWeights[asset] * (row[asset] / prices[base + asset])
+            portfolioValue += portfolioWeights[asset] * (row[asset] / prices[start + asset])
           }
           if step == 0 { initialPortfolioValue = portfolioValue }
           portfolio.observe(portfolioValue)
         }
-      }
-      let last = base + steps * assetCount
-      for asset in 0..<assetCount {
-        figures[(asset * 2) * pathCount + block] =
-          prices[last + asset] / prices[base + asset] - 1
-        figures[(asset * 2 + 1) * pathCount + block] =
-          DrawdownTracker(peak: peak[asset], largest: largest[asset], sawNaN: sawNaN[asset] != 0)
-          .maximum
-      }
-      if portfolioWeights != nil {
-        figures[(assetCount * 2) * pathCount + block] =
-          portfolioValue / initialPortfolioValue - 1
+        figures[(assetCount * 2) * pathCount + block] = portfolioValue / initialPortfolioValue - 1
         figures[(assetCount * 2 + 1) * pathCount + block] = portfolio.maximum
       }
     }

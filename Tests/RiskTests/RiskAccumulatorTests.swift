@@ -127,6 +127,47 @@ struct RiskAccumulatorTests {
     #expect(summary.portfolio == nil)
   }
 
+  /// Every path's figures, as `forEachFigureChunk` gives them: `[series][kind][path]`.
+  static func figures(_ accumulator: RiskAccumulator) throws -> [Double] {
+    var all: [Double] = []
+    try accumulator.forEachFigureChunk { chunk in
+      all += chunk
+      return true
+    }
+    return all
+  }
+
+  /// Each path's figures equal the standalone functions for any block size (the vector lanes
+  /// and their short last group), with NaN and infinite prices.
+  @Test(arguments: [1, 2, 3, 4, 5, 7, 9])
+  func laneFiguresEqualOnePathAtATime(block: Int) throws {
+    let (paths, steps, assets) = (11, 12, 3)
+    var prices = Self.randomWalks(paths: paths, steps: steps, assets: assets, seed: 21)
+    let perPath = (steps + 1) * assets
+    prices[2 * perPath + 5 * assets + 1] = .nan  // path 2, step 5, asset 1
+    prices[6 * perPath + 3 * assets] = .infinity  // path 6, step 3, asset 0
+    prices[9 * perPath + steps * assets + 2] = .nan  // path 9, last step, asset 2
+    let accumulator = try RiskAccumulator(
+      assets: ["A", "B", "C"], portfolioWeights: nil, totalPaths: paths)
+    try Self.add(
+      prices, to: accumulator, blocks: Self.blocks(paths: paths, size: block), steps: steps,
+      assets: assets)
+    let got = try Self.figures(accumulator)
+    for asset in 0..<assets {
+      for path in 0..<paths {
+        let series = (0...steps).map { prices[path * perPath + $0 * assets + asset] }
+        let expected = [series.last! / series.first! - 1, maximumDrawdown(series)]
+        for kind in 0..<2 {
+          let observed = got[(asset * 2 + kind) * paths + path]
+          #expect(
+            observed.bitPattern == expected[kind].bitPattern,
+            "block \(block), asset \(asset), path \(path), kind \(kind): expected \(expected[kind]), observed \(observed)"
+          )
+        }
+      }
+    }
+  }
+
   @Test func singleAssetPortfolioEqualsTheAsset() throws {
     let (paths, steps) = (300, 25)
     let prices = Self.randomWalks(paths: paths, steps: steps, assets: 1, seed: 5)
