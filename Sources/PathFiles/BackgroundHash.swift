@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import Synchronization
 
 /// The SHA-256 of a file that is written front to back, computed on a queue of its own while
 /// the writer goes on: the file is never read back, and on a machine with a free core the
@@ -25,11 +26,15 @@ final class BackgroundHash: @unchecked Sendable {
     for _ in 0..<depth { slots.signal() }
   }
 
-  /// Adds the bytes of `values` (in memory order) after every piece given before.
-  func update<T: BitwiseCopyable & Sendable>(_ values: [T]) {
+  /// Adds the bytes of `values` (in memory order) after every piece given before; `done`,
+  /// when given, receives the array once it is hashed (to `ArrayPool.put` it back).
+  func update<T: BitwiseCopyable & Sendable>(
+    _ values: [T], then done: (@Sendable ([T]) -> Void)? = nil
+  ) {
     slots.wait()
     queue.async { [self] in
       values.withUnsafeBytes { hash.update(bufferPointer: $0) }
+      done?(values)
       slots.signal()
     }
   }
@@ -42,5 +47,32 @@ final class BackgroundHash: @unchecked Sendable {
   /// Waits until every piece given has been hashed (before the hash is dropped unfinished).
   func drain() {
     queue.sync {}
+  }
+}
+
+/// Arrays of one length kept for reuse, so that a writer that fills a large array per row
+/// group takes pages the process already has instead of fresh ones (which the kernel zeroes
+/// on first touch). At most `limit` arrays are kept; an array of another length is dropped.
+final class ArrayPool<Element: BitwiseCopyable & Sendable>: Sendable {
+  private let arrays = Mutex<[[Element]]>([])
+  private let limit: Int
+
+  init(limit: Int = 4) { self.limit = limit }
+
+  /// An array of `count` elements, reused (with the values it held) or new and uninitialised:
+  /// for a caller that writes every element before reading any.
+  func take(_ count: Int) -> [Element] {
+    let reused = arrays.withLock { list -> [Element]? in
+      guard let index = list.lastIndex(where: { $0.count == count }) else { return nil }
+      return list.remove(at: index)
+    }
+    return reused ?? [Element](unsafeUninitializedCapacity: count) { _, n in n = count }
+  }
+
+  /// Keeps `array` for a later `take`, unless the pool is full.
+  func put(_ array: [Element]) {
+    arrays.withLock { list in
+      if list.count < limit { list.append(array) }
+    }
   }
 }

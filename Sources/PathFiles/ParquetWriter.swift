@@ -259,6 +259,9 @@ public final class ParquetPathWriter: @unchecked Sendable {
   /// group, the same for every one but the last.
   private var repeatedColumns: [Int: [Int32]] = [:]
   private var repeatedLevels: [UInt8]?
+  /// The large arrays of past row groups, for the next ones (prices and other reals, paths).
+  private let realPool = ArrayPool<Double>()
+  private let pathPool = ArrayPool<Int64>()
   /// The compressor of `zstd` pages (used under `lock`).
   private let compressor: ZstdCompressor?
 
@@ -307,13 +310,15 @@ public final class ParquetPathWriter: @unchecked Sendable {
   }
 
   /// Writes `values` (PLAIN: their little-endian bytes in order) at the end of the file and
-  /// hands them to the hash. Called with `lock` held.
-  private func append<T: BitwiseCopyable & Sendable>(_ values: [T]) throws(PathFilesError) {
+  /// hands them to the hash, and then to `done`. Called with `lock` held.
+  private func append<T: BitwiseCopyable & Sendable>(
+    _ values: [T], then done: (@Sendable ([T]) -> Void)? = nil
+  ) throws(PathFilesError) {
     let result = values.withUnsafeBytes { raw in
       Result { () throws(PathFilesError) in try file.write(raw, at: length) }
     }
     try result.get()
-    hasher.update(values)
+    hasher.update(values, then: done)
     length += values.count * MemoryLayout<T>.stride
   }
 
@@ -410,10 +415,10 @@ public final class ParquetPathWriter: @unchecked Sendable {
         buffer.reals.append([])
         buffer.ints.append([])
       case .price:
-        buffer.reals.append(uninitialized(paths * (s + 1)))
+        buffer.reals.append(realPool.take(paths * (s + 1)))
         buffer.ints.append([])
       case .logReturn, .variance:
-        buffer.reals.append(uninitialized(paths * s))
+        buffer.reals.append(realPool.take(paths * s))
         buffer.ints.append([])
       case .jumps, .regime:
         buffer.reals.append([])
@@ -433,7 +438,8 @@ public final class ParquetPathWriter: @unchecked Sendable {
     /// One column chunk: a page header, the levels with their length (OPTIONAL columns), the
     /// PLAIN values.
     func page<T: BitwiseCopyable & Sendable>(
-      _ column: ParquetColumn, _ values: [T], _ statistics: ParquetStatistics, _ physical: Int32
+      _ column: ParquetColumn, _ values: [T], _ statistics: ParquetStatistics, _ physical: Int32,
+      then done: (@Sendable ([T]) -> Void)? = nil
     ) throws(PathFilesError) {
       var levels: [UInt8] = []
       if column.kind.isPerStep {
@@ -459,11 +465,12 @@ public final class ParquetPathWriter: @unchecked Sendable {
           rows: rows, bodyBytes: bodyBytes, compressedBytes: frame.count)
         headerBytes = header.count
         try append(header + frame)
+        done?(values)
       } else {
         let header = Self.pageHeader(rows: rows, bodyBytes: bodyBytes)
         headerBytes = header.count
         try append(header + levels)
-        try append(values)
+        try append(values, then: done)
       }
       chunks.append(
         ColumnChunkRecord(
@@ -487,16 +494,16 @@ public final class ParquetPathWriter: @unchecked Sendable {
       switch column.kind {
       case .path:
         let first = Int64(layout.firstPath + buffer.firstPath)
-        let v = [Int64](unsafeUninitializedCapacity: rows) { out, count in
+        var v = pathPool.take(rows)
+        v.withUnsafeMutableBufferPointer { out in
           for p in 0..<buffer.paths {
-            for k in 0...s { out[p * (s + 1) + k] = first + Int64(p) }
+            (out.baseAddress! + p * (s + 1)).update(repeating: first + Int64(p), count: s + 1)
           }
-          count = rows
         }
         try page(
           column, v,
           .integers(first, first + Int64(buffer.paths - 1), width: 8, count: rows),
-          ParquetCode.int64)
+          ParquetCode.int64, then: { [pathPool] in pathPool.put($0) })
       case .step:
         try page(
           column, repeated(c, Array(0...Int32(s))), .integers(0, Int64(s), width: 4, count: rows),
@@ -508,12 +515,17 @@ public final class ParquetPathWriter: @unchecked Sendable {
           .integers(Int64(dates.min()!), Int64(dates.max()!), width: 4, count: rows),
           ParquetCode.int32)
       case .price, .logReturn, .variance:
+        // Moved out of the buffer, so that the pool gets the array's only reference back.
         let v = buffer.reals[c]
+        buffer.reals[c] = []
         if layout.float32 {
           let f = v.map { Float($0) }
+          realPool.put(v)
           try page(column, f, .floats(f, nulls: rows - v.count), ParquetCode.float)
         } else {
-          try page(column, v, .doubles(v, nulls: rows - v.count), ParquetCode.double)
+          try page(
+            column, v, .doubles(v, nulls: rows - v.count), ParquetCode.double,
+            then: { [realPool] in realPool.put($0) })
         }
       case .jumps, .regime:
         let v = buffer.ints[c]
@@ -791,16 +803,37 @@ struct ParquetStatistics {
       max: littleEndianBytes((hi == 0 ? Float(0) : hi).bitPattern))
   }
 
-  private static func extremes<F: BinaryFloatingPoint>(_ values: [F]) -> (F, F)? {
-    var lo = F.infinity
-    var hi = -F.infinity
-    var any = false
-    for v in values where !v.isNaN {
-      any = true
-      if v < lo { lo = v }
-      if v > hi { hi = v }
+  /// The smallest and largest values that are not NaN, or `nil` when there is none. Eight
+  /// lanes at a time; a lane takes a value only when it is strictly beyond the lane's extreme,
+  /// which a NaN never is. The extremes do not depend on the order (only the sign of a zero
+  /// could, and zeros are written as −0.0 and +0.0 whatever their sign).
+  private static func extremes<F: BinaryFloatingPoint & SIMDScalar>(_ values: [F]) -> (F, F)? {
+    values.withUnsafeBufferPointer { v in
+      var lo = SIMD8<F>(repeating: .infinity)
+      var hi = SIMD8<F>(repeating: -.infinity)
+      var seen = SIMDMask<SIMD8<F.SIMDMaskScalar>>(repeating: false)
+      var i = 0
+      while i + 8 <= v.count {
+        let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<F>.self)
+        lo.replace(with: x, where: x .< lo)
+        hi.replace(with: x, where: x .> hi)
+        seen .|= x .== x
+        i += 8
+      }
+      var low = F.infinity
+      var high = -F.infinity
+      var any = any(seen)
+      for lane in 0..<8 {
+        if lo[lane] < low { low = lo[lane] }
+        if hi[lane] > high { high = hi[lane] }
+      }
+      for x in v[i...] where !x.isNaN {
+        any = true
+        if x < low { low = x }
+        if x > high { high = x }
+      }
+      return any ? (low, high) : nil
     }
-    return any ? (lo, hi) : nil
   }
 }
 
