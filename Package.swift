@@ -63,7 +63,7 @@ let package = Package(
     .testTarget(
       name: "PlannerTests",
       dependencies: [
-        "Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport",
+        "Planner", "Processes", "Shocks", "Randomness", "PathFiles", "ScengineTestSupport",
         .product(name: "Yams", package: "Yams"),
       ]),
     .testTarget(

@@ -1,12 +1,6 @@
 import Randomness
 import Shocks
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// GARCH(1,1)-family log returns with constant conditional correlation (CCC).
 ///
 /// Per step (units: per-step log returns, decimal; not annualized):
@@ -198,7 +192,7 @@ public struct GARCHProcess: PriceProcess {
             reason: "unconditional_geometric_mean is defined for egarch only; use unconditional "
               + "(ω / (1 − \(condition)))")
         }
-        start = (0..<n).map { a in exp(omega[a] / (1 - beta[a])) }
+        start = (0..<n).map { a in PortableMath.exp(omega[a] / (1 - beta[a])) }
         formula = "exp(omega / (1 - beta))"
       } else if type == .egarch {
         var values: [Double] = []
@@ -247,7 +241,8 @@ public struct GARCHProcess: PriceProcess {
     switch innovations {
     case .normal: return (2 / Double.pi).squareRoot()
     case .studentT(let nu):
-      return 2 * (nu - 2).squareRoot() * exp(lgamma((nu + 1) / 2) - lgamma(nu / 2))
+      return 2 * (nu - 2).squareRoot()
+        * PortableMath.exp(PortableMath.logGamma((nu + 1) / 2) - PortableMath.logGamma(nu / 2))
         / (Double.pi.squareRoot() * (nu - 1))
     }
   }
@@ -306,7 +301,7 @@ public struct GARCHProcess: PriceProcess {
         let a = power * alpha
         let c = power * gamma
         let moment = Self.normalExponentialMoment(a + c) + Self.normalExponentialMoment(a - c)
-        logProduct += log(moment) - a * meanAbsolute
+        logProduct += PortableMath.log(moment) - a * meanAbsolute
         power *= beta
         i += 1
         if i > 50_000_000 {
@@ -316,7 +311,7 @@ public struct GARCHProcess: PriceProcess {
       // Σ_{j ≥ i} ½ β^{2j} Var g = ½ β^{2i} Var g / (1 − β²).
       logProduct += 0.5 * power * power * secondOrder / (1 - beta * beta)
     }
-    let variance = exp(geometric + logProduct)
+    let variance = PortableMath.exp(geometric + logProduct)
     guard variance.isFinite && variance > 0 else {
       throw failure(
         "unconditional: E[σ²] = exp(\(geometric + logProduct)) is outside the range of a Double")
@@ -326,7 +321,7 @@ public struct GARCHProcess: PriceProcess {
 
   /// `E[e^{u z}; z > 0] = e^{u²/2} Φ(u)` for a standard normal `z`.
   static func normalExponentialMoment(_ u: Double) -> Double {
-    exp(0.5 * u * u) * 0.5 * erfc(-u / 2.0.squareRoot())
+    PortableMath.exp(0.5 * u * u) * 0.5 * PortableMath.erfc(-u / 2.0.squareRoot())
   }
 
   public struct Workspace {
@@ -427,7 +422,7 @@ public struct GARCHProcess: PriceProcess {
           overridden = true
         }
         if let shock = schedule.shockReturn?[row + a], shock != 0 {
-          r += log1p(shock)
+          r += PortableMath.log1p(shock)
           overridden = true
         }
         // ε² and the sign of ε: from σ² z² and z for the model's own return (as in the
@@ -444,9 +439,9 @@ public struct GARCHProcess: PriceProcess {
           // (so a volatility stress carries into the next variance, as for GARCH and GJR).
           let unscaled = h.squareRoot()
           z = unscaled > 0 ? eps / unscaled : m * z
-          w.variance[a] = exp(
+          w.variance[a] = PortableMath.exp(
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
-              + beta[a] * log(h))
+              + beta[a] * PortableMath.log(h))
         }
         returns[row + a] = r
         output.logReturns?[row + a] = r
