@@ -54,7 +54,8 @@ let package = Package(
       ]
     ),
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    // CLapack only to compare the own eigensolver with LAPACK's.
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CLapack"]),
     .testTarget(name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(
       name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
