@@ -319,6 +319,14 @@ public struct GARCHProcess: PriceProcess {
     return variance
   }
 
+  /// `eʸ` for the EGARCH recursion: the branch-free kernel of `Exponential` (no division, the
+  /// same bits on every CPU) for `|y| ≤ 708`, `PortableMath.exp` beyond.
+  @inline(__always)
+  static func exponential(_ y: Double) -> Double {
+    Exponential.magnitudeBits(y) <= Exponential.largestFastBits
+      ? Exponential.fast(y) : PortableMath.exp(y)
+  }
+
   /// `E[e^{u z}; z > 0] = e^{u²/2} Φ(u)` for a standard normal `z`.
   static func normalExponentialMoment(_ u: Double) -> Double {
     PortableMath.exp(0.5 * u * u) * 0.5 * PortableMath.erfc(-u / 2.0.squareRoot())
@@ -327,6 +335,10 @@ public struct GARCHProcess: PriceProcess {
   public struct Workspace {
     var shocks: [Double]
     var variance: [Double]
+    /// EGARCH: `log σ²` of each asset, carried from step to step (the exponent of the last
+    /// update, or the logarithm of a given variance), so that a step takes one `exp` and no
+    /// `log`.
+    var logVariance: [Double]
     /// The correlation factor of each step, used when a correlation stress acts.
     var factorByStep: [UInt16]
   }
@@ -335,6 +347,7 @@ public struct GARCHProcess: PriceProcess {
     Workspace(
       shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
       variance: Array(repeating: 0, count: assetCount),
+      logVariance: Array(repeating: 0, count: assetCount),
       factorByStep: Array(repeating: 0, count: context.grid.steps))
   }
 
@@ -397,11 +410,15 @@ public struct GARCHProcess: PriceProcess {
     }
     for a in 0..<n {
       w.variance[a] = initialVariance[a]
+      if type == .egarch { w.logVariance[a] = PortableMath.log(initialVariance[a]) }
     }
     for t in 0..<steps {
       let row = t * n
       for a in 0..<n {
-        if let v = schedule.variance?[row + a], !v.isNaN { w.variance[a] = v }
+        if let v = schedule.variance?[row + a], !v.isNaN {
+          w.variance[a] = v
+          if type == .egarch { w.logVariance[a] = PortableMath.log(v) }
+        }
         let h = w.variance[a]
         let m = schedule.volatilityMultiplier?[row + a] ?? 1
         let sd = h.squareRoot() * m
@@ -436,12 +453,21 @@ public struct GARCHProcess: PriceProcess {
           w.variance[a] = omega[a] + (alpha[a] + g) * squared + beta[a] * h
         case .egarch:
           // The news ε/σ_t, standardized by the unscaled σ_t: m z for the model's own return
-          // (so a volatility stress carries into the next variance, as for GARCH and GJR).
-          let unscaled = h.squareRoot()
-          z = unscaled > 0 ? eps / unscaled : m * z
-          w.variance[a] = PortableMath.exp(
+          // (so a volatility stress carries into the next variance, as for GARCH and GJR),
+          // taken as m z itself (equal in exact arithmetic), which keeps σ_t, its square root
+          // and the exponential off the chain of dependent operations from step to step;
+          // ε / σ_t when a stress set the return.
+          if overridden {
+            let unscaled = h.squareRoot()
+            z = unscaled > 0 ? eps / unscaled : m * z
+          } else {
+            z = m * z
+          }
+          let next =
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
-              + beta[a] * PortableMath.log(h))
+            + beta[a] * w.logVariance[a]
+          w.logVariance[a] = next
+          w.variance[a] = Self.exponential(next)
         }
         returns[row + a] = r
         output.logReturns?[row + a] = r
