@@ -61,7 +61,8 @@ let package = Package(
       ]
     ),
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    // CLapack only to compare the own eigensolver with LAPACK's.
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CLapack"]),
     .testTarget(name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(
       name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
@@ -70,7 +71,7 @@ let package = Package(
     .testTarget(
       name: "PlannerTests",
       dependencies: [
-        "Planner", "Processes", "Shocks", "PathFiles", "ScengineTestSupport",
+        "Planner", "Processes", "Shocks", "Randomness", "PathFiles", "ScengineTestSupport",
         .product(name: "Yams", package: "Yams"),
       ]),
     .testTarget(

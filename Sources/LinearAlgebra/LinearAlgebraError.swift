@@ -10,6 +10,8 @@ public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConverti
   case lapackFailure(routine: String, info: Int)
   /// An iteration did not meet its tolerance.
   case notConverged(iterations: Int, residual: Double)
+  /// An input held an infinity or NaN; the text names the input.
+  case nonFinite(String)
 
   public var description: String {
     switch self {
@@ -20,6 +22,7 @@ public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConverti
     case .lapackFailure(let routine, let info): return "LAPACK \(routine) failed with info \(info)"
     case .notConverged(let n, let r):
       return "no convergence after \(n) iterations (residual \(r))"
+    case .nonFinite(let what): return "\(what) has a non-finite entry"
     }
   }
 }

@@ -3,8 +3,8 @@
 /// finance", IMA Journal of Numerical Analysis 22, 2002, algorithm 3.3 with W = I).
 ///
 /// The iteration alternates the projection onto the positive semi-definite cone (clip
-/// negative eigenvalues, by `dsyevd`) and onto the unit-diagonal matrices, with Dykstra's
-/// correction on the first. When it has converged the positive semi-definite iterate is
+/// negative eigenvalues, by the own `SymmetricEigen`, the same bits on every CPU) and onto the
+/// unit-diagonal matrices, with Dykstra's correction on the first. When it has converged the positive semi-definite iterate is
 /// rescaled by its diagonal, `D^(-1/2) X D^(-1/2)`, so that the result is exactly unit
 /// diagonal and positive semi-definite (a congruence keeps the eigenvalues non-negative).
 public struct NearestCorrelation: Sendable, Equatable {

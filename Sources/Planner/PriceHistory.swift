@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// Why a price file cannot be used: the file, and for a cell or a row its line (1-based, blank
 /// lines counted) and column, with what was found and what was expected.
@@ -278,7 +279,7 @@ public struct PriceTable: Sendable {
       prices.append(p)
       i += 1
     }
-    return (1..<prices.count).map { Foundation.log(prices[$0] / prices[$0 - 1]) }
+    return (1..<prices.count).map { PortableMath.log(prices[$0] / prices[$0 - 1]) }
   }
 
   /// The price series of `columns` (all price columns when nil) over the rows whose index lies

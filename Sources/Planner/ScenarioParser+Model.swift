@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Processes
+import Randomness
 import Shocks
 import Yams
 
@@ -165,7 +166,9 @@ extension ScenarioParser {
     let levels = model.unit.driftChains(timeStep: grid.timeStep).map { chain in
       (
         chain.regime,
-        initial.indices.map { chain.horizonLevel(asset: $0, from: log(initial[$0]), grid: grid) }
+        initial.indices.map {
+          chain.horizonLevel(asset: $0, from: PortableMath.log(initial[$0]), grid: grid)
+        }
       )
     }
     let bound = ScenarioLimits.maximumHorizonLogPrice

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Processes
+import Randomness
 import Shocks
 
 extension ScenarioParser {
@@ -215,7 +216,9 @@ extension ScenarioParser {
           counts[i] += 1  // two forced jumps at one step are two jumps
         }
         for (a, v) in sizes.sorted(by: { $0.key < $1.key }) {
-          if let problem = factorProblem(exp(v), compounded: exp(arr[(at - 1) * n + a]), step: at) {
+          if let problem = factorProblem(
+            PortableMath.exp(v), compounded: PortableMath.exp(arr[(at - 1) * n + a]), step: at)
+          {
             throw assetField(sf, a).error("log jump size of \(assets[a]) is \(v): \(problem)")
           }
         }
@@ -371,11 +374,11 @@ extension ScenarioParser {
       }
       for (j, r) in returns.enumerated() { arr[(at - 1 + j) * n + a] = r }
       if let (j, r) = returns.enumerated().first(where: {
-        factorProblem(exp($0.element), compounded: 1, step: at + $0.offset) != nil
+        factorProblem(PortableMath.exp($0.element), compounded: 1, step: at + $0.offset) != nil
       }) {
         throw ff.error(
           "the replayed log return \(j + 1) of column \(excerpt(column)) is \(r), a price move by "
-            + "a factor of \(exp(r)); expected a factor \(Self.stressFactorRange) (is the price "
+            + "a factor of \(PortableMath.exp(r)); expected a factor \(Self.stressFactorRange) (is the price "
             + "file right?)")
       }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Processes
+import Randomness
 
 extension ScenarioSpec {
   /// The largest median log price, in magnitude, that the output precision can hold with a
@@ -31,7 +32,7 @@ extension ScenarioSpec {
     let regimeChains = model.regimeNames.isEmpty ? [] : chains
     let bound = maximumMedianLogPrice
     for (name, chain) in chains {
-      var level = initialPrices.map { log($0) }
+      var level = initialPrices.map { PortableMath.log($0) }
       for k in 0..<steps {
         var current = chain
         if let forced = schedule.forcedRegime?[k], forced >= 0, Int(forced) < regimeChains.count {
@@ -48,7 +49,7 @@ extension ScenarioSpec {
               schedule.volatilityMultiplier?[i] ?? 1)
             if let jump = schedule.forcedJump?[i], !jump.isNaN { move += jump }
           }
-          if let shock = schedule.shockReturn?[i], shock != 0 { move += log1p(shock) }
+          if let shock = schedule.shockReturn?[i], shock != 0 { move += PortableMath.log1p(shock) }
           level[a] += move
           guard abs(level[a]) <= bound else {
             let whose = name.map { " in regime \($0)" } ?? ""

@@ -1,12 +1,6 @@
 import Randomness
 import Shocks
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The parameters of one diffusion regime, resolved for the measure and the grid.
 ///
 /// In each step of length `dt` the log price of asset `a` moves by
@@ -274,7 +268,9 @@ struct DiffusionKernel {
             }
             if jumps { logReturn += w.jumpSum[a] }
           }
-          if let shock = schedule.shockReturn?[row + a], shock != 0 { logReturn += log1p(shock) }
+          if let shock = schedule.shockReturn?[row + a], shock != 0 {
+            logReturn += PortableMath.log1p(shock)
+          }
           returns[row + a] = logReturn
           output.jumps?[row + a] = jumpCount
         }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Randomness
 
 /// The exponential of many doubles at once, in place: the one `exp` of every simulated price.
 ///
@@ -22,7 +18,7 @@
 /// (`ExponentialTests`).
 ///
 /// Arguments with `|x| > 708` (where `2ⁿ` leaves the normal range), infinities and NaN are
-/// rare; a chunk that holds one is computed by the C library's `exp` instead.
+/// rare; a chunk that holds one is computed by fdlibm's `exp` (`PortableMath.exp`) instead.
 enum Exponential {
   /// `1.5 · 2⁵²`: adding it rounds a double of magnitude below 2⁵¹ to an integer.
   static let roundingShift = 0x1.8p52
@@ -30,7 +26,7 @@ enum Exponential {
   /// `ln 2` split: the high part has 32 significant bits, so `n · ln2High` is exact.
   static let ln2High = 0.6931471803691238
   static let ln2Low = 1.9082149292705877e-10
-  /// `|x|` above this (as the bits of a positive double) takes the C library's path.
+  /// `|x|` above this (as the bits of a positive double) takes `PortableMath.exp`.
   static let largestFastBits = (708.0).bitPattern
   static let chunk = 64
 
@@ -60,7 +56,7 @@ enum Exponential {
       if largest <= largestFastBits {
         for i in start..<end { values[i] = fast(values[i]) }
       } else {
-        for i in start..<end { values[i] = exp(values[i]) }
+        for i in start..<end { values[i] = PortableMath.exp(values[i]) }
       }
       start = end
     }

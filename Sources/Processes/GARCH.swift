@@ -1,12 +1,6 @@
 import Randomness
 import Shocks
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// GARCH(1,1)-family log returns with constant conditional correlation (CCC).
 ///
 /// Per step (units: per-step log returns, decimal; not annualized):
@@ -198,7 +192,7 @@ public struct GARCHProcess: PriceProcess {
             reason: "unconditional_geometric_mean is defined for egarch only; use unconditional "
               + "(ω / (1 − \(condition)))")
         }
-        start = (0..<n).map { a in exp(omega[a] / (1 - beta[a])) }
+        start = (0..<n).map { a in PortableMath.exp(omega[a] / (1 - beta[a])) }
         formula = "exp(omega / (1 - beta))"
       } else if type == .egarch {
         var values: [Double] = []
@@ -247,7 +241,8 @@ public struct GARCHProcess: PriceProcess {
     switch innovations {
     case .normal: return (2 / Double.pi).squareRoot()
     case .studentT(let nu):
-      return 2 * (nu - 2).squareRoot() * exp(lgamma((nu + 1) / 2) - lgamma(nu / 2))
+      return 2 * (nu - 2).squareRoot()
+        * PortableMath.exp(PortableMath.logGamma((nu + 1) / 2) - PortableMath.logGamma(nu / 2))
         / (Double.pi.squareRoot() * (nu - 1))
     }
   }
@@ -306,7 +301,7 @@ public struct GARCHProcess: PriceProcess {
         let a = power * alpha
         let c = power * gamma
         let moment = Self.normalExponentialMoment(a + c) + Self.normalExponentialMoment(a - c)
-        logProduct += log(moment) - a * meanAbsolute
+        logProduct += PortableMath.log(moment) - a * meanAbsolute
         power *= beta
         i += 1
         if i > 50_000_000 {
@@ -316,7 +311,7 @@ public struct GARCHProcess: PriceProcess {
       // Σ_{j ≥ i} ½ β^{2j} Var g = ½ β^{2i} Var g / (1 − β²).
       logProduct += 0.5 * power * power * secondOrder / (1 - beta * beta)
     }
-    let variance = exp(geometric + logProduct)
+    let variance = PortableMath.exp(geometric + logProduct)
     guard variance.isFinite && variance > 0 else {
       throw failure(
         "unconditional: E[σ²] = exp(\(geometric + logProduct)) is outside the range of a Double")
@@ -324,14 +319,26 @@ public struct GARCHProcess: PriceProcess {
     return variance
   }
 
+  /// `eʸ` for the EGARCH recursion: the branch-free kernel of `Exponential` (no division, the
+  /// same bits on every CPU) for `|y| ≤ 708`, `PortableMath.exp` beyond.
+  @inline(__always)
+  static func exponential(_ y: Double) -> Double {
+    Exponential.magnitudeBits(y) <= Exponential.largestFastBits
+      ? Exponential.fast(y) : PortableMath.exp(y)
+  }
+
   /// `E[e^{u z}; z > 0] = e^{u²/2} Φ(u)` for a standard normal `z`.
   static func normalExponentialMoment(_ u: Double) -> Double {
-    exp(0.5 * u * u) * 0.5 * erfc(-u / 2.0.squareRoot())
+    PortableMath.exp(0.5 * u * u) * 0.5 * PortableMath.erfc(-u / 2.0.squareRoot())
   }
 
   public struct Workspace {
     var shocks: [Double]
     var variance: [Double]
+    /// EGARCH: `log σ²` of each asset, carried from step to step (the exponent of the last
+    /// update, or the logarithm of a given variance), so that a step takes one `exp` and no
+    /// `log`.
+    var logVariance: [Double]
     /// The correlation factor of each step, used when a correlation stress acts.
     var factorByStep: [UInt16]
   }
@@ -340,6 +347,7 @@ public struct GARCHProcess: PriceProcess {
     Workspace(
       shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
       variance: Array(repeating: 0, count: assetCount),
+      logVariance: Array(repeating: 0, count: assetCount),
       factorByStep: Array(repeating: 0, count: context.grid.steps))
   }
 
@@ -402,11 +410,15 @@ public struct GARCHProcess: PriceProcess {
     }
     for a in 0..<n {
       w.variance[a] = initialVariance[a]
+      if type == .egarch { w.logVariance[a] = PortableMath.log(initialVariance[a]) }
     }
     for t in 0..<steps {
       let row = t * n
       for a in 0..<n {
-        if let v = schedule.variance?[row + a], !v.isNaN { w.variance[a] = v }
+        if let v = schedule.variance?[row + a], !v.isNaN {
+          w.variance[a] = v
+          if type == .egarch { w.logVariance[a] = PortableMath.log(v) }
+        }
         let h = w.variance[a]
         let m = schedule.volatilityMultiplier?[row + a] ?? 1
         let sd = h.squareRoot() * m
@@ -427,7 +439,7 @@ public struct GARCHProcess: PriceProcess {
           overridden = true
         }
         if let shock = schedule.shockReturn?[row + a], shock != 0 {
-          r += log1p(shock)
+          r += PortableMath.log1p(shock)
           overridden = true
         }
         // ε² and the sign of ε: from σ² z² and z for the model's own return (as in the
@@ -441,12 +453,21 @@ public struct GARCHProcess: PriceProcess {
           w.variance[a] = omega[a] + (alpha[a] + g) * squared + beta[a] * h
         case .egarch:
           // The news ε/σ_t, standardized by the unscaled σ_t: m z for the model's own return
-          // (so a volatility stress carries into the next variance, as for GARCH and GJR).
-          let unscaled = h.squareRoot()
-          z = unscaled > 0 ? eps / unscaled : m * z
-          w.variance[a] = exp(
+          // (so a volatility stress carries into the next variance, as for GARCH and GJR),
+          // taken as m z itself (equal in exact arithmetic), which keeps σ_t, its square root
+          // and the exponential off the chain of dependent operations from step to step;
+          // ε / σ_t when a stress set the return.
+          if overridden {
+            let unscaled = h.squareRoot()
+            z = unscaled > 0 ? eps / unscaled : m * z
+          } else {
+            z = m * z
+          }
+          let next =
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
-              + beta[a] * log(h))
+            + beta[a] * w.logVariance[a]
+          w.logVariance[a] = next
+          w.variance[a] = Self.exponential(next)
         }
         returns[row + a] = r
         output.logReturns?[row + a] = r

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Randomness
 
 /// Compound-Poisson jumps in the log price.
 ///
@@ -76,7 +72,7 @@ public struct JumpSpecification: Sendable, Equatable {
   public var compensator: [Double] {
     switch sizes {
     case .normal(let mean, let sd):
-      return zip(mean, sd).map { exp($0 + 0.5 * $1 * $1) - 1 }
+      return zip(mean, sd).map { PortableMath.exp($0 + 0.5 * $1 * $1) - 1 }
     case .doubleExponential(let p, let up, let down):
       return (0..<p.count).map { (a: Int) -> Double in
         let upward: Double = p[a] / (1 - up[a])

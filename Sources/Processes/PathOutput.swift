@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Randomness
 
 /// Latent states a process can emit beside prices.
 public struct LatentStates: OptionSet, Sendable, Hashable {
@@ -122,14 +118,14 @@ func pricesFromLogReturns(
   var largest: UInt64 = 0
   if n == 1 {
     // One asset: the running log price stays in a register.
-    var level = log(initialPrices[0])
+    var level = PortableMath.log(initialPrices[0])
     for t in 1..<(steps + 1) {
       level += prices[t]
       prices[t] = level
       largest = max(largest, Exponential.magnitudeBits(level))
     }
   } else {
-    for a in 0..<n { prices[a] = log(initialPrices[a]) }
+    for a in 0..<n { prices[a] = PortableMath.log(initialPrices[a]) }
     for t in 0..<steps {
       let previous = prices + t * n
       let row = previous + n

@@ -1,10 +1,5 @@
+import Randomness
 import Shocks
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Schwartz's one-factor model: a mean-reverting log price (an exponential Ornstein–Uhlenbeck
 /// process), for commodities and exchange rates, simulated exactly on the grid.
@@ -49,7 +44,7 @@ public struct SchwartzOneFactor: PriceProcess {
   public var latentStates: LatentStates { [] }
 
   /// θ = ln(long_run_price) per asset.
-  public var longRunLogPrice: [Double] { longRunPrice.map { log($0) } }
+  public var longRunLogPrice: [Double] { longRunPrice.map { PortableMath.log($0) } }
 
   /// - Parameters:
   ///   - initialPrices: prices at time 0, in `ParameterLimits.initialPrice` (10⁻³⁰ to 10³⁰).
@@ -118,8 +113,8 @@ public struct SchwartzOneFactor: PriceProcess {
       stepDeviation = .allocate(capacity: n)
       logPrice = .allocate(capacity: n)
       for a in 0..<n {
-        level[a] = log(p.longRunPrice[a])
-        decay[a] = exp(-p.meanReversion[a] * dt)
+        level[a] = PortableMath.log(p.longRunPrice[a])
+        decay[a] = PortableMath.exp(-p.meanReversion[a] * dt)
         stepDeviation[a] =
           p.volatility[a]
           * SchwartzOneFactor.varianceFactor(meanReversion: p.meanReversion[a], timeStep: dt)
@@ -142,7 +137,7 @@ public struct SchwartzOneFactor: PriceProcess {
   /// `dt · (−expm1(−y) / y)` with `y = 2κ dt`, exact to rounding for small `κ dt` (→ `dt`).
   public static func varianceFactor(meanReversion kappa: Double, timeStep dt: Double) -> Double {
     let y = 2 * kappa * dt
-    return y > 0 ? dt * (-expm1(-y) / y) : dt
+    return y > 0 ? dt * (-PortableMath.expm1(-y) / y) : dt
   }
 
   public func makeWorkspace(context: SimulationContext) -> Workspace {
@@ -177,7 +172,7 @@ public struct SchwartzOneFactor: PriceProcess {
       let theta = w.level[0]
       let decay = w.decay[0]
       let deviation = w.stepDeviation[0]
-      var x = log(initialPrices[0])
+      var x = PortableMath.log(initialPrices[0])
       for t in 0..<steps {
         let next = theta + (x - theta) * decay + deviation * shocks[t]
         output.logReturns?[t] = next - x
@@ -186,7 +181,7 @@ public struct SchwartzOneFactor: PriceProcess {
         x = next
       }
     } else {
-      for a in 0..<n { w.logPrice[a] = log(initialPrices[a]) }
+      for a in 0..<n { w.logPrice[a] = PortableMath.log(initialPrices[a]) }
       for t in 0..<steps {
         let row = t * n
         for a in 0..<n {
@@ -199,7 +194,7 @@ public struct SchwartzOneFactor: PriceProcess {
             let m = schedule.volatilityMultiplier?[i] ?? 1
             next = w.level[a] + (x - w.level[a]) * w.decay[a] + m * w.stepDeviation[a] * shocks[i]
           }
-          if let shock = schedule.shockReturn?[i], shock != 0 { next += log1p(shock) }
+          if let shock = schedule.shockReturn?[i], shock != 0 { next += PortableMath.log1p(shock) }
           output.logReturns?[i] = next - x
           prices[n + i] = next
           largest = max(largest, Exponential.magnitudeBits(next))

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The normal distribution N(mean, standardDeviation²), sampled by the Ziggurat.
 @frozen
 public struct NormalDistribution: Sendable, Equatable {
@@ -81,13 +75,15 @@ public struct GammaDistribution: Sendable, Equatable {
       v = v * v * v
       let u = rng.nextOpenUnit()
       let x2 = x * x
-      if u < 1 - 0.0331 * x2 * x2 || log(u) < 0.5 * x2 + d * (1 - v + log(v)) {
+      if u < 1 - 0.0331 * x2 * x2
+        || PortableLogarithm.log(u) < 0.5 * x2 + d * (1 - v + PortableLogarithm.log(v))
+      {
         value = d * v
         break
       }
     }
     if let boostExponent {
-      value *= pow(rng.nextOpenUnit(), boostExponent)
+      value *= PortableMath.pow(rng.nextOpenUnit(), boostExponent)
     }
     return value * scale
   }
@@ -193,12 +189,12 @@ public struct PoissonDistribution: Sendable, Equatable {
       mean.isFinite && mean >= 0 && mean <= Self.maximumMean,
       "Poisson mean must be finite, non-negative and at most maximumMean")
     self.mean = mean
-    self.expMinusMean = exp(-mean)
+    self.expMinusMean = PortableMath.exp(-mean)
     if mean >= Self.rejectionThreshold {
       let b = 0.931 + 2.53 * mean.squareRoot()
       ptrs = PTRSConstants(
         b: b, a: -0.059 + 0.02483 * b, invAlpha: 1.1239 + 1.1328 / (b - 3.4),
-        vr: 0.9277 - 3.6224 / (b - 2), logMean: log(mean))
+        vr: 0.9277 - 3.6224 / (b - 2), logMean: PortableLogarithm.log(mean))
     } else {
       ptrs = nil
     }
@@ -249,8 +245,9 @@ public struct PoissonDistribution: Sendable, Equatable {
       // `count` saturates anyway, so that no mean can make the conversion trap.
       if us >= 0.07 && v <= c.vr { return count(k) }
       if k < 0 || (us < 0.013 && v > us) { continue }
-      if log(v) + log(c.invAlpha) - log(c.a / (us * us) + c.b)
-        <= -mean + k * c.logMean - lgamma(k + 1)
+      if PortableLogarithm.log(v) + PortableLogarithm.log(c.invAlpha)
+        - PortableLogarithm.log(c.a / (us * us) + c.b)
+        <= -mean + k * c.logMean - PortableMath.logGamma(k + 1)
       {
         return count(k)
       }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// Tables of the 256-layer Ziggurat for the standard normal distribution.
 ///
 /// Method: Marsaglia and Tsang, "The Ziggurat Method for Generating Random Variables",
@@ -16,7 +10,9 @@
 /// `r = 3.6541528853610088` and `v = 0.00492867323399` is the common layer area; the base
 /// layer has the pseudo-width `x[0] = v / f(r)` that accounts for the tail beyond `r`.
 ///
-/// The tables live for the life of the process; they are computed once, on first use.
+/// The boundaries and densities are stored as numbers (`ZigguratNormalTables+Values.swift`),
+/// not computed at start-up with the C library's `exp` and `log`, so that they are the same
+/// on every machine; the tables derived from them live for the life of the process.
 @usableFromInline
 final class ZigguratNormalTables: Sendable {
   /// The tail start of the 256-layer normal Ziggurat.
@@ -51,20 +47,12 @@ final class ZigguratNormalTables: Sendable {
     width = .allocate(capacity: 256)
     accept = .allocate(capacity: 256)
     density = .allocate(capacity: 257)
-    let r = Self.tailStart
-    let v = Self.layerArea
-    var x = [Double](repeating: 0, count: 257)
-    x[0] = v / exp(-0.5 * r * r)
-    x[1] = r
-    for i in 1..<255 {
-      x[i + 1] = sqrt(-2 * log(exp(-0.5 * x[i] * x[i]) + v / x[i]))
-    }
-    x[256] = 0
+    let x = Self.abscissae
     for i in 0..<256 {
       width[i] = x[i] * 0x1p-52
       accept[i] = UInt64(x[i + 1] / x[i] * 0x1p52)
     }
-    for i in 0...256 { density[i] = exp(-0.5 * x[i] * x[i]) }
+    for i in 0...256 { density[i] = Self.densities[i] }
   }
 }
 
@@ -109,7 +97,7 @@ extension RandomNumberGenerator {
     let lower = tables.density[layer]
     let upper = tables.density[layer + 1]
     let y = lower + nextOpenUnit() * (upper - lower)
-    return y < exp(-0.5 * x * x) ? x : nil
+    return y < PortableMath.exp(-0.5 * x * x) ? x : nil
   }
 
   /// Fills `buffer` with standard normal draws.

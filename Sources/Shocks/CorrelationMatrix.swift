@@ -5,7 +5,7 @@ import LinearAlgebra
 /// Construction checks, in this order, that the matrix is square and of the expected size,
 /// that every entry is finite, that the diagonal is 1, that the entries lie in [-1, 1], that
 /// it is symmetric to 1e-12, and that it is positive semi-definite (smallest eigenvalue ≥
-/// -1e-10 · n, by LAPACK `dsyevd`). Each failure is its own `CorrelationError`. A matrix is
+/// -1e-10 · n, by `SymmetricEigen`). Each failure is its own `CorrelationError`. A matrix is
 /// never silently changed: the nearest-correlation repair (Higham 2002) runs only when asked
 /// for with `.nearest`, and `repair` then reports what it changed.
 ///

@@ -15,6 +15,14 @@ an older CPU for the C library's run-time dispatch (libm's `exp`, `log`, `pow`, 
 OPENBLAS_CORETYPE=Nehalem does so for OpenBLAS's kernels (before the engine's own Cholesky
 factor, LAPACK's `dpotrf` changed 50- and 500-asset files under it).
 
+A second set of small scenarios (3 assets) reaches every libm-type function on the simulation
+path, now scengine's own (`PortableMath`): GARCH, GJR and EGARCH with Student-t innovations
+(the gamma sampler's logs, EGARCH's `exp` and `log` per step, `lgamma` in E|z|, `log1p` of a
+return shock), EGARCH with normal innovations started at E[σ²] (`erfc`, `exp`, `log`), Merton
+jumps with a Poisson mean above 10 per step (PTRS: `log` and `lgamma` per draw; `exp` in the
+compensator and the Poisson set-up) and Kou jumps, Schwartz (`exp`, `expm1`, `log`), regimes
+with jumps, and a correlation repaired by `repair: nearest`.
+
 manifest.json itself differs (timings, command, the build's instruction set); its list of files
 with their hashes must be equal.
 """
@@ -137,13 +145,108 @@ def manifest_files(out: Path) -> list:
     return json.loads((out / "manifest.json").read_text())["files"]
 
 
-CASES = [(model, n) for n in (3, 50, 500) for model in ("gbm", "regime")]
+HEADER = f"""seed: 20261203
+paths: {PATHS}
+time: {{steps: {STEPS}, dt: 1/252, start: 2027-01-04}}
+assets: [A, B, C]
+initial: {{A: 100, B: 50, C: 20}}
+portfolio: {{A: 0.5, B: 0.3, C: 0.2}}
+"""
+CORRELATION = "correlation: {constant: 0.4}\n"
+SHOCK = """variants:
+  baseline: {}
+  shocked:
+    stresses:
+      - shock: {at: 5, returns: {A: -0.15, B: 0.07}}
+"""
 
 
-@pytest.mark.parametrize("model,n", CASES, ids=[f"{m}-{n}" for m, n in CASES])
+def garch(kind: str, innovations: str, initial: str) -> str:
+    gamma = "gamma: {A: -0.06, B: 0.0, C: 0.05}" if kind == "egarch" else (
+        "gamma: {A: 0.06, B: 0.0, C: 0.05}" if kind == "gjr" else "")
+    omega = "{A: -0.3, B: -0.4, C: -0.25}" if kind == "egarch" else "{A: 2.0e-6, B: 3.0e-6, C: 1.0e-6}"
+    alpha = "{A: 0.1, B: 0.12, C: 0.08}" if kind == "egarch" else "{A: 0.05, B: 0.04, C: 0.06}"
+    beta = "{A: 0.97, B: 0.96, C: 0.975}" if kind == "egarch" else "{A: 0.9, B: 0.92, C: 0.88}"
+    return (
+        HEADER + CORRELATION
+        + f"model:\n  garch:\n    type: {kind}\n    mean: 0.0002\n    omega: {omega}\n"
+        + f"    alpha: {alpha}\n    beta: {beta}\n" + (f"    {gamma}\n" if gamma else "")
+        + f"    innovations: {innovations}\n    initial_variance: {initial}\n"
+        + "output: {format: npy, precision: float64, emit: [prices, returns, variance]}\n" + SHOCK
+    )
+
+
+LIBM_SCENARIOS = {
+    "garch-t": garch("garch", "{student_t: 5}", "unconditional"),
+    "gjr-t": garch("gjr", "{student_t: 3.5}", "unconditional"),
+    "egarch-t": garch("egarch", "{student_t: 6}", "unconditional_geometric_mean"),
+    "egarch-normal": garch("egarch", "normal", "unconditional"),
+    "merton": HEADER + CORRELATION + """model:
+  merton:
+    drift: 0.05
+    volatility: {A: 0.15, B: 0.2, C: 0.3}
+    jumps: {intensity: {A: 3000, B: 2, C: 40}, mean: {A: -0.0005, B: -0.05, C: 0.01}, stdev: {A: 0.002, B: 0.07, C: 0.03}}
+output: {format: npy, precision: float64, emit: [prices, returns, jumps]}
+variants:
+  baseline: {}
+  stressed:
+    stresses:
+      - shock: {at: 5, returns: {A: -0.15}}
+      - jumps: {from: 10, to: 20, intensity_multiplier: 4}
+""",
+    "kou": HEADER + CORRELATION + """model:
+  kou:
+    drift: 0.05
+    volatility: 0.2
+    jumps: {intensity: {A: 5, B: 900, C: 20}, up_probability: 0.4, up_mean: 0.03, down_mean: 0.05}
+output: {format: npy, precision: float64, emit: [prices, returns, jumps]}
+""" + SHOCK,
+    "schwartz": HEADER + CORRELATION + """model:
+  schwartz:
+    mean_reversion: {A: 1.5, B: 4, C: 0.3}
+    long_run_price: {A: 80, B: 55, C: 25}
+    volatility: {A: 0.3, B: 0.2, C: 0.5}
+output: {format: npy, precision: float64, emit: [prices, returns]}
+""" + SHOCK,
+    "regime-jumps": HEADER + """model:
+  regime:
+    transition: [[0.95, 0.05], [0.10, 0.90]]
+    initial: stationary
+    regimes:
+      calm:
+        drift: 0.06
+        volatility: 0.15
+        correlation: {constant: 0.3}
+      crisis:
+        drift: -0.2
+        volatility: 0.4
+        correlation: {constant: 0.8}
+        jumps: {intensity: 3000, mean: -0.001, stdev: 0.004}
+output: {format: npy, precision: float64, emit: [prices, returns, regimes, jumps]}
+""" + SHOCK,
+    "repair": HEADER
+    + "correlation: {matrix: [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]], repair: nearest}\n"
+    + """model:
+  gbm:
+    drift: 0.05
+    volatility: {A: 0.2, B: 0.3, C: 0.25}
+output: {format: npy, precision: float64, emit: [prices, returns]}
+""" + SHOCK,
+}
+
+CASES = [(model, n) for n in (3, 50, 500) for model in ("gbm", "regime")] + [
+    (name, None) for name in LIBM_SCENARIOS
+]
+
+
+@pytest.mark.parametrize(
+    "model,n", CASES, ids=[f"{m}-{n}" if n is not None else m for m, n in CASES])
 def test_portable_and_native_builds_write_the_same_bytes(native, portable, tmp_path, model, n):
     scenario_file = tmp_path / f"{model}-{n}.yaml"
-    scenario_file.write_text(scenario(model, n))
+    if n is None:
+        scenario_file.write_text(f"name: cpu-{model}\n" + LIBM_SCENARIOS[model])
+    else:
+        scenario_file.write_text(scenario(model, n))
     runs = {
         "native": run(native, scenario_file, tmp_path / "native"),
         "portable": run(portable, scenario_file, tmp_path / "portable"),

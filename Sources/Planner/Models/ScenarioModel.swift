@@ -1,5 +1,6 @@
 import Foundation
 import Processes
+import Randomness
 import Shocks
 
 /// A model as a scenario file gives it, one self-describing unit: the keys it is named by, its
@@ -75,7 +76,7 @@ struct DriftChain {
       let length = Double(grid.steps)
       return (x0 + perStep[a] * length, "log S0 + mean·steps = \(x0) + (\(perStep[a]))·\(length)")
     case .meanReverting(let theta, let kappa):
-      let decay = exp(-kappa[a] * grid.horizon)
+      let decay = PortableMath.exp(-kappa[a] * grid.horizon)
       return (
         theta[a] + (x0 - theta[a]) * decay,
         "θ + (log S0 − θ)·e^(−κT) = \(theta[a]) + (\(x0 - theta[a]))·\(decay)"
@@ -97,7 +98,7 @@ struct DriftChain {
     case .perStep(let perStep):
       return { a, _, _, _ in perStep[a] }
     case .meanReverting(let theta, let kappa):
-      let pull = kappa.map { -expm1(-$0 * dt) }
+      let pull = kappa.map { -PortableMath.expm1(-$0 * dt) }
       return { a, x, _, _ in (theta[a] - x) * pull[a] }
     }
   }
