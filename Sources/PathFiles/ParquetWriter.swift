@@ -803,36 +803,36 @@ struct ParquetStatistics {
       max: littleEndianBytes((hi == 0 ? Float(0) : hi).bitPattern))
   }
 
-  /// The smallest and largest values that are not NaN, or `nil` when there is none. Eight
-  /// lanes at a time; a lane takes a value only when it is strictly beyond the lane's extreme,
-  /// which a NaN never is. The extremes do not depend on the order (only the sign of a zero
-  /// could, and zeros are written as −0.0 and +0.0 whatever their sign).
-  private static func extremes<F: BinaryFloatingPoint & SIMDScalar>(_ values: [F]) -> (F, F)? {
+  /// The smallest and largest values that are not NaN, or `nil` when there is none. Four
+  /// running extremes side by side (independent chains of `vminsd`/`vmaxsd`); a running
+  /// extreme takes a value only when it is strictly beyond it, which a NaN never is, so NaNs
+  /// are skipped without a branch. The extremes do not depend on the order (only the sign of a
+  /// zero could, and zeros are written as −0.0 and +0.0 whatever their sign).
+  @inline(__always)
+  private static func extremes<F: BinaryFloatingPoint>(_ values: [F]) -> (F, F)? {
     values.withUnsafeBufferPointer { v in
-      var lo = SIMD8<F>(repeating: .infinity)
-      var hi = SIMD8<F>(repeating: -.infinity)
-      var seen = SIMDMask<SIMD8<F.SIMDMaskScalar>>(repeating: false)
+      var lo = (F.infinity, F.infinity, F.infinity, F.infinity)
+      var hi = (-F.infinity, -F.infinity, -F.infinity, -F.infinity)
       var i = 0
-      while i + 8 <= v.count {
-        let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<F>.self)
-        lo.replace(with: x, where: x .< lo)
-        hi.replace(with: x, where: x .> hi)
-        seen .|= x .== x
-        i += 8
+      while i + 4 <= v.count {
+        if v[i] < lo.0 { lo.0 = v[i] }
+        if v[i + 1] < lo.1 { lo.1 = v[i + 1] }
+        if v[i + 2] < lo.2 { lo.2 = v[i + 2] }
+        if v[i + 3] < lo.3 { lo.3 = v[i + 3] }
+        if v[i] > hi.0 { hi.0 = v[i] }
+        if v[i + 1] > hi.1 { hi.1 = v[i + 1] }
+        if v[i + 2] > hi.2 { hi.2 = v[i + 2] }
+        if v[i + 3] > hi.3 { hi.3 = v[i + 3] }
+        i += 4
       }
-      var low = F.infinity
-      var high = -F.infinity
-      var any = any(seen)
-      for lane in 0..<8 {
-        if lo[lane] < low { low = lo[lane] }
-        if hi[lane] > high { high = hi[lane] }
+      for x in v[i...] {
+        if x < lo.0 { lo.0 = x }
+        if x > hi.0 { hi.0 = x }
       }
-      for x in v[i...] where !x.isNaN {
-        any = true
-        if x < low { low = x }
-        if x > high { high = x }
-      }
-      return any ? (low, high) : nil
+      let low = Swift.min(Swift.min(lo.0, lo.1), Swift.min(lo.2, lo.3))
+      let high = Swift.max(Swift.max(hi.0, hi.1), Swift.max(hi.2, hi.3))
+      // Nothing but NaN leaves +∞ below −∞; a single value, even ±∞, gives low ≤ high.
+      return low <= high ? (low, high) : nil
     }
   }
 }
