@@ -3,6 +3,7 @@
 #   make test   install missing system packages (and Chromium for the report test), build and
 #               run every test (with test-portable: a second, baseline x86-64 build)
 #   make bench  benchmarks against numpy (see Benchmarks/README.md)
+#   make notebooks  write, execute and export Notebooks-export/ (notebooks-check: execute only)
 
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libzstd-dev
@@ -112,12 +113,28 @@ run: build
 
 # Writes, executes and exports the notebooks of Notebooks-export/ (see its README.md).
 NB_VENV := Notebooks-export/.venv
-notebooks: build
+NB_RUN := JUPYTER_PATH=$(NB_VENV)/share/jupyter $(NB_VENV)/bin/python Notebooks-export/make_notebooks.py
+.PHONY: notebooks-venv notebooks-check
+notebooks-venv: $(NB_VENV)/.installed
+$(NB_VENV)/.installed: Notebooks-export/requirements.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  else echo "Python's venv module is missing: apt-get install python3-venv" >&2; exit 1; fi; }
 	@test -x $(NB_VENV)/bin/python || $(PYTHON) -m venv $(NB_VENV)
 	$(NB_VENV)/bin/pip install -q -r Notebooks-export/requirements.txt
 	$(NB_VENV)/bin/python -m ipykernel install --prefix $(NB_VENV) --name python3 >/dev/null
-	JUPYTER_PATH=$(NB_VENV)/share/jupyter $(NB_VENV)/bin/python Notebooks-export/make_notebooks.py \
-	  --bin "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
+	touch $@
+
+notebooks: build notebooks-venv
+	$(NB_RUN) --bin "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/scengine"
+
+# Executes every notebook from a fresh kernel and fails on any cell error (or on committed
+# notebooks whose cells differ from Notebooks-export/notebook_cells/), rewriting no committed
+# file. Uses the optimized build of `make test` (already built in CI, so no second compile);
+# SCENGINE_BIN=... checks that binary instead.
+notebooks-check: $(if $(SCENGINE_BIN),,deps) notebooks-venv
+	$(if $(SCENGINE_BIN),,$(SWIFT) build $(TEST_FLAGS) --product scengine)
+	$(NB_RUN) --check --bin "$(or $(SCENGINE_BIN),$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/scengine)"
 
 bench: deps
 	$(MAKE) -C Benchmarks bench

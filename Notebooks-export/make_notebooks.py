@@ -1,108 +1,59 @@
 """Writes the notebooks of Notebooks-export/ from their cells, executes them and exports HTML.
 
-    python make_notebooks.py --bin PATH_TO_SCENGINE
+    python make_notebooks.py --bin PATH_TO_SCENGINE            write, execute, export all
+    python make_notebooks.py --bin PATH_TO_SCENGINE --check    execute all, write nothing
+    python make_notebooks.py --bin PATH_TO_SCENGINE --only 03-stress-testing
 
-Each notebook is kept as source here (cells as plain text), written as .ipynb, executed in a
-fresh kernel from the repository root (so the outputs it shows are this engine's), and exported
-to html/. The executed .ipynb files are committed so that they render without running anything.
+Each notebook is kept as source in notebook_cells/ (one module per notebook: cells as plain
+text), written as .ipynb, executed in a fresh kernel from the repository root (so the outputs it
+shows are this engine's), and exported to html/. The executed .ipynb files are committed so that
+they render without running anything.
+
+--check executes every notebook the same way and fails (exit 1) on any cell error, without
+rewriting the committed .ipynb and HTML files; it also fails when a committed notebook's cells
+differ from their source here (run without --check to regenerate). The engine runs still go to
+out/notebooks/.
 """
 
 import argparse
 import os
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 
-QUICKSTART = [
-    ("markdown", """# 01 · Quickstart: run a scenario and use its files from Python
+from notebook_cells import backtest, calibrate, columnar, quickstart, stress  # noqa: E402
 
-This notebook runs `Scenarios/quickstart.yaml` (three assets, a baseline and a sell-off variant
-that share their random numbers), opens the path files with numpy without copying them, draws a
-fan chart, computes the portfolio's value at risk per variant and checks every file against the
-SHA-256 the manifest lists."""),
-    ("code", """import hashlib, json, os, subprocess
-from pathlib import Path
-import numpy as np
-import pandas as pd
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-%matplotlib inline
-
-scengine = os.environ["SCENGINE_BIN"]          # the built CLI (make_notebooks.py --bin)
-run = Path("out/notebooks/quickstart")
-result = subprocess.run([scengine, "run", "Scenarios/quickstart.yaml", "--out", str(run),
-                         "--progress", "none"], capture_output=True, text=True, check=True)
-print(result.stdout)"""),
-    ("markdown", """## The manifest says what is in the folder
-
-Only the files the manifest lists belong to the run; each has its shape, dtype and SHA-256."""),
-    ("code", """manifest = json.loads((run / "manifest.json").read_text())
-assets, dates = manifest["assets"], manifest["dates"]
-pd.DataFrame(manifest["files"])[["path", "dtype", "shape", "bytes"]]"""),
-    ("markdown", """## Prices, memory-mapped
-
-`prices.npy` is `[paths, steps + 1, assets]`, float64, C order: `mmap_mode="r"` reads only what
-is touched."""),
-    ("code", """base = np.load(run / "baseline/prices.npy", mmap_mode="r")
-sell = np.load(run / "selloff/prices.npy", mmap_mode="r")
-print(base.shape, base.dtype)
-pd.DataFrame(base[0, :6], index=pd.to_datetime(dates[:6]), columns=assets)"""),
-    ("markdown", """## Fan chart of the equity asset
-
-Quantiles across paths at every date; the sell-off shares the baseline's shocks, so the two
-fans differ only where the stresses act."""),
-    ("code", """days = pd.to_datetime(dates)
-fig, ax = plt.subplots(figsize=(9, 4.5))
-for prices, colour, label in [(base, "tab:blue", "baseline"), (sell, "tab:red", "selloff")]:
-    eq = np.asarray(prices[:, :, 0])
-    q = np.quantile(eq, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    ax.fill_between(days, q[0], q[4], color=colour, alpha=0.15)
-    ax.fill_between(days, q[1], q[3], color=colour, alpha=0.3)
-    ax.plot(days, q[2], color=colour, label=f"{label} median (bands 5-95%, 25-75%)")
-ax.set_ylabel(assets[0]); ax.legend(loc="upper left"); ax.grid(alpha=0.3)
-plt.show()"""),
-    ("markdown", """## Value at risk of the portfolio, per variant
-
-The buy-and-hold portfolio's terminal return from the prices, its 99% VaR and ES computed here,
-beside what scengine wrote to `summary.json`."""),
-    ("code", """w = np.array(manifest["portfolio"])                 # weights in asset order
-rows = []
-for variant in ["baseline", "selloff"]:
-    p = np.load(run / variant / "prices.npy", mmap_mode="r")
-    r = (p[:, -1, :] / p[:, 0, :]) @ w - 1
-    k = max(1, len(r) // 100)
-    summary = json.loads((run / variant / "summary.json").read_text())["portfolio"]["terminal_return"]
-    rows.append({"variant": variant,
-                 "VaR99 (numpy)": -np.quantile(r, 0.01), "VaR99 (summary.json)": summary["var_99"],
-                 "ES99 (numpy)": -np.sort(r)[:k].mean(), "ES99 (summary.json)": summary["es_99"]})
-pd.DataFrame(rows).set_index("variant")"""),
-    ("markdown", """## Every file checks against the manifest"""),
-    ("code", """for f in manifest["files"]:
-    digest = hashlib.sha256((run / f["path"]).read_bytes()).hexdigest()
-    assert digest == f["sha256"], f["path"]
-print(f"{len(manifest['files'])} files match their SHA-256")"""),
-]
-
-NOTEBOOKS = {"01-quickstart": QUICKSTART}
+NOTEBOOKS = {m.NAME: m.CELLS for m in (quickstart, backtest, stress, columnar, calibrate)}
 
 
-def build(name, cells, binary):
+def notebook_of(cells):
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.cells = [nbformat.v4.new_markdown_cell(text) if kind == "markdown"
                       else nbformat.v4.new_code_cell(text) for kind, text in cells]
+    return notebook
+
+
+def execute(notebook, binary):
     os.environ["SCENGINE_BIN"] = str(binary)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT)}}).execute()
+
+
+def build(name, cells, binary):
+    notebook = notebook_of(cells)
+    execute(notebook, binary)
     nbformat.write(notebook, HERE / f"{name}.ipynb")
     html, _ = HTMLExporter().from_notebook_node(notebook)
     (HERE / "html").mkdir(exist_ok=True)
@@ -110,12 +61,49 @@ def build(name, cells, binary):
     print(f"wrote Notebooks-export/{name}.ipynb and html/{name}.html")
 
 
+def check(name, cells, binary):
+    """Problems of one notebook: a cell error, or committed cells that differ from the source."""
+    problems = []
+    committed = HERE / f"{name}.ipynb"
+    if not committed.exists():
+        problems.append(f"{committed.name} is not committed (run make notebooks)")
+    else:
+        saved = [(c["cell_type"], c["source"]) for c in nbformat.read(committed, 4).cells]
+        if saved != list(cells):
+            problems.append(f"{committed.name} differs from notebook_cells/ (run make notebooks)")
+    try:
+        execute(notebook_of(cells), binary)
+    except CellExecutionError as error:
+        problems.append(f"{name}: a cell failed:\n{error}")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin", required=True, type=Path, help="the scengine executable")
+    parser.add_argument("--check", action="store_true",
+                        help="execute every notebook and fail on a cell error; write nothing")
+    parser.add_argument("--only", action="append", choices=sorted(NOTEBOOKS), metavar="NAME",
+                        help="only this notebook (repeatable)")
     args = parser.parse_args()
+    binary = args.bin.resolve()
+    if not os.access(binary, os.X_OK):
+        parser.error(f"{binary} is not an executable")
+    failures = []
     for name, cells in NOTEBOOKS.items():
-        build(name, cells, args.bin.resolve())
+        if args.only and name not in args.only:
+            continue
+        start = time.monotonic()
+        if args.check:
+            problems = check(name, cells, binary)
+            failures += problems
+            print(f"{'FAILED' if problems else 'ok'}  {name}  {time.monotonic() - start:.1f} s",
+                  flush=True)
+        else:
+            build(name, cells, binary)
+    for problem in failures:
+        print(problem, file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
