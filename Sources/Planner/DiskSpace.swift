@@ -418,7 +418,9 @@ public struct DiskBudget: Sendable {
   /// by the C library's text for those errors, which every message of a failed write or sync
   /// ends with (`PathFilesError`, `RiskError`).
   public func explaining(_ message: String) -> String {
-    let needs = "the \(activity) needs \(ByteCount.long(size.bytes)) in \(shownFolder)"
+    // CSV prices and compressed pages take a range of bytes: the count is its top.
+    let most = size.leastBytes == size.bytes ? "" : "at most "
+    let needs = "the \(activity) needs \(most)\(ByteCount.long(size.bytes)) in \(shownFolder)"
     if message.contains(String(cString: strerror(ENOSPC))) {
       guard let space else { return "\(message); \(needs)" }
       return "\(message); \(needs), \(ByteCount.long(space.usableBytes)) were free when it started"
