@@ -66,7 +66,7 @@ final class ArrayPool<Element: BitwiseCopyable & Sendable>: Sendable {
       guard let index = list.lastIndex(where: { $0.count == count }) else { return nil }
       return list.remove(at: index)
     }
-    return reused ?? [Element](unsafeUninitializedCapacity: count) { _, n in n = count }
+    return reused ?? uninitialized(count)
   }
 
   /// Keeps `array` for a later `take`, unless the pool is full.
@@ -75,4 +75,10 @@ final class ArrayPool<Element: BitwiseCopyable & Sendable>: Sendable {
       if list.count < limit { list.append(array) }
     }
   }
+}
+
+/// An array of `count` values whose storage is not initialised: for BitwiseCopyable values
+/// that the caller writes in full before reading any.
+func uninitialized<T: BitwiseCopyable>(_ count: Int) -> [T] {
+  [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }

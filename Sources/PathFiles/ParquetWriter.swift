@@ -850,12 +850,6 @@ private func gather<T>(
   }
 }
 
-/// An array of `count` values whose storage is not initialised: for BitwiseCopyable values
-/// that the caller writes in full before reading any.
-private func uninitialized<T: BitwiseCopyable>(_ count: Int) -> [T] {
-  [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-}
-
 /// The little-endian bytes of an unsigned integer.
 func littleEndianBytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
   withUnsafeBytes(of: value.littleEndian) { Array($0) }

@@ -182,18 +182,12 @@ public struct Merger: Sendable {
         let path = "\(v.name)/\(series)"
         let records = shards.compactMap { $0.record(path) }
         let bytes = records.reduce(0) { $0.addingSaturated($1.bytes) }
-        // An NPY file's size is exact: the shards' rows under the header of the whole
-        // shape. A CSV file repeats its header line (at most 64 KiB) in every shard.
+        // An NPY file's size is exact: the array of every path under one header. A CSV file
+        // repeats its header line (at most 64 KiB) in every shard.
         if let code = records.first?.dtype, let type = NPYDType(rawValue: code),
           let shape = records.first?.shape, !shape.isEmpty
         {
-          let shardHeaders = records.reduce(0) { total, record in
-            total.addingSaturated(
-              NPYHeader.encode(dtype: type, shape: record.shape ?? shape).count)
-          }
-          let merged = [first.paths] + shape.dropFirst()
-          let exact = max(0, bytes - shardHeaders).addingSaturated(
-            NPYHeader.encode(dtype: type, shape: merged).count)
+          let exact = NPYFileWriter.fileBytes(dtype: type, shape: [first.paths] + shape.dropFirst())
           files.append(.init(path: path, bytes: exact, leastBytes: exact))
         } else {
           let headers = (shards.count - 1).multipliedSaturated(by: 64 << 10)
