@@ -251,9 +251,13 @@ def report(results, sizes, seeds, threads, binary):
         print(line)
     for method in list(METHODS)[1:]:
         cell = results[(method, n)]
+        pooled_product = ""
+        if cell["pooled"] is not None:
+            gain = plain["pooled"] * plain["time"] / (cell["pooled"] * cell["time"])
+            pooled_product = f", {gain:.2f} from the runs' spread"
         print(f"at {n:,} paths: RMSE x time plain / {method} "
-              f"{plain['product'] / cell['product']:.1f} (time {cell['time']:.3f} s against "
-              f"{plain['time']:.3f} s)")
+              f"{plain['product'] / cell['product']:.1f} over the seeds{pooled_product} (time "
+              f"{cell['time']:.3f} s against {plain['time']:.3f} s)")
     if n != TARGET_PATHS:
         print(f"(the targets are stated at {TARGET_PATHS:,} paths; the largest count run was "
               f"{n:,})")
