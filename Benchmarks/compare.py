@@ -2,16 +2,20 @@
 
 For every workload of every suite in SUITES and every thread count of ``--threads``: fresh
 processes for each side (the scengine suite executable with SCENGINE_BENCH_THREADS, the numpy
-peer, the numba peer), one warm-up run of each, then ``--rounds`` measured runs of each,
-alternating the order of the sides from round to round (round r starts with side r mod 3).
-The processes are then closed and each one's peak RSS is read with ``os.wait4``. A row reports,
-for each side, values per second, median (min-max), the ratios of the medians scengine / numpy
-and scengine / numba, and the peak RSS. A second table gives each side's speed-up from one
-thread to two. Around the table: numpy's normal generation rate and the memory write rate
-(``peers/floors.py``, at the start and at the end of the run) and the peak RSS of a
-1,000,000 x 252 x 1 ``scengine run`` to NPY. All sides run in the same environment, one BLAS
-thread per worker, with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset. Raw timings go to
-results/.
+peer with ``numpy.random.default_rng`` (PCG64), the same peer with ``Generator(Philox())``,
+the numba peer, and for the end-to-end rows the write floor), one warm-up run of each, then
+``--rounds`` measured runs of each, alternating the order of the sides from round to round
+(round r starts with side r mod the number of sides). The processes are then closed and each
+one's peak RSS is read with ``os.wait4``. A row reports, for each side, values per second,
+median (min-max), the ratios of the medians scengine / numpy, scengine / numpy Philox and
+scengine / numba (every target is against numpy, default_rng), and the peak RSS. A second
+table gives each side's speed-up from one thread to two; a third, for the end-to-end rows,
+each side's median time against the write floor (``peers/write_floor.py``: the file's bytes
+written from memory to a new file in the same directory), scengine / floor. Around the
+tables: numpy's normal generation rates and the memory write rate (``peers/floors.py``, at the
+start and at the end of the run) and the peak RSS of three large ``scengine run``-s to NPY.
+All sides run in the same environment, one BLAS thread per worker, with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset. Raw timings go to results/.
 
 The Swift side is an ordo-one/benchmark suite executable. It is driven the way the package's own
 BenchmarkTool drives it (see Sources/Benchmark/BenchmarkRunner+ReadWrite.swift in
@@ -42,15 +46,28 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# Suite executable (Benchmarks/<Suite>/, an ordo-one benchmark target) -> its peer scripts.
-# Each workload of a suite is one table row per thread count. ShockBenchmarks (and its peer
-# peers/shocks_numpy.py) is left out: it times a part of W2 and W3 that the table covers.
+# Suite executable (Benchmarks/<Suite>/, an ordo-one benchmark target) -> its peers: side ->
+# the peer script and its arguments. Each workload of a suite is one table row per thread
+# count. ShockBenchmarks (and its peer peers/shocks_numpy.py) is left out: it times a part of
+# W2 and W3 that the table covers.
+PHILOX = ("--bitgen", "philox")
 SUITES = {
-    "ProcessBenchmarks": {"numpy": "peers/processes_numpy.py",
-                          "numba": "peers/processes_numba.py"},
-    "EndToEndBenchmarks": {"numpy": "peers/e2e_numpy.py", "numba": "peers/e2e_numba.py"},
+    "ProcessBenchmarks": {"numpy": ("peers/processes_numpy.py",),
+                          "numpy Philox": ("peers/processes_numpy.py", *PHILOX),
+                          "numba": ("peers/processes_numba.py",)},
+    "EndToEndBenchmarks": {"numpy": ("peers/e2e_numpy.py",),
+                           "numpy Philox": ("peers/e2e_numpy.py", *PHILOX),
+                           "numba": ("peers/e2e_numba.py",),
+                           "floor": ("peers/write_floor.py",)},
 }
-SIDES = ("scengine", "numpy", "numba")
+# The sides in table order; `floor` is not a simulation: it is reported against scengine's time
+# in the end-to-end table only.
+SIDES = ("scengine", "numpy", "numpy Philox", "numba", "floor")
+PEERS = ("numpy", "numpy Philox", "numba")
+# The targets of the end-to-end rows: scengine's time over the write floor's, and scengine's
+# speed-up from one thread to two.
+FLOOR_TARGET = 1.5
+E2E_SPEEDUP_TARGET = 1.7
 
 # They slow OpenBLAS (numpy's and scengine's) down on some machines: unset for every side.
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -59,7 +76,7 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 # The peak-RSS checks: `scengine run` of each scenario, its shape and its target in MB. Peak
 # memory must not grow with the number of paths (DESIGN invariant 6).
 RSS_CHECKS = (
-    ("scenarios/rss-gbm1.yaml", "1000000x252x1 GBM to NPY", 300),
+    ("scenarios/rss-gbm1.yaml", "1000000x252x1 GBM to NPY", 100),
     ("scenarios/rss-gbm1-10m.yaml", "10000000x252x1 GBM to float32 NPY", 150),
     ("scenarios/rss-gbm10-portfolio.yaml",
      "1000000x252x10 GBM with a portfolio to float32 NPY", 300),
@@ -213,10 +230,11 @@ class SwiftSuite:
 class Peer:
     """A running peer script answering ``run`` requests, one JSON line each way."""
 
-    def __init__(self, script, env):
-        self.name = Path(script).name
+    def __init__(self, command, env):
+        script, *arguments = command
+        self.name = " ".join([Path(script).name, *arguments])
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / script), "--serve"], env=env, text=True,
+            [sys.executable, str(HERE / script), "--serve", *arguments], env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.description = self._receive()["peer"]
 
@@ -266,15 +284,15 @@ def alternate(runs, rounds, label):
     return times
 
 
-def measure(executable, peer_scripts, name, threads, env, rounds):
+def measure(executable, peer_commands, name, threads, env, rounds):
     """The row of workload `name` on `threads` threads: fresh processes for every side, one
     warm-up run each, `rounds` measured runs each in rotating order, then each side's peak RSS.
     Also returns the peers' descriptions."""
     suite = SwiftSuite(executable, dict(env, SCENGINE_BENCH_THREADS=str(threads)))
     peers = {}
     try:
-        for side, script in peer_scripts.items():
-            peers[side] = Peer(script, env)
+        for side, command in peer_commands.items():
+            peers[side] = Peer(command, env)
         benchmark = next((b for b in suite.benchmarks() if b["name"] == name), None)
         if benchmark is None:
             raise SystemExit(f"{suite.name}: no benchmark {name!r} with {threads} threads")
@@ -296,6 +314,9 @@ def measure(executable, peer_scripts, name, threads, env, rounds):
     row.update({side: rate_summary(values, times[side]) for side in sides})
     for side in sides[1:]:
         row[f"ratio_{side}"] = row["scengine"]["median"] / row[side]["median"]
+    if "floor" in sides:  # a ratio of times: scengine's median over the floor's
+        row["scengine_over_floor"] = (statistics.median(times["scengine"])
+                                      / statistics.median(times["floor"]))
     return row, {side: peer.description for side, peer in peers.items()}
 
 
@@ -426,13 +447,48 @@ def print_table(header, lines):
 def print_rows(rows):
     """The main table: one line per workload and thread count."""
     header = ("workload", "threads", "scengine M values/s: median (min–max)",
-              "numpy M values/s", "numba M values/s", "scengine/numpy", "scengine/numba",
-              "peak RSS MiB: scengine", "numpy", "numba")
+              "numpy M values/s", "numpy Philox", "numba", "scengine/numpy",
+              "/numpy Philox", "/numba", "peak RSS MiB: scengine", "numpy", "numba")
     print_table(header, [
-        (row["workload"], str(row["threads"]), cell(row["scengine"]), cell(row.get("numpy")),
-         cell(row.get("numba")), ratio(row.get("ratio_numpy")), ratio(row.get("ratio_numba")),
-         *(mebibytes(row["peak_rss_kib"].get(side)) for side in SIDES))
+        (row["workload"], str(row["threads"]), cell(row["scengine"]),
+         *(cell(row.get(side)) for side in PEERS),
+         *(ratio(row.get(f"ratio_{side}")) for side in PEERS),
+         *(mebibytes(row["peak_rss_kib"].get(side)) for side in ("scengine", "numpy", "numba")))
         for row in rows])
+
+
+def seconds_cell(times):
+    """``median (min–max)`` of run times in seconds, or a dash for a side that was not run."""
+    if not times:
+        return "–"
+    return f"{statistics.median(times):.3f} ({min(times):.3f}–{max(times):.3f})"
+
+
+def print_floor_rows(rows):
+    """The end-to-end rows against the write floor: each side's seconds, the floor's write
+    rate, scengine / floor (a ratio of median times, target at most FLOOR_TARGET) and numpy /
+    floor."""
+    lines = []
+    for row in rows:
+        if "floor" not in row:
+            continue
+        times, size = row["seconds"], int(row["tags"]["bytes"])
+        floor = statistics.median(times["floor"])
+        verdict = "met" if row["scengine_over_floor"] <= FLOOR_TARGET else "NOT met"
+        lines.append((
+            row["workload"], str(row["threads"]), f"{size / 1e6:.0f}",
+            seconds_cell(times["scengine"]), seconds_cell(times.get("numpy")),
+            seconds_cell(times["floor"]), f"{size / floor / 1e9:.2f}",
+            f"{ratio(row['scengine_over_floor'])} {verdict}",
+            ratio(statistics.median(times["numpy"]) / floor) if "numpy" in times else "–"))
+    if not lines:
+        return
+    print(f"end-to-end runs against the write floor (the file's bytes from memory to a new file "
+          f"in the same directory, one thread), seconds, median (min–max); target "
+          f"scengine/floor <= {FLOOR_TARGET}:")
+    header = ("workload", "threads", "file MB", "scengine s", "numpy s", "write floor s",
+              "floor GB/s", "scengine/floor", "numpy/floor")
+    print_table(header, lines)
 
 
 def speedups(rows):
@@ -444,16 +500,21 @@ def speedups(rows):
         if one and two:
             result.append({"workload": name, **{
                 side: two[side]["median"] / one[side]["median"]
-                for side in SIDES if side in one and side in two}})
+                for side in ("scengine", *PEERS) if side in one and side in two}})
     return result
 
 
 def print_speedups(speedup_rows):
     """The table of 2-thread over 1-thread medians."""
     print("speed-up from 1 to 2 threads (ratio of the medians above):")
-    header = ("workload", "scengine 2/1", "numpy 2/1", "numba 2/1")
-    print_table(header, [(row["workload"], *(ratio(row.get(side)) for side in SIDES))
+    header = ("workload", "scengine 2/1", "numpy 2/1", "numpy Philox 2/1", "numba 2/1")
+    print_table(header, [(row["workload"], *(ratio(row.get(side)) for side in ("scengine", *PEERS)))
                          for row in speedup_rows])
+    for row in speedup_rows:
+        if row["workload"].startswith("E2E") and "scengine" in row:
+            verdict = "met" if row["scengine"] >= E2E_SPEEDUP_TARGET else "NOT met"
+            print(f"{row['workload']}: scengine 2/1 {row['scengine']:.2f}, target >= "
+                  f"{E2E_SPEEDUP_TARGET}: {verdict}")
 
 
 def print_floors(label, result):
@@ -488,6 +549,8 @@ def main():
                         help="thread counts to measure every workload with (default: 1 2)")
     parser.add_argument("--bin-path", type=Path, help="swift build -c release --show-bin-path")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="raw results dir")
+    parser.add_argument("--no-rss-checks", action="store_true",
+                        help="leave out the three peak-RSS runs (10 GB files): to try rows")
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("--rounds must be at least 5 (medians of at least five runs)")
@@ -502,22 +565,22 @@ def main():
     log("floors (start)")
     floors_start = floors(env, 5)
     rows, descriptions, blas = [], {}, {}
-    for suite_name, peer_scripts in SUITES.items():
+    for suite_name, peer_commands in SUITES.items():
         executable = bin_path / suite_name
         if not executable.exists():
             raise SystemExit(f"{executable} not found: build with `swift build -c release`")
         blas.setdefault("scengine", scengine_openblas(executable, env))
         for name in workload_names(executable, env, args.filter):
             for threads in args.threads:
-                row, described = measure(executable, peer_scripts, name, threads, env,
+                row, described = measure(executable, peer_commands, name, threads, env,
                                          args.rounds)
                 rows.append(row)
                 descriptions.update({f"{suite_name} {side}": description
                                      for side, description in described.items()})
     if not rows:
         raise SystemExit(f"no workload matches --filter {args.filter!r}")
-    rss = [rss_check(bin_path, env, max(args.threads), scenario)
-           for scenario, _, _ in RSS_CHECKS]
+    rss = [] if args.no_rss_checks else [rss_check(bin_path, env, max(args.threads), scenario)
+                                         for scenario, _, _ in RSS_CHECKS]
     log("floors (end)")
     floors_end = floors(env, 5)
 
@@ -535,7 +598,8 @@ def main():
     print(f"scengine OpenBLAS: {blas['scengine']}")
     numpy_side = next(d for k, d in descriptions.items() if k.endswith("numpy"))
     numba_side = next((d for k, d in descriptions.items() if k.endswith("numba")), None)
-    print(f"numpy    {numpy_side['numpy']} OpenBLAS: {numpy_openblas(numpy_side)}")
+    print(f"numpy    {numpy_side['numpy']} (default_rng, PCG64; numpy Philox: "
+          f"Generator(Philox())) OpenBLAS: {numpy_openblas(numpy_side)}")
     if numba_side:
         print(f"numba    {numba_summary(numba_side)}")
     print_floors("start", floors_start)
@@ -543,6 +607,7 @@ def main():
     speedup_rows = speedups(rows)
     if speedup_rows:
         print_speedups(speedup_rows)
+    print_floor_rows(rows)
     print_rss(rss)
     print_floors("end", floors_end)
     elapsed = time.monotonic() - started

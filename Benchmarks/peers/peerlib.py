@@ -12,6 +12,10 @@ zero-argument ``run`` that does the measured work once. ``main(setup)`` then ser
 * ``peer.py key=value ...``: runs the workload given by the tags on the command line (one
   warm-up, then ``--runs`` measured runs, default 5) and prints the timings, for use by hand.
 
+The random numbers come from ``generator(stream)``: ``numpy.random.default_rng(stream)``
+(PCG64, what a numpy user reaches for) unless ``--bitgen philox`` chose
+``Generator(Philox(stream))``, the counter-based generator that scengine also uses.
+
 The ``threads`` tag (default 1) is the number of worker threads: the paths are split into that
 many contiguous parts (``split_paths``), each simulated by one thread with its own random
 stream (``worker_streams``) and its own buffers; ``run_in_threads`` runs them. BLAS uses one
@@ -76,6 +80,33 @@ def worker_streams(seed, threads):
     return np.random.SeedSequence(seed).spawn(threads)
 
 
+# The bit generators a peer can draw from (``--bitgen``), and the one in use.
+BIT_GENERATORS = ("pcg64", "philox")
+_bit_generator = "pcg64"
+
+
+def use_bit_generator(name):
+    """Makes ``generator`` draw from ``name``, one of ``BIT_GENERATORS``."""
+    global _bit_generator
+    if name not in BIT_GENERATORS:
+        raise ValueError(f"unknown bit generator {name!r}; expected one of {BIT_GENERATORS}")
+    _bit_generator = name
+
+
+def bit_generator():
+    """The name of the bit generator in use: ``pcg64`` (the default) or ``philox``."""
+    return _bit_generator
+
+
+def generator(stream):
+    """A ``numpy.random.Generator`` seeded by ``stream`` (a ``SeedSequence`` or an integer):
+    ``numpy.random.default_rng(stream)`` (PCG64), or ``Generator(Philox(stream))`` after
+    ``use_bit_generator("philox")``."""
+    if _bit_generator == "philox":
+        return np.random.Generator(np.random.Philox(stream))
+    return np.random.default_rng(stream)
+
+
 _pools = {}
 
 
@@ -96,13 +127,13 @@ def run_in_threads(jobs):
 
 
 def describe():
-    """numpy's version and the BLAS libraries loaded (threadpoolctl)."""
+    """numpy's version, the bit generator and the BLAS libraries loaded (threadpoolctl)."""
     blas = [
         {key: lib.get(key) for key in ("internal_api", "version", "architecture", "num_threads",
                                        "threading_layer", "filepath")}
         for lib in threadpool_info() if lib.get("user_api") == "blas"
     ]
-    return {"numpy": np.__version__, "blas": blas}
+    return {"numpy": np.__version__, "bitgen": _bit_generator, "blas": blas}
 
 
 def _timed(setup, tags):
@@ -133,8 +164,12 @@ def main(setup, describe_peer=None):
     parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__)
     parser.add_argument("--serve", action="store_true", help="answer run requests on stdin")
     parser.add_argument("--runs", type=int, default=5, help="measured runs (default 5)")
+    parser.add_argument("--bitgen", choices=BIT_GENERATORS, default="pcg64",
+                        help="bit generator: pcg64 (numpy.random.default_rng, the default) or "
+                             "philox (Generator(Philox()))")
     parser.add_argument("tags", nargs="*", metavar="key=value", help="workload tags")
     args = parser.parse_args()
+    use_bit_generator(args.bitgen)
     with threadpool_limits(limits=1):
         description = dict(describe(), **(describe_peer() if describe_peer else {}))
         if args.serve:

@@ -4,7 +4,8 @@ The same work as ``PathSimulator.simulate(paths:into:workspace:)`` over all path
 block of ``block`` paths, the float64 prices ``(block, steps + 1, assets)`` (time index 0 holds
 the initial price) are written into one reused buffer. Idiomatic numpy, vectorised over the
 paths of a block, looping over time only where the model needs it (GARCH, regimes), with
-``numpy.random.Generator(numpy.random.Philox(stream))``. With ``threads=2`` the paths are split
+``numpy.random.default_rng(stream)`` (PCG64; ``--bitgen philox``:
+``Generator(Philox(stream))``, ``peerlib.generator``). With ``threads=2`` the paths are split
 in two halves, each simulated on its own thread (a ``ThreadPoolExecutor``) with its own
 generator (``SeedSequence(seed).spawn(2)``), its own model buffers and its own block buffer;
 numpy releases the GIL in its random and ufunc loops, BLAS runs one thread per worker:
@@ -23,14 +24,15 @@ Buffers are allocated and written in ``setup`` (outside the measured region) and
 ``out=`` where numpy offers it; ``rng.poisson`` and ``rng.standard_t`` allocate their results.
 
 By hand: ``python peers/processes_numpy.py model=gbm paths=100000 steps=252 assets=1 block=512
-seed=1 mu=0.05 sigma=0.2 s0=100.0 year=252 threads=1`` (the tags of the Swift workload).
+seed=1 mu=0.05 sigma=0.2 s0=100.0 year=252 threads=1`` (the tags of the Swift workload;
+``--bitgen philox`` before them for Philox).
 """
 
 from functools import partial
 
 from peerlib import (  # first: one BLAS thread
-    asset_values, benchmark_correlation, floats, main, run_in_threads, split_paths, thread_count,
-    worker_streams)
+    asset_values, benchmark_correlation, floats, generator, main, run_in_threads, split_paths,
+    thread_count, worker_streams)
 
 import numpy as np  # noqa: E402
 
@@ -223,7 +225,7 @@ MODELS = {"gbm": GBM, "merton": Merton, "garch-t": GARCHT, "regimes": Regimes}
 
 def simulate(model, prices, stream, paths):
     """Simulates ``paths`` paths of ``model`` from ``stream``, block by block, into ``prices``."""
-    rng = np.random.Generator(np.random.Philox(stream))
+    rng = generator(stream)
     block = len(prices)
     for start in range(0, paths, block):
         model.fill(rng, prices[:min(block, paths - start)])

@@ -1,7 +1,8 @@
 """numpy peer of the ShockBenchmarks suite: correlated standard normal shocks.
 
 The same work as ``CorrelatedShockGenerator.fill(paths:steps:into:)`` over all paths: for each
-block of paths, ``Generator(Philox(seed)).standard_normal((block, steps, assets))`` and then
+block of paths, ``default_rng(seed).standard_normal((block, steps, assets))`` (``--bitgen
+philox``: ``Generator(Philox(seed))``, ``peerlib.generator``) and then
 ``@ L.T`` with ``L = numpy.linalg.cholesky(C)``, one thread. Buffers are allocated and touched
 outside the measured region and reused (``out=``), and the product is one matrix product over
 the block (``(block * steps) × assets`` by ``assets × assets``), numpy's fastest form of it.
@@ -11,7 +12,7 @@ By hand: ``python peers/shocks_numpy.py paths=10000 steps=252 assets=50 block=25
 
 import numpy as np
 
-from peerlib import benchmark_correlation, main
+from peerlib import benchmark_correlation, generator, main
 
 
 def setup(tags):
@@ -22,7 +23,7 @@ def setup(tags):
     shocks = np.zeros((block, steps, assets))
 
     def run():
-        rng = np.random.Generator(np.random.Philox(seed))
+        rng = generator(seed)
         for start in range(0, paths, block):
             count = min(block, paths - start)
             z = normals[:count]

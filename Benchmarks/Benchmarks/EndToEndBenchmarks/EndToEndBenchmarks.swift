@@ -1,37 +1,56 @@
-// End to end: one `scengine run` of scenarios/e2e-gbm50.yaml, the W2 workload (release
-// binary, --threads SCENGINE_BENCH_THREADS, default 1, --progress none) per iteration, a child
-// process timed from launch to exit, writing prices.npy (float64) to a directory under $TMPDIR.
+// End to end: one `scengine run` of a scenario file (release binary, --threads
+// SCENGINE_BENCH_THREADS, default 1, --progress none) per iteration, a child process timed from
+// launch to exit, writing prices.npy to a directory under $TMPDIR: scenarios/e2e-gbm50.yaml,
+// the W2 shape, and scenarios/e2e-gbm1.yaml, the W1 shape, to float64, and
+// scenarios/e2e-gbm1-float32.yaml, the W1 shape to float32 (half the bytes).
 // Peers: peers/e2e_numpy.py and peers/e2e_numba.py (a numpy or numba script, also a child
-// process, that simulates the same GBM and np.save-s the prices to a directory beside it).
+// process, that simulates the same GBM and np.save-s the prices to a directory beside it), and
+// peers/write_floor.py (the same number of bytes written from memory to a new file there).
 
 import Benchmark
 import BenchmarkSupport
 import Foundation
 
 let benchmarks: @Sendable () -> Void = {
-  let workload = RunWorkload(paths: 10_000, steps: 252, assets: 50, gbm: .spread)
-  Benchmark(workload.name, configuration: .peerComparison(tags: workload.tags)) {
-    benchmark, run in
-    for _ in benchmark.scaledIterations {
-      try run.removeOutput()  // the previous iteration's files, outside the measurement
-      benchmark.startMeasurement()
-      try run.launch()
-      benchmark.stopMeasurement()
+  let workloads = [
+    RunWorkload(paths: 10_000, steps: 252, assets: 50, gbm: .spread),
+    RunWorkload(paths: 100_000, steps: 252, assets: 1, gbm: .single),
+    RunWorkload(paths: 100_000, steps: 252, assets: 1, gbm: .single, precision: .float32),
+  ]
+  for workload in workloads {
+    Benchmark(workload.name, configuration: .peerComparison(tags: workload.tags)) {
+      benchmark, run in
+      for _ in benchmark.scaledIterations {
+        try run.removeOutput()  // the previous iteration's files, outside the measurement
+        benchmark.startMeasurement()
+        try run.launch()
+        benchmark.stopMeasurement()
+      }
+    } setup: {
+      try CLIRun(workload)
+    } teardown: {
+      try? FileManager.default.removeItem(atPath: RunWorkload.outputRoot)
     }
-  } setup: {
-    try CLIRun(workload)
-  } teardown: {
-    try? FileManager.default.removeItem(atPath: RunWorkload.outputRoot)
   }
 }
 
+/// The element type of the prices file, the scenario's `output.precision`.
+enum RunPrecision: String {
+  case float64
+  case float32
+
+  /// Bytes per value in the file.
+  var bytes: Int { self == .float64 ? 8 : 4 }
+}
+
 /// One end-to-end workload: a scenario file of `paths × steps × assets` GBM, written out as
-/// `paths × (steps + 1) × assets` float64 prices (time index 0 included, as in the file).
+/// `paths × (steps + 1) × assets` prices of `precision` (time index 0 included, as in the file).
 struct RunWorkload {
   let paths: Int
   let steps: Int
   let assets: Int
   let gbm: BenchmarkGBM
+  var precision = RunPrecision.float64
   let threads = BenchmarkThreads.count
   let seed: UInt64 = 20_261_129
 
@@ -48,19 +67,27 @@ struct RunWorkload {
 
   /// The scenario file, relative to `Benchmarks/`; `peers/e2e_numpy.py --write-scenario`
   /// writes it from the tags and the peers check that it matches them.
-  var scenario: String { "scenarios/e2e-gbm\(assets).yaml" }
+  var scenario: String {
+    "scenarios/e2e-gbm\(assets)\(precision == .float64 ? "" : "-\(precision.rawValue)").yaml"
+  }
   /// The numpy peer's block: cache-sized, as in the process suite.
   var block: Int { BenchmarkBlocks.cacheSizedPaths(steps: steps, assets: assets) }
   var values: Int { paths * (steps + 1) * assets }
 
-  /// `E2E gbm PATHSxSTEPSxASSETS npy`, the row name in the comparison table.
-  var name: String { "E2E gbm \(paths)x\(steps)x\(assets) npy" }
+  /// The size of the prices file's data (its header aside), what the write floor writes.
+  var bytes: Int { values * precision.bytes }
+
+  /// `E2E gbm PATHSxSTEPSxASSETS npy`, with ` float32` for float32 prices: the row name in the
+  /// comparison table.
+  var name: String {
+    "E2E gbm \(paths)x\(steps)x\(assets) npy\(precision == .float64 ? "" : " \(precision.rawValue)")"
+  }
 
   var tags: [String: String] {
     gbm.tags.merging([
       "paths": "\(paths)", "steps": "\(steps)", "assets": "\(assets)", "seed": "\(seed)",
       "block": "\(block)", "values": "\(values)", "scenario": scenario,
-      "threads": "\(threads)",
+      "threads": "\(threads)", "precision": precision.rawValue, "bytes": "\(bytes)",
     ]) { $1 }
   }
 }
