@@ -1,6 +1,7 @@
 import LinearAlgebra
 import PathFiles
 import Processes
+import Randomness
 import Shocks
 
 /// A JSON value, for the free-form parts of the manifest (model parameters).
@@ -180,6 +181,10 @@ public struct Manifest: Codable, Sendable {
   public var model: [String: JSONValue]
   public var portfolio: [Double]?
   public var output: Output
+  /// How the shocks' normals were drawn (`sampling` of the scenario): absent for plain Monte
+  /// Carlo, `{"antithetic": true}`, or `{"sobol": {"scramble": …, "direction_numbers": …,
+  /// "construction": "brownian_bridge"}}`.
+  public var sampling: JSONValue?
   public var variants: [Variant]
   public var files: [FileRecord]
   public var threads: Int
@@ -189,7 +194,8 @@ public struct Manifest: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case engine, version, scenario, seed, paths, steps, dt, assets, initial, dates, measure
-    case correlation, model, portfolio, output, variants, files, threads, seconds, command
+    case correlation, model, portfolio, output, sampling, variants, files, threads, seconds
+    case command
     case build, shard
     case formatVersion = "format_version"
     case blockSize = "block_size"
@@ -239,6 +245,23 @@ extension ScenarioSpec {
   }
 
   var correlationRecord: Manifest.Correlation { Manifest.Correlation(correlation) }
+
+  /// The manifest's `sampling` record; `nil` for plain Monte Carlo, so that its manifests
+  /// (and resolved hashes) are those of a scenario without the key.
+  var samplingRecord: JSONValue? {
+    switch sampling {
+    case .monteCarlo: return nil
+    case .antithetic: return .object(["antithetic": .bool(true)])
+    case .sobol(let scrambling):
+      return .object([
+        "sobol": .object([
+          "scramble": .string(scrambling.rawValue),
+          "direction_numbers": .string(SobolSequence.directionNumbersName),
+          "construction": .string("brownian_bridge"),
+        ])
+      ])
+    }
+  }
 }
 
 extension Manifest.Correlation {

@@ -130,6 +130,7 @@ public struct Runner: Sendable {
       variants: variants, files: files, threads: plan.threads, blockSize: plan.blockSize,
       seconds: seconds, command: command)
     manifest.shard = plan.shard.map { Manifest.ShardRecord($0, paths: plan.paths) }
+    manifest.sampling = spec.samplingRecord
     return manifest
   }
 
@@ -188,7 +189,8 @@ public struct Runner: Sendable {
     }
     do {
       simulator = try PathSimulator(
-        process: process, seed: spec.seed, grid: spec.grid, schedule: schedule)
+        process: process, seed: spec.seed, grid: spec.grid, schedule: schedule,
+        sampling: spec.sampling)
     } catch {
       throw RunError("\(spec.file): variants.\(variant.name): \(error.description)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Processes
+import Randomness
 import Shocks
 import Yams
 
@@ -261,6 +262,7 @@ struct ScenarioParser {
       portfolio = w
     }
 
+    let sampling = try parseSampling(top.optional("sampling"), model: model, steps: steps)
     var output = try parseOutput(top.optional("output"), model: model)
     if let f = overrides.format {
       output.format = f
@@ -358,12 +360,47 @@ struct ScenarioParser {
     }
     try top.finish(allowed: [
       "name", "description", "seed", "paths", "time", "assets", "initial", "correlation", "model",
-      "measure", "portfolio", "output", "variants", "version",
+      "measure", "portfolio", "output", "variants", "version", "sampling",
     ])
     return ScenarioSpec(
       name: name, description: description, seed: seed, paths: paths, grid: grid, dates: dates,
       assets: assets, initialPrices: initial, correlation: correlation, model: model,
-      measure: measure, portfolio: portfolio, output: output, variants: variants, file: file)
+      measure: measure, portfolio: portfolio, output: output, sampling: sampling,
+      variants: variants, file: file)
+  }
+
+  /// `sampling: {antithetic: true}` or `sampling: {sobol: {scramble: owen | shift | none}}`
+  /// (scramble defaults to owen); absent, `{}` or `{antithetic: false}` is plain Monte Carlo.
+  func parseSampling(_ field: YAMLField?, model: ModelSpec, steps: Int)
+    throws(ScenarioError) -> Sampling
+  {
+    guard let field else { return .monteCarlo }
+    var top = try field.mapping()
+    let antithetic = try top.optional("antithetic")?.bool() ?? false
+    let sobolField = top.optional("sobol")
+    try top.finish(allowed: ["antithetic", "sobol"])
+    guard let sobolField else { return antithetic ? .antithetic : .monteCarlo }
+    if antithetic {
+      throw field.error(
+        "antithetic and sobol cannot be combined (Sobol' points are already balanced); "
+          + "choose one")
+    }
+    var sobol = try sobolField.mapping()
+    var scrambling = SobolScrambling.owen
+    if let f = sobol.optional("scramble") {
+      let name = try f.string()
+      guard let s = SobolScrambling(rawValue: name) else {
+        throw f.error(
+          "\(excerpt(name)) is not a scrambling; expected owen (nested uniform, keyed by the "
+            + "seed), shift (random digital shift, keyed by the seed) or none")
+      }
+      scrambling = s
+    }
+    try sobol.finish(allowed: ["scramble"])
+    if let problem = Sampling.sobolProblem(steps: steps, shocks: model.process.shocksPerStep) {
+      throw sobolField.error(problem)
+    }
+    return .sobol(scrambling)
   }
 
   // MARK: - Per-asset values

@@ -1,4 +1,5 @@
 import Processes
+import Shocks
 
 extension ScenarioSpec {
   /// Sets up the simulation of every variant as `run` does (the stressed correlation factors,
@@ -11,7 +12,8 @@ extension ScenarioSpec {
       let schedule = try self.schedule(of: variant)
       try checkMedianLogPrices(of: variant, schedule: schedule)
       do {
-        try model.process.checkSetUp(seed: seed, grid: grid, schedule: schedule)
+        try model.process.checkSetUp(
+          seed: seed, grid: grid, schedule: schedule, sampling: sampling)
       } catch {
         throw ScenarioError(
           file: file, field: "variants.\(variant.name)", message: error.description)
@@ -22,9 +24,10 @@ extension ScenarioSpec {
 
 extension PriceProcess {
   /// Sets up a simulator of this process, for the errors only.
-  fileprivate func checkSetUp(seed: UInt64, grid: TimeGrid, schedule: StressSchedule)
-    throws(SimulationError)
-  {
-    _ = try PathSimulator(process: self, seed: seed, grid: grid, schedule: schedule)
+  fileprivate func checkSetUp(
+    seed: UInt64, grid: TimeGrid, schedule: StressSchedule, sampling: Sampling
+  ) throws(SimulationError) {
+    _ = try PathSimulator(
+      process: self, seed: seed, grid: grid, schedule: schedule, sampling: sampling)
   }
 }

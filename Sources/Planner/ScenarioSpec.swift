@@ -22,6 +22,8 @@ public struct ScenarioSpec: Sendable {
   /// Portfolio weights per asset (fractions of initial value), if given.
   public var portfolio: [Double]?
   public var output: OutputSpec
+  /// How the shocks' normals are drawn (`sampling`): plain Monte Carlo when absent.
+  public var sampling: Sampling = .monteCarlo
   /// Variants in file order.
   public var variants: [VariantSpec]
   /// The file the scenario was read from.

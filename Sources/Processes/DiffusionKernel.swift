@@ -197,7 +197,11 @@ struct DiffusionKernel {
     let plain =
       schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
       && schedule.historicalReturn == nil && schedule.shockReturn == nil
-    if w.hasJumps { prefetchJumpBlocks(seed: context.seed, path: path, steps: steps, workspace: w) }
+    // Jump draws come from the path's own stream (its pair's under antithetic sampling).
+    if w.hasJumps {
+      prefetchJumpBlocks(
+        seed: context.seed, path: context.shocks.streamPath(path), steps: steps, workspace: w)
+    }
     if plain {
       // One multiply-add per value (plus the jumps of the step).
       let shocks = w.shocks
@@ -298,7 +302,8 @@ struct DiffusionKernel {
     }
     let table = w.jumpTable
     if table.hasJumps[s] {
-      var stream = jumpStream(seed: context.seed, path: path, step: t, workspace: w)
+      var stream = jumpStream(
+        seed: context.seed, path: context.shocks.streamPath(path), step: t, workspace: w)
       let p = s * n
       let systemic = table.systemic[s]
       if let multiplier = schedule.jumpIntensityMultiplier {

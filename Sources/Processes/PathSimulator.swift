@@ -12,8 +12,12 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
 
   /// - Throws: `SimulationError` if the schedule does not fit the process or grid, or a
   ///   blended correlation cannot be factored.
+  ///
+  /// - Parameter sampling: how the shocks' normals are drawn (`Sampling`); every model accepts
+  ///   every mode.
   public init(
-    process: Process, seed: UInt64, grid: TimeGrid, schedule: StressSchedule? = nil
+    process: Process, seed: UInt64, grid: TimeGrid, schedule: StressSchedule? = nil,
+    sampling: Sampling = .monteCarlo
   ) throws(SimulationError) {
     let schedule = schedule ?? StressSchedule(steps: grid.steps, assets: process.assetCount)
     guard schedule.steps == grid.steps, schedule.assets == process.assetCount else {
@@ -33,6 +37,11 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     if let problem = Self.limitProblem(process: process, grid: grid, schedule: schedule) {
       throw .outOfRange(problem)
     }
+    if case .sobol = sampling,
+      let problem = Sampling.sobolProblem(steps: grid.steps, shocks: process.shocksPerStep)
+    {
+      throw .outOfRange("sampling: \(problem)")
+    }
     let factors: [CorrelationMatrix]
     do { factors = try schedule.correlationFactors(model: process.correlations) } catch {
       throw .correlation(error)
@@ -40,7 +49,8 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     let generator: CorrelatedShockGenerator
     do {
       generator = try CorrelatedShockGenerator(
-        factors: factors, seed: seed, distribution: process.shockDistribution)
+        factors: factors, seed: seed, distribution: process.shockDistribution,
+        sampling: sampling, steps: grid.steps)
     } catch {
       throw .shocks(error)
     }

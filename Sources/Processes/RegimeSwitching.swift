@@ -154,7 +154,8 @@ public struct RegimeSwitchingProcess: PriceProcess {
 
   /// The regime of each step of `path`: one uniform per step from the `regimes` substream.
   func drawRegimes(path: Int, context: SimulationContext, into regime: UnsafeMutablePointer<Int>) {
-    var stream = PathStream(seed: context.seed, path: path, substream: .regimes)
+    var stream = PathStream(
+      seed: context.seed, path: context.shocks.streamPath(path), substream: .regimes)
     let forced = context.schedule.forcedRegime
     let k = regimes.count
     cumulative.withUnsafeBufferPointer { cdf in

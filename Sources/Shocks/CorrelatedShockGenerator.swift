@@ -10,7 +10,9 @@ import Randomness
 /// Student-t shocks of ν degrees of freedom, each (path, step) also draws one chi-square `W`
 /// from the path's `mixing` substream and the whole vector is scaled by `sqrt((ν − 2) / W)`:
 /// the result has unit variance, correlation matrix `L Lᵀ`, and tails that are dependent
-/// across assets (Kotz and Nadarajah, "Multivariate t Distributions", 2004).
+/// across assets (Kotz and Nadarajah, "Multivariate t Distributions", 2004). Under
+/// `Sampling.antithetic` or `.sobol` the normals `z` come from the pair's even path, negated,
+/// or from a scrambled Sobol' point through a Brownian bridge (see `Sampling`).
 ///
 /// The shocks of a path depend only on (seed, path, correlation, distribution), never on the
 /// block it is generated in, its position in the block or the thread: every path is generated
@@ -35,6 +37,8 @@ public struct CorrelatedShockGenerator: Sendable {
   public let distribution: Distribution
   /// The number of assets (shocks per step).
   public let assetCount: Int
+  /// How the normals are drawn (`Sampling`).
+  public let sampling: Sampling
 
   @usableFromInline let lowers: [[Double]]
   /// `Lᵀ` of each factor in the panels of the blocked product, for more than
@@ -42,6 +46,9 @@ public struct CorrelatedShockGenerator: Sendable {
   @usableFromInline let panels: [TransposedLowerPanels]
   @usableFromInline let identities: [Bool]
   @usableFromInline let studentT: StudentTDistribution?
+  /// The Sobol' points and bridge of `Sampling.sobol`.
+  @usableFromInline let quasi: QuasiRandomNormals?
+  @usableFromInline let antithetic: Bool
 
   /// Assets up to this many are correlated row by row by a plain loop; wider ones by the
   /// blocked product `multiplyRowsByTransposedLower(_:rowCount:factor:)`. Both add the terms
@@ -58,9 +65,15 @@ public struct CorrelatedShockGenerator: Sendable {
 
   /// A generator that can correlate each step by one of several matrices of the same size.
   ///
+  /// - Parameters:
+  ///   - sampling: how the normals are drawn; `.sobol` needs `steps`, the number of steps of
+  ///     every path (its points have `steps × assets` coordinates).
+  /// - Throws: `RandomnessError` for ν ≤ 2 or non-finite ν, or a Sobol' dimension beyond
+  ///   `SobolSequence.maximumDimensions`.
   /// - Precondition: `factors` is not empty and all have the same dimension.
   public init(
-    factors: [CorrelationMatrix], seed: UInt64, distribution: Distribution = .normal
+    factors: [CorrelationMatrix], seed: UInt64, distribution: Distribution = .normal,
+    sampling: Sampling = .monteCarlo, steps: Int = 0
   ) throws(RandomnessError) {
     precondition(!factors.isEmpty, "at least one correlation matrix is needed")
     let n = factors[0].dimension
@@ -74,6 +87,14 @@ public struct CorrelatedShockGenerator: Sendable {
       n > Self.smallDimension
       ? factors.map { TransposedLowerPanels(lower: $0.factor.lower.elements, n: n) } : []
     self.identities = factors.map(\.isIdentity)
+    self.sampling = sampling
+    antithetic = sampling == .antithetic
+    if case .sobol(let scrambling) = sampling {
+      precondition(steps >= 1, "Sobol' sampling needs the number of steps")
+      quasi = try QuasiRandomNormals(scrambling: scrambling, seed: seed, steps: steps, assets: n)
+    } else {
+      quasi = nil
+    }
     switch distribution {
     case .normal: studentT = nil
     case .studentT(let nu):
@@ -103,8 +124,17 @@ public struct CorrelatedShockGenerator: Sendable {
     factorByStep: UnsafePointer<UInt16>? = nil
   ) {
     let n = assetCount
-    var stream = PathStream(seed: seed, path: path, substream: .diffusion)
-    stream.fillStandardNormal(UnsafeMutableBufferPointer(start: out, count: steps * n))
+    let source = streamPath(path)
+    if let quasi {
+      precondition(steps == quasi.bridge.steps, "Sobol' points were set up for other steps")
+      quasi.fill(path: path, into: out)
+    } else {
+      var stream = PathStream(seed: seed, path: source, substream: .diffusion)
+      stream.fillStandardNormal(UnsafeMutableBufferPointer(start: out, count: steps * n))
+      if source != path {
+        for i in 0..<(steps * n) { out[i] = -out[i] }
+      }
+    }
     if let factorByStep {
       let schedule = UnsafeBufferPointer(start: factorByStep, count: steps)
       correlate(out, steps: steps, schedule: schedule)
@@ -112,7 +142,7 @@ public struct CorrelatedShockGenerator: Sendable {
       correlate(out, rowCount: steps, factor: 0)
     }
     if let studentT {
-      var mixing = PathStream(seed: seed, path: path, substream: .mixing)
+      var mixing = PathStream(seed: seed, path: source, substream: .mixing)
       mixing.withBatches { mixing in
         for t in 0..<steps {
           let scale = studentT.mixingScale(studentT.chiSquared.sample(using: &mixing))
@@ -121,6 +151,14 @@ public struct CorrelatedShockGenerator: Sendable {
         }
       }
     }
+  }
+
+  /// The path whose Philox streams path `path` draws from: `path` itself, or under
+  /// `Sampling.antithetic` the even path of its pair (`path` with its lowest bit cleared).
+  /// Models draw every substream of a path (jumps, regimes) through this.
+  @inlinable
+  public func streamPath(_ path: Int) -> Int {
+    antithetic ? path & ~1 : path
   }
 
   /// Correlates step `t` of a path by `factors[schedule[t]]`, each run of steps with the same

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PathFiles
 import Planner
+import Randomness
 
 /// `scengine check`: validate a scenario and print the resolved plan; writes nothing.
 struct CheckCommand: ParsableCommand {
@@ -43,6 +44,15 @@ struct PlanReport {
     if !spec.description.isEmpty { lines.append("           \(spec.description)") }
     lines.append("seed       \(spec.seed)")
     lines.append("paths      \(spec.paths)")
+    switch spec.sampling {
+    case .monteCarlo: break
+    case .antithetic:
+      lines.append("sampling   antithetic (paths 2i and 2i+1 draw opposite normal shocks)")
+    case .sobol(let s):
+      lines.append(
+        "sampling   Sobol' (\(SobolSequence.directionNumbersName), scramble \(s.rawValue)) with "
+          + "a Brownian bridge over the steps")
+    }
     var grid =
       "grid       \(spec.grid.steps) steps × dt \(format(spec.grid.timeStep)) years = \(format(spec.grid.horizon)) years"
     if let d = spec.dates, let first = d.first, let last = d.last {

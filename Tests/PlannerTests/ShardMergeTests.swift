@@ -53,6 +53,32 @@ struct ShardMergeTests {
     Case(
       name: "gbm csv", scenario: "equity-crash.yaml", isFile: true,
       options: ["--format", "csv"]),
+    Case(
+      name: "merton antithetic",
+      scenario: ScenarioFixture.scenario(
+        [
+          "model":
+            "model: {merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 5, mean: -0.05, "
+            + "stdev: 0.1}}}"
+        ], extra: "sampling: {antithetic: true}"), isFile: false,
+      options: ["--emit", "prices,returns,jumps"]),
+    Case(
+      name: "regime antithetic",
+      scenario: ScenarioFixture.regime() + "sampling: {antithetic: true}\n", isFile: false,
+      options: ["--emit", "prices,regimes"]),
+    Case(
+      name: "gbm sobol owen",
+      scenario: ScenarioFixture.scenario(extra: "sampling: {sobol: {scramble: owen}}"),
+      isFile: false, options: []),
+    Case(
+      name: "garch t sobol shift",
+      scenario: ScenarioFixture.scenario(
+        [
+          "model":
+            "model: {garch: {mean: 0.0003, omega: 0.000002, alpha: 0.08, beta: 0.9, "
+            + "innovations: {student_t: 6}}}"
+        ], extra: "sampling: {sobol: {scramble: shift}}"), isFile: false,
+      options: ["--emit", "prices,variance"]),
   ]
 
   /// Paths per run: uneven for 3, 4 and 7 shards.
