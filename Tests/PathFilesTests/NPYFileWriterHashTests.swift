@@ -160,4 +160,30 @@ struct NPYFileWriterHashTests {
     #expect(releases.count == 2)
     #expect(!exists(writer.partialPath) && !exists(directory.file("a.npy")))
   }
+  @Test(
+    "finish stops when asked while the hash is behind, and gives the digest once it has caught up")
+  func finishObservesShouldStop() throws {
+    let hash = OrderedHash()
+    let bytes: [UInt8] = Array("an NPY file in two pieces".utf8)
+    // The second piece's `hashed` holds the queue until the test lets it go: the hash is
+    // behind for as long as the test wants.
+    let gate = DispatchSemaphore(value: 0)
+    hash.add(bytes, count: 10, atByte: 0)
+    hash.add(bytes, start: 10, count: bytes.count - 10, atByte: 10, then: { gate.wait() })
+    var asked = 0
+    #expect(throws: PathFilesError.interrupted(path: "p.partial")) {
+      _ = try hash.finish(length: bytes.count, path: "p.partial") {
+        asked += 1
+        return asked == 3
+      }
+    }
+    #expect(asked == 3)
+    gate.signal()
+    let digest = try hash.finish(length: bytes.count, path: "p.partial") { false }
+    #expect(digest == sha256Hex(of: bytes))
+    // A length the pieces do not reach: no digest (the file must be read back).
+    let short = OrderedHash()
+    short.add(bytes, count: 10, atByte: 0)
+    #expect(try short.finish(length: bytes.count, path: "p.partial") { false } == nil)
+  }
 }
