@@ -6,9 +6,14 @@
 /// of threads at once and in any order: the file descriptor is the only shared state. Elements
 /// never written read back as zeros.
 ///
-/// `finish()` hashes the file by streaming it (fsyncing it first when asked), closes it and renames it to `path`; until
-/// then no file of that name exists (DESIGN invariant 5). `abandon()` removes the partial file;
-/// a writer released without `finish()` abandons itself.
+/// Blocks written from arrays (`write(_:count:atElement:scratch:then:)` and its kin) are hashed
+/// while the file is written: the header first, then each block's stored bytes in file order,
+/// on a queue of the writer's own (`OrderedHash`), from the memory the caller holds. `finish()`
+/// then only waits for that hash to catch up, fsyncs the file when asked, closes it and renames
+/// it to `path`; a file written otherwise (from buffer pointers, or with elements never
+/// written) is hashed at `finish()` by reading it back. Until then no file of that name exists
+/// (DESIGN invariant 5). `abandon()` removes the partial file; a writer released without
+/// `finish()` abandons itself.
 ///
 /// Every write must have returned before `finish()` or `abandon()` is called.
 ///
@@ -27,6 +32,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// The byte offset of element 0: the header's size, a multiple of 64.
   public let dataOffset: Int
   private let file: PartialFile
+  /// The SHA-256 of the blocks written from arrays, in file order.
+  private let hash = OrderedHash()
 
   /// The path written until `finish()`: `<path>.<run>.partial`.
   public var partialPath: String { file.partialPath }
@@ -97,9 +104,96 @@ public final class NPYFileWriter: @unchecked Sendable {
       file.abandon()
       throw error
     }
+    hash.add(header, count: header.count, atByte: 0)
   }
 
-  /// Writes `values` as elements `offset ..< offset + values.count` (C order).
+  /// The file's size in bytes: the header and every element.
+  private var fileLength: Int { dataOffset + elementCount * dtype.itemSize }
+
+  /// Writes the first `count` of `values` as elements `offset ..< offset + count` (C order),
+  /// stored as `write(_:atElement:)` stores them, and hashes the stored bytes in file order
+  /// while the caller goes on (see the type's description).
+  ///
+  /// The hash keeps the stored bytes by reference until it has hashed them, then calls
+  /// `hashed`: for `.float64` the bytes of `values` itself; for `.float32` those of `scratch`,
+  /// into which the whole block is converted first (it grows to `count` elements when shorter;
+  /// a scratch of the caller's own, reused block after block, costs no fresh pages). The
+  /// caller should change neither array before `hashed`: an array changed sooner is copied,
+  /// so the hash stays right, but the copy costs time and memory. A block that arrives before
+  /// the blocks in front of it is kept until they arrive, so the caller bounds the blocks in
+  /// flight, for instance by waiting for `hashed` before filling a buffer again.
+  ///
+  /// - Precondition: `dtype` is `.float64` or `.float32`; `count <= values.count`; the range
+  ///   lies within the array and overlaps no block written from an array before.
+  /// - Throws: `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`, `EIO`); `hashed`
+  ///   is then not called.
+  public func write(
+    _ values: [Double], count: Int, atElement offset: Int, scratch: inout [Float],
+    then hashed: @escaping @Sendable () -> Void = {}
+  ) throws(PathFilesError) {
+    precondition(count >= 0 && count <= values.count)
+    #if _endian(little)
+      switch dtype {
+      case .float64:
+        try writeHashed(values, count: count, atElement: offset, then: hashed)
+      case .float32:
+        checkRange(offset, count)
+        if scratch.count < count { scratch = uninitialized(count) }
+        scratch.withUnsafeMutableBufferPointer { stored in
+          values.withUnsafeBufferPointer { doubles in
+            for index in 0..<count { stored[index] = Float(doubles[index]) }
+          }
+        }
+        try writeHashed(scratch, count: count, atElement: offset, then: hashed)
+      case .uint8, .int32:
+        preconditionMismatch("Double")
+      }
+    #else
+      try values.withUnsafeBufferPointer { p throws(PathFilesError) in
+        try write(UnsafeBufferPointer(rebasing: p[..<count]), atElement: offset)
+      }
+      hashed()
+    #endif
+  }
+
+  /// Writes the first `count` of `values` as elements `offset ..< offset + count` of a
+  /// `.uint8` array and hashes them while the caller goes on, as
+  /// `write(_:count:atElement:scratch:then:)` does.
+  ///
+  /// - Precondition: `dtype` is `.uint8`, and as for the `Double` version.
+  /// - Throws: `PathFilesError.cannotWrite` naming the file; `hashed` is then not called.
+  public func write(
+    _ values: [UInt8], count: Int, atElement offset: Int,
+    then hashed: @escaping @Sendable () -> Void = {}
+  ) throws(PathFilesError) {
+    guard dtype == .uint8 else { preconditionMismatch("UInt8") }
+    try writeHashed(values, count: count, atElement: offset, then: hashed)
+  }
+
+  /// Writes the first `count` of `values` as elements `offset ..< offset + count` of an
+  /// `.int32` array and hashes them while the caller goes on, as
+  /// `write(_:count:atElement:scratch:then:)` does.
+  ///
+  /// - Precondition: `dtype` is `.int32`, and as for the `Double` version.
+  /// - Throws: `PathFilesError.cannotWrite` naming the file; `hashed` is then not called.
+  public func write(
+    _ values: [Int32], count: Int, atElement offset: Int,
+    then hashed: @escaping @Sendable () -> Void = {}
+  ) throws(PathFilesError) {
+    guard dtype == .int32 else { preconditionMismatch("Int32") }
+    precondition(count >= 0 && count <= values.count)
+    #if _endian(little)
+      try writeHashed(values, count: count, atElement: offset, then: hashed)
+    #else
+      try values.withUnsafeBufferPointer { p throws(PathFilesError) in
+        try write(UnsafeBufferPointer(rebasing: p[..<count]), atElement: offset)
+      }
+      hashed()
+    #endif
+  }
+
+  /// Writes `values` as elements `offset ..< offset + values.count` (C order). The bytes are
+  /// not hashed as they are written: `finish()` reads the file back.
   ///
   /// For `.float64` the doubles are stored as they are (IEEE 754 binary64, little-endian); for
   /// `.float32` each is rounded to the nearest binary32 (ties to even, `Float(_:)`), so values
@@ -120,7 +214,8 @@ public final class NPYFileWriter: @unchecked Sendable {
     }
   }
 
-  /// Writes `values` as elements `offset ..< offset + values.count` of a `.uint8` array.
+  /// Writes `values` as elements `offset ..< offset + values.count` of a `.uint8` array; as
+  /// with every write from a buffer pointer, `finish()` reads the file back to hash it.
   ///
   /// - Precondition: `dtype` is `.uint8`, and the range lies within the array.
   /// - Throws: `PathFilesError.cannotWrite` naming the file.
@@ -132,7 +227,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   }
 
   /// Writes `values` as elements `offset ..< offset + values.count` of an `.int32` array
-  /// (little-endian two's complement).
+  /// (little-endian two's complement); `finish()` reads the file back to hash it.
   ///
   /// - Precondition: `dtype` is `.int32`, and the range lies within the array.
   /// - Throws: `PathFilesError.cannotWrite` naming the file.
@@ -143,25 +238,38 @@ public final class NPYFileWriter: @unchecked Sendable {
     try writeStored(values, atElement: offset) { $0.littleEndian }
   }
 
-  /// Hashes, closes and renames the file to `path`; with `sync`, flushes it to disk first.
+  /// Waits for the hash of the blocks written from arrays to catch up (or hashes the file by
+  /// reading it, when it was written otherwise), closes it and renames it to `path`; with
+  /// `sync`, flushes it to disk first.
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256, size, dtype and shape.
   /// - Throws: `PathFilesError` naming the file; the partial file is removed.
   ///
-  /// `shouldStop` is asked while the file is hashed, once per MiB: when it answers true the
-  /// file is removed and `PathFilesError.interrupted` thrown.
+  /// `shouldStop` is asked while the hash catches up (every 10 ms) or the file is read back
+  /// (once per MiB): when it answers true the file is removed and `PathFilesError.interrupted`
+  /// thrown.
   public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
     throws(PathFilesError) -> FileRecord
   {
-    let (digest, bytes) = try file.commit(sync: sync, shouldStop: shouldStop)
+    let known: String?
+    do {
+      known = try hash.finish(length: fileLength, path: partialPath, shouldStop: shouldStop)
+    } catch {
+      abandon()
+      throw error
+    }
+    let (digest, bytes) = try file.commit(
+      sync: sync, shouldStop: shouldStop, digest: known.map { (sha256: $0, bytes: fileLength) })
     return FileRecord(
       path: relativePath, sha256: digest, bytes: bytes, dtype: dtype.rawValue, shape: shape)
   }
 
-  /// Closes and removes the partial file. Idempotent, and safe after any error; does nothing
-  /// after a successful `finish()`.
+  /// Closes and removes the partial file, and drops the blocks waiting to be hashed (calling
+  /// their `hashed`). Idempotent, and safe after any error; does nothing after a successful
+  /// `finish()`.
   public func abandon() {
     file.abandon()
+    hash.abandon()
   }
 
   // MARK: - Storage
@@ -176,11 +284,32 @@ public final class NPYFileWriter: @unchecked Sendable {
     preconditionFailure("\(path) holds \(dtype.rawValue) elements; cannot write \(type) values")
   }
 
+  /// Writes the first `count` of `values`, whose in-memory bytes are the stored bytes, and
+  /// hands them to the hash.
+  private func writeHashed<Stored: BitwiseCopyable & Sendable>(
+    _ values: [Stored], count: Int, atElement offset: Int,
+    then hashed: @escaping @Sendable () -> Void
+  ) throws(PathFilesError) {
+    checkRange(offset, count)
+    precondition(count >= 0 && count <= values.count)
+    precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
+    let byteOffset = dataOffset + offset * dtype.itemSize
+    let written = values.withUnsafeBytes { raw in
+      Result { () throws(PathFilesError) in
+        try file.write(
+          UnsafeRawBufferPointer(rebasing: raw[..<(count * dtype.itemSize)]), at: byteOffset)
+      }
+    }
+    try written.get()
+    hash.add(values, count: count, atByte: byteOffset, then: hashed)
+  }
+
   /// Writes values whose in-memory bytes are already the stored bytes on a little-endian host
   /// (`stored` is then the identity); on a big-endian host each is converted by `stored`.
   private func writeStored<Value, Stored: BitwiseCopyable>(
     _ values: UnsafeBufferPointer<Value>, atElement offset: Int, _ stored: (Value) -> Stored
   ) throws(PathFilesError) {
+    hash.markUnordered()
     #if _endian(little)
       checkRange(offset, values.count)
       try file.write(
@@ -194,6 +323,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   private func writeConverted<Value, Stored: BitwiseCopyable>(
     _ values: UnsafeBufferPointer<Value>, atElement offset: Int, _ stored: (Value) -> Stored
   ) throws(PathFilesError) {
+    hash.markUnordered()
     checkRange(offset, values.count)
     precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
     let chunk = min(values.count, 1 << 13)

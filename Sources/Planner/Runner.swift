@@ -217,6 +217,10 @@ public struct Runner: Sendable {
     let steps = spec.grid.steps
     let n = spec.assets.count
     let emit = Set(spec.output.emit)
+    // NPY files hash each block behind the workers: a worker fills one buffer while the other
+    // is hashed. CSV and Parquet writers are done with a block when `write` returns.
+    let buffersPerWorker = sinks.npy.isEmpty ? 1 : 2
+    let stopped: @Sendable () -> Bool = { cancel.isCancelled || failure.isCancelled }
     DispatchQueue.concurrentPerform(iterations: min(plan.threads, max(1, blocks.count))) { _ in
       var latent: LatentStates = []
       // A GARCH variance is always kept, emitted or not, so that a collapsed or exploded
@@ -225,15 +229,28 @@ public struct Runner: Sendable {
       if emit.contains(.variance) || scansVariance { latent.insert(.variance) }
       if emit.contains(.jumps) { latent.insert(.jumps) }
       if emit.contains(.regimes) { latent.insert(.regimes) }
-      var arrays = BlockArrays(
-        paths: plan.blockSize, steps: steps, assets: n, returns: emit.contains(.returns),
-        latent: latent)
+      var buffers: [BlockBuffer] = []
+      var turn = 0
       var workspace = process.makeWorkspace(context: simulator.context)
-      while !cancel.isCancelled && !failure.isCancelled, let b = next.take() {
+      while !stopped() {
+        let slot = turn % buffersPerWorker
+        turn += 1
+        // Waited for before the next block is taken (see `BlockBuffer`).
+        if slot < buffers.count && !buffers[slot].waitUntilReleased(stopIf: stopped) { return }
+        guard let b = next.take() else { return }
+        if slot == buffers.count {
+          buffers.append(
+            BlockBuffer(
+              arrays: BlockArrays(
+                paths: plan.blockSize, steps: steps, assets: n, returns: emit.contains(.returns),
+                latent: latent),
+              files: sinks.npy.count))
+        }
+        let buffer = buffers[slot]
         let block = blocks[b]
         // Asked before each path; the flags' locks are taken at most every 10 ms.
         var nextCheck: UInt64 = 0
-        let done = arrays.withOutput { out in
+        let done = buffer.arrays.withOutput { out in
           simulator.simulate(
             paths: block, into: out, workspace: &workspace,
             stopIf: {
@@ -246,22 +263,22 @@ public struct Runner: Sendable {
         if done < block.count { return }
         let range = PriceRange(spec.output.precision)
         if let problem =
-          range.problem(in: arrays.prices, block: block, steps: steps, assets: spec.assets)
+          range.problem(in: buffer.arrays.prices, block: block, steps: steps, assets: spec.assets)
           ?? (scansVariance
             ? range.varianceProblem(
-              in: arrays.variance, block: block, steps: steps, assets: spec.assets) : nil)
+              in: buffer.arrays.variance, block: block, steps: steps, assets: spec.assets) : nil)
         {
           failure.cancel(
             reason: "\(spec.file): variant \(variant.name): \(problem)".escapingControlCharacters)
           return
         }
         do {
-          try sinks.write(arrays, block: block)
+          try sinks.write(buffer, block: block)
         } catch {
           failure.cancel(reason: "\(error)")
           return
         }
-        let added = arrays.prices.withUnsafeBufferPointer { p in
+        let added = buffer.arrays.prices.withUnsafeBufferPointer { p in
           Result { () throws(RiskError) in
             try risk.add(
               prices: UnsafeBufferPointer(rebasing: p[..<(block.count * (steps + 1) * n)]),
@@ -352,7 +369,10 @@ final class VariantSinks: @unchecked Sendable {
     }
   }
 
-  func write(_ a: BlockArrays, block: Range<Int>) throws(PathFilesError) {
+  /// Writes the block held by `buffer` to every file. NPY files keep the buffer until they
+  /// have hashed it (`buffer.waitUntilReleased`); the others are done with it on return.
+  func write(_ buffer: BlockBuffer, block: Range<Int>) throws(PathFilesError) {
+    let a = buffer.arrays
     let s = steps
     let n = assets
     let c = block.count
@@ -382,37 +402,32 @@ final class VariantSinks: @unchecked Sendable {
       }
       return
     }
-    for (series, writer) in npy {
+    buffer.lend(to: npy.count)
+    let hashed = { @Sendable in buffer.release() }
+    for (index, (series, writer)) in npy.enumerated() {
       switch series {
       case .prices:
-        try write(a.prices, count: c * (s + 1) * n, at: first * (s + 1) * n, to: writer)
+        try writer.write(
+          a.prices, count: c * (s + 1) * n, atElement: first * (s + 1) * n,
+          scratch: &buffer.scratch[index], then: hashed)
       case .returns:
-        try write(a.logReturns, count: c * s * n, at: first * s * n, to: writer)
+        try writer.write(
+          a.logReturns, count: c * s * n, atElement: first * s * n,
+          scratch: &buffer.scratch[index], then: hashed)
       case .variance:
-        try write(a.variance, count: c * s * n, at: first * s * n, to: writer)
+        try writer.write(
+          a.variance, count: c * s * n, atElement: first * s * n,
+          scratch: &buffer.scratch[index], then: hashed)
       case .jumps:
-        try a.jumps.withUnsafeBufferPointer { p throws(PathFilesError) in
-          try writer.write(
-            UnsafeBufferPointer(rebasing: p[..<(c * s * n)]), atElement: first * s * n)
-        }
+        try writer.write(a.jumps, count: c * s * n, atElement: first * s * n, then: hashed)
       case .regimes:
-        try a.regimes.withUnsafeBufferPointer { p throws(PathFilesError) in
-          try writer.write(
-            UnsafeBufferPointer(rebasing: p[..<(c * s)]), atElement: first * s)
-        }
+        try writer.write(a.regimes, count: c * s, atElement: first * s, then: hashed)
       }
     }
   }
 
-  private func write(_ values: [Double], count: Int, at offset: Int, to writer: NPYFileWriter)
-    throws(PathFilesError)
-  {
-    try values.withUnsafeBufferPointer { p throws(PathFilesError) in
-      try writer.write(UnsafeBufferPointer(rebasing: p[..<count]), atElement: offset)
-    }
-  }
-
-  /// Finishes every file; `shouldStop` can interrupt the hashing (see `NPYFileWriter.finish`).
+  /// Finishes every file; `shouldStop` can interrupt the wait for the hashes (see
+  /// `NPYFileWriter.finish`).
   func finish(sync: Bool) throws(PathFilesError) -> [FileRecord] {
     if let csv { return [try csv.finish(sync: sync, shouldStop: shouldStop)] }
     if let parquet { return [try parquet.finish(sync: sync, shouldStop: shouldStop)] }

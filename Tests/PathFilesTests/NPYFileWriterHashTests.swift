@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+@testable import PathFiles
+
+/// Blocks written from arrays are hashed in file order while the file is written
+/// (`OrderedHash`): the recorded SHA-256 is that of the file's bytes, however the blocks
+/// arrive, and a file written otherwise falls back to reading itself back.
+@Suite("NPY file writer: hashing while writing")
+struct NPYFileWriterHashTests {
+  /// Counts the `hashed` calls of the blocks.
+  final class Releases: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls = 0
+    func release() {
+      lock.lock()
+      calls += 1
+      lock.unlock()
+    }
+    var count: Int {
+      lock.lock()
+      defer { lock.unlock() }
+      return calls
+    }
+  }
+
+  static let paths = 101
+  static let perPath = 30
+  static let blockSize = 7
+  static let blocks = stride(from: 0, to: paths, by: blockSize).map {
+    $0..<min($0 + blockSize, paths)
+  }
+  /// Values that differ in every byte position, for a `[101, 10, 3]` array.
+  static let values = (0..<(paths * perPath)).map { Double($0) * 1.25 + 0.1 }
+
+  /// Writes block `index` of `values` from an array of its own.
+  static func writeBlock(_ index: Int, to writer: NPYFileWriter, releases: Releases) throws {
+    let range = (blocks[index].lowerBound * perPath)..<(blocks[index].upperBound * perPath)
+    let offset = range.lowerBound
+    let hashed = { @Sendable in releases.release() }
+    switch writer.dtype {
+    case .float64, .float32:
+      var scratch: [Float] = []
+      try writer.write(
+        Array(values[range]), count: range.count, atElement: offset, scratch: &scratch,
+        then: hashed)
+    case .uint8:
+      try writer.write(
+        values[range].map { UInt8(truncatingIfNeeded: Int($0)) }, count: range.count,
+        atElement: offset, then: hashed)
+    case .int32:
+      try writer.write(
+        values[range].map { Int32(-$0 * 1000) }, count: range.count, atElement: offset,
+        then: hashed)
+    }
+  }
+
+  /// The same array written in one piece from a buffer pointer (hashed by reading it back).
+  static func reference(_ dtype: NPYDType, in directory: TemporaryDirectory) throws -> [UInt8] {
+    let path = directory.file("reference.npy")
+    let writer = try NPYFileWriter(
+      path: path, relativePath: "r.npy", dtype: dtype, shape: [paths, 10, 3])
+    switch dtype {
+    case .float64, .float32:
+      try values.withUnsafeBufferPointer { try writer.write($0, atElement: 0) }
+    case .uint8:
+      try values.map { UInt8(truncatingIfNeeded: Int($0)) }.withUnsafeBufferPointer {
+        try writer.write($0, atElement: 0)
+      }
+    case .int32:
+      try values.map { Int32(-$0 * 1000) }.withUnsafeBufferPointer {
+        try writer.write($0, atElement: 0)
+      }
+    }
+    let record = try writer.finish()
+    let bytes = try contents(of: path)
+    #expect(record.sha256 == sha256Hex(of: bytes))
+    return bytes
+  }
+
+  @Test(
+    "blocks arriving in any order from several threads: the SHA-256 of the file, each block released once",
+    arguments: [NPYDType.float64, .float32, .uint8, .int32], [1, 2, 3])
+  func shuffledBlocks(dtype: NPYDType, workers: Int) throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let expected = try Self.reference(dtype, in: directory)
+    let path = directory.file("hashed.npy")
+    let writer = try NPYFileWriter(
+      path: path, relativePath: "h.npy", dtype: dtype, shape: [Self.paths, 10, 3])
+    let order = shuffledIndices(Self.blocks.count, seed: 7 + UInt64(workers))
+    let releases = Releases()
+    let failures = FailureLog()
+    concurrently(workers: workers) { worker in
+      for (position, index) in order.enumerated() where position % workers == worker {
+        do { try Self.writeBlock(index, to: writer, releases: releases) } catch {
+          failures.record(error)
+        }
+      }
+    }
+    #expect(failures.errors.isEmpty)
+    let record = try writer.finish()
+    let bytes = try contents(of: path)
+    #expect(bytes == expected)
+    #expect(
+      record.sha256 == sha256Hex(of: bytes),
+      "recorded \(record.sha256), file \(sha256Hex(of: bytes))")
+    #expect(record.bytes == bytes.count)
+    #expect(releases.count == Self.blocks.count)
+  }
+
+  @Test("a block never written (zeros) or written from a pointer: the file is read back")
+  func incompleteOrMixed() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    // Block 3 never written: the blocks after it wait, and are released at finish.
+    let gap = try NPYFileWriter(
+      path: directory.file("gap.npy"), relativePath: "g.npy", dtype: .float64,
+      shape: [Self.paths, 10, 3])
+    let releases = Releases()
+    for index in Self.blocks.indices where index != 3 {
+      try Self.writeBlock(index, to: gap, releases: releases)
+    }
+    let gapRecord = try gap.finish()
+    let gapBytes = try contents(of: directory.file("gap.npy"))
+    #expect(gapRecord.sha256 == sha256Hex(of: gapBytes))
+    #expect(releases.count == Self.blocks.count - 1)
+    let hole = (gap.dataOffset + Self.blocks[3].lowerBound * Self.perPath * 8)
+    #expect(gapBytes[hole..<(hole + Self.blockSize * Self.perPath * 8)].allSatisfy { $0 == 0 })
+
+    // Block 0 from a buffer pointer, the others from arrays.
+    let mixed = try NPYFileWriter(
+      path: directory.file("mixed.npy"), relativePath: "m.npy", dtype: .float64,
+      shape: [Self.paths, 10, 3])
+    try Self.values[..<(Self.blockSize * Self.perPath)].withUnsafeBufferPointer {
+      try mixed.write($0, atElement: 0)
+    }
+    for index in Self.blocks.indices.dropFirst() {
+      try Self.writeBlock(index, to: mixed, releases: releases)
+    }
+    let mixedRecord = try mixed.finish()
+    let mixedBytes = try contents(of: directory.file("mixed.npy"))
+    #expect(mixedBytes == (try Self.reference(.float64, in: directory)))
+    #expect(mixedRecord.sha256 == sha256Hex(of: mixedBytes))
+  }
+
+  @Test("abandon releases the blocks waiting for a block that never comes, and removes the file")
+  func abandonReleasesWaitingBlocks() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let writer = try NPYFileWriter(
+      path: directory.file("a.npy"), relativePath: "a.npy", dtype: .float32,
+      shape: [Self.paths, 10, 3])
+    let releases = Releases()
+    try Self.writeBlock(2, to: writer, releases: releases)
+    try Self.writeBlock(1, to: writer, releases: releases)
+    // Block 0 is missing: both wait, kept by the hash.
+    #expect(releases.count == 0)
+    writer.abandon()
+    #expect(releases.count == 2)
+    #expect(!exists(writer.partialPath) && !exists(directory.file("a.npy")))
+  }
+  @Test(
+    "finish stops when asked while the hash is behind, and gives the digest once it has caught up")
+  func finishObservesShouldStop() throws {
+    let hash = OrderedHash()
+    let bytes: [UInt8] = Array("an NPY file in two pieces".utf8)
+    // The second piece's `hashed` holds the queue until the test lets it go: the hash is
+    // behind for as long as the test wants.
+    let gate = DispatchSemaphore(value: 0)
+    hash.add(bytes, count: 10, atByte: 0)
+    hash.add(bytes, start: 10, count: bytes.count - 10, atByte: 10, then: { gate.wait() })
+    var asked = 0
+    #expect(throws: PathFilesError.interrupted(path: "p.partial")) {
+      _ = try hash.finish(length: bytes.count, path: "p.partial") {
+        asked += 1
+        return asked == 3
+      }
+    }
+    #expect(asked == 3)
+    gate.signal()
+    let digest = try hash.finish(length: bytes.count, path: "p.partial") { false }
+    #expect(digest == sha256Hex(of: bytes))
+    // A length the pieces do not reach: no digest (the file must be read back).
+    let short = OrderedHash()
+    short.add(bytes, count: 10, atByte: 0)
+    #expect(try short.finish(length: bytes.count, path: "p.partial") { false } == nil)
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import PathFiles
+import Planner
+import ScengineTestSupport
+import Testing
+
+/// NPY files are hashed while the workers write them (`NPYFileWriter`, `OrderedHash`): the
+/// manifest's SHA-256 of every file is that of its bytes, and the bytes are the same, for any
+/// thread count, block size, precision and set of series; a run that fails or is cancelled
+/// while blocks wait to be hashed ends, and leaves nothing behind.
+@Suite("NPY files hashed while written")
+struct HashWhileWritingTests {
+  typealias F = ScenarioFixture
+
+  /// Scenarios that emit several series: every kind of NPY file a run writes.
+  static let cases: [(name: String, scenario: String)] = [
+    (
+      "garch prices, returns, variance",
+      F.model("{garch: {omega: 2.0e-6, alpha: 0.05, beta: 0.9}}")
+        + "output: {emit: [prices, returns, variance]}"
+    ),
+    ("regime prices, returns, regimes", F.regime() + "output: {emit: [prices, returns, regimes]}"),
+    (
+      "merton prices, jumps",
+      F.model(
+        "{merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, stdev: 0.1}}}")
+        + "output: {emit: [prices, jumps]}"
+    ),
+  ]
+
+  /// Runs `scenario` into `out` and returns the manifest's files.
+  static func run(
+    _ file: String, out: String, paths: Int = 300, precision: OutputSpec.Precision,
+    threads: Int, blockSize: Int?, shard: Shard? = nil,
+    cancel: CancellationFlag = CancellationFlag(), progress: ProgressCounter? = nil
+  ) throws -> [FileRecord] {
+    let spec = try ScenarioLoader.load(
+      path: file, overrides: .init(paths: paths, precision: precision))
+    let plan = RunPlan(spec: spec, threads: threads, blockSize: blockSize, shard: shard)
+    let runner = Runner(
+      plan: plan, outputDirectory: out, scenarioSHA256: String(repeating: "0", count: 64),
+      command: "scengine run \(file)")
+    return try runner.run(
+      cancel: cancel, progress: progress ?? ProgressCounter(total: paths)
+    ).manifest.files
+  }
+
+  @Test(
+    "manifest SHA-256 = SHA-256 of each file, files identical, for threads 1/2/3 x blocks 1/7/256",
+    arguments: cases)
+  func manifestHashesMatchFiles(_ c: (name: String, scenario: String)) throws {
+    let folder = try TemporaryDirectory("hash-while-writing")
+    defer { folder.remove() }
+    let file = try folder.write(c.scenario, to: "s.yaml")
+    for precision in [OutputSpec.Precision.float64, .float32] {
+      var reference: (out: String, files: [FileRecord])?
+      for threads in [1, 2, 3] {
+        for blockSize in [1, 7, 256] {
+          let out = folder.path("\(precision)-\(threads)-\(blockSize)")
+          let files = try Self.run(
+            file, out: out, precision: precision, threads: threads, blockSize: blockSize)
+          let npy = files.filter { $0.path.hasSuffix(".npy") }
+          #expect(npy.count >= 4, "\(c.name): \(files.map(\.path))")
+          for record in npy {
+            let fresh = try sha256Hex(ofFileAt: out + "/" + record.path)
+            #expect(
+              record.sha256 == fresh,
+              "\(c.name) \(precision) threads \(threads) block \(blockSize) \(record.path): manifest \(record.sha256), file \(fresh)"
+            )
+          }
+          guard let first = reference else {
+            reference = (out, files)
+            continue
+          }
+          #expect(
+            files.map(\.sha256) == first.files.map(\.sha256),
+            "\(c.name) \(precision): threads \(threads) block \(blockSize) differs")
+          for record in npy {
+            #expect(
+              try Data(contentsOf: URL(fileURLWithPath: out + "/" + record.path))
+                == Data(contentsOf: URL(fileURLWithPath: first.out + "/" + record.path)),
+              "\(record.path)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test("a shard's files: manifest SHA-256 = SHA-256 of each file", arguments: cases)
+  func shardHashesMatchFiles(_ c: (name: String, scenario: String)) throws {
+    let folder = try TemporaryDirectory("hash-while-writing-shard")
+    defer { folder.remove() }
+    let file = try folder.write(c.scenario, to: "s.yaml")
+    for (threads, blockSize) in [(1, 256), (3, 7)] {
+      let out = folder.path("shard-\(threads)-\(blockSize)")
+      let files = try Self.run(
+        file, out: out, precision: .float32, threads: threads, blockSize: blockSize,
+        shard: try Shard(index: 1, count: 3))
+      for record in files where record.path.hasSuffix(".npy") {
+        let fresh = try sha256Hex(ofFileAt: out + "/" + record.path)
+        #expect(record.sha256 == fresh, "\(record.path): manifest \(record.sha256), file \(fresh)")
+      }
+    }
+  }
+
+  /// One asset starts at 1e30 with a volatility that takes a few paths (the first is path 162)
+  /// above the float32 range within two years.
+  static let overflowsLate = """
+    name: late-overflow
+    seed: 7
+    paths: 5000
+    time: {steps: 504, dt: 1/252}
+    assets: [EQ, BOND]
+    initial: {EQ: 1.0e30, BOND: 100}
+    model: {gbm: {drift: {EQ: 10, BOND: 0}, volatility: {EQ: 4.4721, BOND: 0.05}}}
+    output: {precision: float32, emit: [prices, returns]}
+
+    """
+
+  @Test(
+    "a price out of range in a later block, while other blocks wait to be hashed: the run fails and leaves nothing",
+    arguments: [(2, 1), (3, 1), (3, 7)])
+  func failureInTheMiddle(threads: Int, blockSize: Int) throws {
+    let folder = try TemporaryDirectory("hash-while-writing-failure")
+    defer { folder.remove() }
+    let file = try folder.write(Self.overflowsLate, to: "s.yaml")
+    let out = folder.path("out")
+    let error = #expect(throws: RunError.self) {
+      _ = try Self.run(
+        file, out: out, paths: 5000, precision: .float32, threads: threads, blockSize: blockSize)
+    }
+    #expect(
+      error?.message.contains("path 162, step") == true
+        && error?.message.contains("overflowed") == true, "\(String(describing: error))")
+    #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
+  }
+
+  @Test("a cancel while blocks wait to be hashed: the run stops and leaves nothing")
+  func cancelInTheMiddle() throws {
+    let folder = try TemporaryDirectory("hash-while-writing-cancel")
+    defer { folder.remove() }
+    let file = try folder.write(F.longRun(paths: 200_000), to: "s.yaml")
+    let out = folder.path("out")
+    let cancel = CancellationFlag()
+    let progress = ProgressCounter(total: 200_000)
+    // Raised once a few blocks are written: most of the run is still ahead.
+    let watcher = Thread {
+      while progress.completed < 2_000 && !cancel.isCancelled { usleep(500) }
+      cancel.cancel(reason: "SIGTERM")
+    }
+    watcher.start()
+    let error = #expect(throws: RunError.self) {
+      _ = try Self.run(
+        file, out: out, paths: 200_000, precision: .float64, threads: 3, blockSize: 7,
+        cancel: cancel, progress: progress)
+    }
+    #expect(error?.message == "SIGTERM", "\(String(describing: error))")
+    #expect(progress.completed < 200_000, "the run finished before the cancel")
+    #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
+  }
+}
