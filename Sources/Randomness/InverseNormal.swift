@@ -12,7 +12,10 @@ public enum InverseNormal {
   /// `A … F` polynomials of degree 7 (coefficients below, as published). `1 − p` is exact for
   /// `p ≥ 1/2`, so `quantile(1 − p) == −quantile(p)` whenever `1 − p` is exact (for every Sobol
   /// uniform `(k + 1/2)/2³²`, for instance). Every product and sum is a separate IEEE operation
-  /// and the square root is correctly rounded, so the bits depend only on `p`.
+  /// and the square root is correctly rounded, so the bits depend only on `p`. Measured
+  /// against an 80-bit Newton refinement (`InverseNormalTests`), the result is within 6 ulp
+  /// (relative error below 1e-15): AS 241's approximation error is ~1e-16, the rest is the
+  /// rounding of the logarithm and of the rational functions in double precision.
   ///
   /// - Precondition: `0 < p < 1` (not checked: 0 and 1 give ∓∞ and NaN elsewhere).
   @inlinable

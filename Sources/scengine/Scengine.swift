@@ -10,7 +10,7 @@ struct Scengine: ParsableCommand {
     version: EngineInfo.version,
     subcommands: [
       RunCommand.self, MergeCommand.self, CheckCommand.self, CalibrateCommand.self,
-      ValidateCommand.self, RandomCommand.self,
+      ValidateCommand.self, RandomCommand.self, SobolCommand.self,
     ]
   )
 
