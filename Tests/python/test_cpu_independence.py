@@ -224,6 +224,23 @@ output: {format: npy, precision: float64, emit: [prices, returns]}
         jumps: {intensity: 3000, mean: -0.001, stdev: 0.004}
 output: {format: npy, precision: float64, emit: [prices, returns, regimes, jumps]}
 """ + SHOCK,
+    # Sobol' points (Owen's scrambling hash, Φ⁻¹ through the portable logarithm, the bridge)
+    # and antithetic pairs on a jump-diffusion.
+    "sobol-owen": HEADER + CORRELATION + """model:
+  gbm:
+    drift: 0.05
+    volatility: {A: 0.2, B: 0.3, C: 0.25}
+sampling: {sobol: {scramble: owen}}
+output: {format: npy, precision: float64, emit: [prices, returns]}
+""" + SHOCK,
+    "antithetic-merton": HEADER + CORRELATION + """model:
+  merton:
+    drift: 0.05
+    volatility: {A: 0.15, B: 0.2, C: 0.3}
+    jumps: {intensity: 40, mean: -0.02, stdev: 0.05}
+sampling: {antithetic: true}
+output: {format: npy, precision: float64, emit: [prices, returns, jumps]}
+""" + SHOCK,
     "repair": HEADER
     + "correlation: {matrix: [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]], repair: nearest}\n"
     + """model:
