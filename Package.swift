@@ -22,12 +22,16 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
   ],
   targets: [
-    // OpenBLAS (CBLAS) and LAPACKE, from Debian's libopenblas-dev and liblapacke-dev.
+    // OpenBLAS (CBLAS) and LAPACKE, from Debian's libopenblas-dev and liblapacke-dev: the
+    // reference of the tests (BLASReference). The engine links no BLAS: its products,
+    // Cholesky factor and eigensolver are its own, for the same bits on every CPU.
     .systemLibrary(
       name: "CLapack",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
-    .target(name: "LinearAlgebra", dependencies: ["CLapack"]),
+    // The instruction set the Swift code is compiled for (a header read with its -target-cpu).
+    .target(name: "CBuildTarget"),
+    .target(name: "LinearAlgebra", dependencies: ["CBuildTarget"]),
     .target(name: "Randomness"),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
     .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
@@ -62,8 +66,14 @@ let package = Package(
     ),
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
     // CLapack only to compare the own eigensolver with LAPACK's.
-    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CLapack"]),
-    .testTarget(name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
+    .testTarget(
+      name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CLapack", "BLASReference"]),
+    .testTarget(
+      name: "ShocksTests", dependencies: ["Shocks", "Randomness", "LinearAlgebra", "BLASReference"]),
+    // Matrix.product by OpenBLAS dgemm, the reference products of the tests.
+    .target(
+      name: "BLASReference", dependencies: ["LinearAlgebra", "CLapack"],
+      path: "Tests/BLASReference"),
     .testTarget(
       name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
     .testTarget(name: "PathFilesTests", dependencies: ["PathFiles"]),

@@ -369,8 +369,10 @@ def scengine_openblas(executable, env):
     try:
         ldd = subprocess.run(["ldd", str(executable)], capture_output=True, text=True).stdout
         path = re.search(r"libopenblas\S*\s+=>\s+(\S+)", ldd).group(1)
-    except (OSError, AttributeError):
+    except OSError:
         return "not found"
+    except AttributeError:
+        return "none linked (own products, Cholesky factor and eigensolver)"
     probe = (
         "import ctypes, sys\n"
         "lib = ctypes.CDLL(sys.argv[1])\n"

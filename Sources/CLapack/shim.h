@@ -1,26 +1,7 @@
 #ifndef SCENGINE_CLAPACK_SHIM_H
 #define SCENGINE_CLAPACK_SHIM_H
-// CBLAS and LAPACKE as shipped by Debian (libopenblas-dev, liblapacke-dev).
+// CBLAS and LAPACKE as shipped by Debian (libopenblas-dev, liblapacke-dev): the reference the
+// tests compare the engine's own products, Cholesky factor and eigensolver with.
 #include <cblas.h>
 #include <lapacke.h>
-
-// The instruction set this module was compiled for, as the x86-64 micro-architecture levels
-// name it (the compiler's predefined macros tell; Swift passes its -target-cpu to this header).
-static inline const char *scengine_build_instruction_set(void) {
-#if defined(__x86_64__)
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-  return "x86-64-v4";
-#elif defined(__AVX2__) && defined(__FMA__) && defined(__BMI2__)
-  return "x86-64-v3";
-#elif defined(__SSE4_2__) && defined(__POPCNT__)
-  return "x86-64-v2";
-#else
-  return "x86-64";
-#endif
-#elif defined(__aarch64__)
-  return "arm64";
-#else
-  return "unknown";
-#endif
-}
 #endif

@@ -1,4 +1,4 @@
-import CLapack
+import CBuildTarget
 
 /// What the engine was compiled for.
 public enum BuildTarget {

@@ -1,30 +1,4 @@
-import CLapack
-
-/// Tells OpenBLAS how many threads to use inside one call. scengine parallelises over blocks
-/// of paths, so each worker calls BLAS single-threaded.
-public func setBLASThreadCount(_ count: Int) {
-  openblas_set_num_threads(Int32(clamping: max(1, count)))
-}
-
 extension Matrix {
-  /// The product `a · b`, by BLAS `dgemm`.
-  public static func product(_ a: Matrix, _ b: Matrix) -> Matrix {
-    precondition(a.columns == b.rows, "inner dimensions differ: \(a.columns) and \(b.rows)")
-    var c = Matrix(rows: a.rows, columns: b.columns)
-    if a.rows == 0 || b.columns == 0 || a.columns == 0 { return c }
-    a.elements.withUnsafeBufferPointer { ap in
-      b.elements.withUnsafeBufferPointer { bp in
-        c.elements.withUnsafeMutableBufferPointer { cp in
-          cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns),
-            Int32(a.columns), 1, ap.baseAddress, Int32(a.columns), bp.baseAddress,
-            Int32(b.columns), 0, cp.baseAddress, Int32(b.columns))
-        }
-      }
-    }
-    return c
-  }
-
   /// Whether all entries of the matrix are finite.
   public var isFinite: Bool { elements.allSatisfy(\.isFinite) }
 }

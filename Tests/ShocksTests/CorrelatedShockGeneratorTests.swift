@@ -1,3 +1,4 @@
+import BLASReference
 import Dispatch
 import LinearAlgebra
 import Randomness

@@ -1,3 +1,4 @@
+import BLASReference
 import LinearAlgebra
 import Randomness
 import Shocks

@@ -178,7 +178,6 @@ final class ProcessRun {
   private let simulate: () -> Void
 
   init(_ workload: ProcessWorkload) throws {
-    setBLASThreadCount(1)  // one BLAS thread per worker
     let correlation = try CorrelationMatrix(
       rows: BenchmarkCorrelation.oneFactor(assets: workload.assets))
     let process = try workload.model.process(assets: workload.assets, correlation: correlation)
