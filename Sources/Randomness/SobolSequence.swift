@@ -123,18 +123,7 @@ public struct SobolSequence: Sendable {
   ///   values.
   @inlinable
   public func fillUniforms(point index: Int, into out: UnsafeMutablePointer<Double>) {
-    precondition(index >= 0 && index < Self.maximumPoints, "Sobol point index out of range")
-    let point = UInt32(truncatingIfNeeded: index)
-    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.chunk) { buffer in
-      let scratch = buffer.baseAddress!
-      var start = 0
-      while start < dimensions {
-        let n = min(Self.chunk, dimensions - start)
-        digits(point: point, from: start, count: n, into: scratch)
-        for k in 0..<n { out[start + k] = Self.uniform(scratch[k]) }
-        start += n
-      }
-    }
+    fill(point: index, into: out) { Self.uniform($0) }
   }
 
   /// Φ⁻¹ of the uniforms (InverseNormal.quantile).
@@ -143,6 +132,15 @@ public struct SobolSequence: Sendable {
   ///   values.
   @inlinable
   public func fillStandardNormals(point index: Int, into out: UnsafeMutablePointer<Double>) {
+    fill(point: index, into: out) { InverseNormal.quantile(Self.uniform($0)) }
+  }
+
+  /// `value(digits)` of each coordinate of point `index`, the digits computed `chunk`
+  /// coordinates at a time into a stack buffer.
+  @inlinable
+  func fill(
+    point index: Int, into out: UnsafeMutablePointer<Double>, _ value: (UInt32) -> Double
+  ) {
     precondition(index >= 0 && index < Self.maximumPoints, "Sobol point index out of range")
     let point = UInt32(truncatingIfNeeded: index)
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.chunk) { buffer in
@@ -151,7 +149,7 @@ public struct SobolSequence: Sendable {
       while start < dimensions {
         let n = min(Self.chunk, dimensions - start)
         digits(point: point, from: start, count: n, into: scratch)
-        for k in 0..<n { out[start + k] = InverseNormal.quantile(Self.uniform(scratch[k])) }
+        for k in 0..<n { out[start + k] = value(scratch[k]) }
         start += n
       }
     }
