@@ -76,6 +76,9 @@ public final class DiffusionWorkspace {
   /// The regime of each step (models with regimes), and the correlation factor of each step.
   let regime: UnsafeMutablePointer<Int>
   let factorByStep: UnsafeMutablePointer<UInt16>
+  /// Models with regimes: the words of the path's regime stream, one per step (and one spare,
+  /// as Philox blocks give two), then each step's table of next states.
+  let regimeWords: UnsafeMutablePointer<UInt64>
 
   init(regimes: [DiffusionRegime], steps: Int, assets: Int) {
     self.regimes = regimes
@@ -102,6 +105,7 @@ public final class DiffusionWorkspace {
     jumpWords = .filled(0, count: 2 * steps)
     regime = .filled(0, count: steps)
     factorByStep = .filled(0, count: steps)
+    regimeWords = .filled(0, count: steps + 1)
   }
 
   deinit {
@@ -112,6 +116,7 @@ public final class DiffusionWorkspace {
     jumpWords.deallocate()
     regime.deallocate()
     factorByStep.deallocate()
+    regimeWords.deallocate()
   }
 }
 
@@ -132,6 +137,21 @@ extension DiffusionWorkspace {
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: false, context: context,
       workspace: self, output: output)
+  }
+
+  /// Simulates a group of consecutive paths of a model with one regime
+  /// (`PriceProcess.simulate(group:…)`).
+  func simulateSingleRegime(
+    group paths: Range<Int>, initialPrices: [Double], context: SimulationContext,
+    output: BlockOutput
+  ) {
+    simulatePathGroup(
+      paths, output: output, initialPrices: initialPrices, steps: context.grid.steps
+    ) { path, pathOutput in
+      DiffusionKernel.simulate(
+        path: path, initialPrices: initialPrices, hasRegimes: false, context: context,
+        workspace: self, output: pathOutput, completingPrices: false)
+    }
   }
 }
 
@@ -166,9 +186,12 @@ struct DiffusionKernel {
         startBlock: UInt64(t) * jumpStepStride + 1))
   }
 
+  /// Simulates one path. With `completingPrices` false, rows 1…steps of `output.prices` are
+  /// left holding the log returns, for `simulatePathGroup` to turn into prices.
   static func simulate(
     path: Int, initialPrices: [Double], hasRegimes: Bool,
-    context: SimulationContext, workspace w: DiffusionWorkspace, output: PathOutput
+    context: SimulationContext, workspace w: DiffusionWorkspace, output: PathOutput,
+    completingPrices: Bool = true
   ) {
     let steps = context.grid.steps
     let n = initialPrices.count
@@ -285,7 +308,9 @@ struct DiffusionKernel {
       for t in 0..<steps { regimesOut[t] = hasRegimes ? UInt8(truncatingIfNeeded: w.regime[t]) : 0 }
     }
     output.logReturns?.update(from: returns, count: steps * n)
-    pricesFromLogReturns(prices, initialPrices: initialPrices, steps: steps, assets: n)
+    if completingPrices {
+      pricesFromLogReturns(prices, initialPrices: initialPrices, steps: steps, assets: n)
+    }
   }
 
   /// Fills `jumpSum` and `jumpCount` for step `t` (zeros when no jumps act).

@@ -354,6 +354,27 @@ public struct GARCHProcess: PriceProcess {
   public func simulate(
     path: Int, context: SimulationContext, workspace w: inout Workspace, output: PathOutput
   ) {
+    simulate(path: path, context: context, workspace: &w, output: output, completingPrices: true)
+  }
+
+  public func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace w: inout Workspace,
+    output: BlockOutput
+  ) {
+    simulatePathGroup(
+      paths, output: output, initialPrices: initialPrices, steps: context.grid.steps
+    ) { path, pathOutput in
+      simulate(
+        path: path, context: context, workspace: &w, output: pathOutput, completingPrices: false)
+    }
+  }
+
+  /// Simulates one path; with `completingPrices` false, rows 1…steps of `output.prices` are
+  /// left holding the log returns, for `simulatePathGroup` to turn into prices.
+  func simulate(
+    path: Int, context: SimulationContext, workspace w: inout Workspace, output: PathOutput,
+    completingPrices: Bool
+  ) {
     let steps = context.grid.steps
     let n = assetCount
     let dt = context.grid.timeStep
@@ -405,7 +426,9 @@ public struct GARCHProcess: PriceProcess {
         }
       }
       output.logReturns?.update(from: returns, count: steps * n)
-      pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+      if completingPrices {
+        pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+      }
       return
     }
     for a in 0..<n {
@@ -474,7 +497,9 @@ public struct GARCHProcess: PriceProcess {
         output.variance?[row + a] = sd * sd
       }
     }
-    pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+    if completingPrices {
+      pricesFromLogReturns(output.prices, initialPrices: initialPrices, steps: steps, assets: n)
+    }
   }
 }
 

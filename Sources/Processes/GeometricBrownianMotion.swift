@@ -54,6 +54,14 @@ public struct GeometricBrownianMotion: PriceProcess {
     workspace.simulateSingleRegime(
       path: path, initialPrices: initialPrices, context: context, output: output)
   }
+
+  public func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace: inout DiffusionWorkspace,
+    output: BlockOutput
+  ) {
+    workspace.simulateSingleRegime(
+      group: paths, initialPrices: initialPrices, context: context, output: output)
+  }
 }
 
 /// Checks the parameters every diffusion model shares.

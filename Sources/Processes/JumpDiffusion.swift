@@ -56,4 +56,12 @@ public struct JumpDiffusion: PriceProcess {
     workspace.simulateSingleRegime(
       path: path, initialPrices: initialPrices, context: context, output: output)
   }
+
+  public func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace: inout DiffusionWorkspace,
+    output: BlockOutput
+  ) {
+    workspace.simulateSingleRegime(
+      group: paths, initialPrices: initialPrices, context: context, output: output)
+  }
 }

@@ -43,8 +43,16 @@ public struct BlockOutput: @unchecked Sendable {
 
   /// The views of the path at position `offset` in the block.
   public func path(_ offset: Int, steps: Int, assets: Int) -> PathOutput {
-    let perStep = steps * assets
+    let view = advanced(byPaths: offset, steps: steps, assets: assets)
     return PathOutput(
+      prices: view.prices, logReturns: view.logReturns, variance: view.variance,
+      jumps: view.jumps, regimes: view.regimes)
+  }
+
+  /// The block's buffers from the path at position `offset` on.
+  public func advanced(byPaths offset: Int, steps: Int, assets: Int) -> BlockOutput {
+    let perStep = steps * assets
+    return BlockOutput(
       prices: prices + offset * (steps + 1) * assets,
       logReturns: logReturns.map { $0 + offset * perStep },
       variance: variance.map { $0 + offset * perStep },
@@ -137,4 +145,62 @@ func pricesFromLogReturns(
   }
   Exponential.exponentiate(prices + n, count: steps * n, largestMagnitudeBits: largest)
   for a in 0..<n { prices[a] = initialPrices[a] }
+}
+
+/// Simulates the consecutive paths of a group (see `PriceProcess.simulate(group:…)`) whose
+/// prices come from log returns: `body` simulates each path, leaving rows 1…steps of its
+/// prices holding its log returns (as `pricesFromLogReturns` expects), then every path's rows
+/// become prices.
+///
+/// For one asset and a full group the running sums of the paths go side by side in one loop:
+/// each path's sum is a chain of dependent additions whose latency, not the work, bounds a path
+/// alone; interleaved, the chains of four paths overlap. Each path sees the same additions in
+/// the same order and the same exponential as `pricesFromLogReturns` alone, so the bits are
+/// those of simulating the paths one by one.
+@inline(__always)
+func simulatePathGroup(
+  _ paths: Range<Int>, output: BlockOutput, initialPrices: [Double], steps: Int,
+  _ body: (_ path: Int, _ output: PathOutput) -> Void
+) {
+  let n = initialPrices.count
+  for (offset, path) in paths.enumerated() {
+    body(path, output.path(offset, steps: steps, assets: n))
+  }
+  let stride = (steps + 1) * n
+  guard n == 1 && paths.count == 4 else {
+    for offset in 0..<paths.count {
+      pricesFromLogReturns(
+        output.prices + offset * stride, initialPrices: initialPrices, steps: steps, assets: n)
+    }
+    return
+  }
+  let p0 = output.prices
+  let p1 = p0 + stride
+  let p2 = p1 + stride
+  let p3 = p2 + stride
+  let start = PortableMath.log(initialPrices[0])
+  var (l0, l1, l2, l3) = (start, start, start, start)
+  var (m0, m1, m2, m3): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+  for t in 1..<(steps + 1) {
+    l0 += p0[t]
+    l1 += p1[t]
+    l2 += p2[t]
+    l3 += p3[t]
+    p0[t] = l0
+    p1[t] = l1
+    p2[t] = l2
+    p3[t] = l3
+    m0 = max(m0, Exponential.magnitudeBits(l0))
+    m1 = max(m1, Exponential.magnitudeBits(l1))
+    m2 = max(m2, Exponential.magnitudeBits(l2))
+    m3 = max(m3, Exponential.magnitudeBits(l3))
+  }
+  func finish(_ p: UnsafeMutablePointer<Double>, _ largest: UInt64) {
+    Exponential.exponentiate(p + 1, count: steps, largestMagnitudeBits: largest)
+    p[0] = initialPrices[0]
+  }
+  finish(p0, m0)
+  finish(p1, m1)
+  finish(p2, m2)
+  finish(p3, m3)
 }

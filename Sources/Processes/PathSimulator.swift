@@ -73,8 +73,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     simulate(paths: paths, into: output, workspace: &workspace, stopIf: { false })
   }
 
-  /// Simulates paths `paths` into `output`, reusing `workspace`, asking `shouldStop` before
-  /// each path, so that a cancelled run ends within one path rather than one block.
+  /// Simulates paths `paths` into `output`, reusing `workspace`, in groups of up to
+  /// `pathGroupWidth` consecutive paths, asking `shouldStop` before each group, so that a
+  /// cancelled run ends within a few paths rather than one block.
   ///
   /// - Returns: the number of paths simulated, from the first: `paths.count`, or fewer when
   ///   `shouldStop` returned `true` (the later paths' output is then unwritten).
@@ -85,11 +86,15 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
   ) -> Int {
     let steps = context.grid.steps
     let n = process.assetCount
-    for (offset, path) in paths.enumerated() {
+    var offset = 0
+    while offset < paths.count {
       if shouldStop() { return offset }
+      let first = paths.lowerBound + offset
+      let count = min(pathGroupWidth, paths.count - offset)
       process.simulate(
-        path: path, context: context, workspace: &workspace,
-        output: output.path(offset, steps: steps, assets: n))
+        group: first..<(first + count), context: context, workspace: &workspace,
+        output: output.advanced(byPaths: offset, steps: steps, assets: n))
+      offset += count
     }
     return paths.count
   }
@@ -141,14 +146,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
       while let b = next.take() {
         let block = blocks[b]
         let offset = block.lowerBound - paths.lowerBound
-        var out = output
-        let view = output.path(offset, steps: steps, assets: n)
-        out.prices = view.prices
-        out.logReturns = view.logReturns
-        out.variance = view.variance
-        out.jumps = view.jumps
-        out.regimes = view.regimes
-        simulate(paths: block, into: out, workspace: &workspace)
+        simulate(
+          paths: block, into: output.advanced(byPaths: offset, steps: steps, assets: n),
+          workspace: &workspace)
       }
     }
   }

@@ -45,9 +45,34 @@ public protocol PriceProcess: Sendable {
   /// Simulates path `path` into `output`.
   func simulate(
     path: Int, context: SimulationContext, workspace: inout Workspace, output: PathOutput)
+
+  /// Simulates the consecutive paths `paths` (at most `pathGroupWidth` of them) into `output`,
+  /// whose first path is `paths.lowerBound`: for each path, exactly the numbers
+  /// `simulate(path:context:workspace:output:)` gives it. The simulator calls this; by default
+  /// it simulates one path after the other. Processes whose paths end in the running sum of
+  /// their log returns (`simulatePathGroup`) interleave that sum over the group, whose paths'
+  /// sums are independent chains of additions that one path alone leaves waiting on each other.
+  func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace: inout Workspace,
+    output: BlockOutput)
 }
 
+/// The most paths `PriceProcess.simulate(group:context:workspace:output:)` is given at once.
+public let pathGroupWidth = 4
+
 extension PriceProcess {
+  public func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace: inout Workspace,
+    output: BlockOutput
+  ) {
+    let steps = context.grid.steps
+    for (offset, path) in paths.enumerated() {
+      simulate(
+        path: path, context: context, workspace: &workspace,
+        output: output.path(offset, steps: steps, assets: assetCount))
+    }
+  }
+
   /// One shock per asset, by default.
   public var shocksPerStep: Int { assetCount }
 

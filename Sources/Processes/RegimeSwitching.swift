@@ -63,6 +63,9 @@ public struct RegimeSwitchingProcess: PriceProcess {
   /// Row `i` of the cumulative transition matrix at `i · K`, then the cumulative initial
   /// distribution at `K · K`.
   let cumulative: [Double]
+  /// `⌈c · 2⁵³⌉` for each entry `c` of `cumulative`: a uniform `m · 2⁻⁵³` is at least `c`
+  /// exactly when `m` is at least this.
+  let cumulativeThresholds: [UInt64]
 
   public var assetCount: Int { initialPrices.count }
   public var shockDistribution: CorrelatedShockGenerator.Distribution { .normal }
@@ -132,6 +135,7 @@ public struct RegimeSwitchingProcess: PriceProcess {
     self.correlation = shared
     self.correlations = regimes.map { $0.correlation ?? shared }
     self.cumulative = (transition + [initial]).flatMap(Self.cumulative)
+    self.cumulativeThresholds = cumulative.map { UInt64(($0 * 0x1p53).rounded(.up)) }
   }
 
   public func makeWorkspace(context: SimulationContext) -> DiffusionWorkspace {
@@ -146,16 +150,100 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public func simulate(
     path: Int, context: SimulationContext, workspace: inout DiffusionWorkspace, output: PathOutput
   ) {
-    drawRegimes(path: path, context: context, into: workspace.regime)
+    drawRegimes(path: path, context: context, workspace: workspace)
     DiffusionKernel.simulate(
       path: path, initialPrices: initialPrices, hasRegimes: true, context: context,
       workspace: workspace, output: output)
   }
 
-  /// The regime of each step of `path`: one uniform per step from the `regimes` substream.
-  func drawRegimes(path: Int, context: SimulationContext, into regime: UnsafeMutablePointer<Int>) {
-    var stream = PathStream(
-      seed: context.seed, path: context.shocks.streamPath(path), substream: .regimes)
+  public func simulate(
+    group paths: Range<Int>, context: SimulationContext, workspace: inout DiffusionWorkspace,
+    output: BlockOutput
+  ) {
+    let workspace = workspace
+    simulatePathGroup(
+      paths, output: output, initialPrices: initialPrices, steps: context.grid.steps
+    ) { path, pathOutput in
+      drawRegimes(path: path, context: context, workspace: workspace)
+      DiffusionKernel.simulate(
+        path: path, initialPrices: initialPrices, hasRegimes: true, context: context,
+        workspace: workspace, output: pathOutput, completingPrices: false)
+    }
+  }
+
+  /// The most regimes whose chain `drawRegimes` steps through a table of 4-bit next states.
+  static let tabulatedRegimes = 8
+
+  /// The regime of each step of `path` into `workspace.regime`: one uniform per step from the
+  /// `regimes` substream, the smallest `j` with `u < cdf[j]` in the current state's row of
+  /// the cumulative transition matrix.
+  ///
+  /// Without a forced regime and with at most `tabulatedRegimes` regimes, the uniforms of all
+  /// steps are drawn at once, and for each step the next state from every current state is
+  /// found first (the count of the row's cumulative probabilities at or below `u`: the same
+  /// index, as the row is non-decreasing), packed 4 bits per state; the chain then only looks
+  /// its state up step by step, a dependency of a shift and a mask instead of loads, compares
+  /// and branches. A step whose word gives a zero uniform (probability 2⁻⁵³, where
+  /// `nextOpenUnit` draws again) sends the path to the one-by-one loop, so the numbers are
+  /// always those of that loop.
+  func drawRegimes(path: Int, context: SimulationContext, workspace w: DiffusionWorkspace) {
+    let k = regimes.count
+    let steps = context.grid.steps
+    let source = context.shocks.streamPath(path)
+    let regime = w.regime
+    if context.schedule.forcedRegime == nil && k <= Self.tabulatedRegimes && steps > 0 {
+      let words = w.regimeWords
+      PathStream(seed: context.seed, path: source, substream: .regimes).words(
+        ofBlocksFrom: 0, stride: 1, count: (steps + 1) / 2, into: words)
+      var smallest = UInt64.max
+      for t in 0..<steps { smallest = min(smallest, words[t] &>> 11) }
+      if smallest != 0 {
+        cumulative.withUnsafeBufferPointer { cdf in
+          cumulativeThresholds.withUnsafeBufferPointer { thresholds in
+            let first = Double(Int64(bitPattern: words[0] &>> 11)) * 0x1p-53
+            var current = Self.inverse(cdf.baseAddress! + k * k, count: k, first)
+            regime[0] = current
+            // u = m · 2⁻⁵³ with m = word >> 11, and u ≥ c exactly when m ≥ ⌈c · 2⁵³⌉: integer
+            // compares, which vectorise.
+            let threshold = thresholds.baseAddress!
+            if k == 2 {
+              // Two regimes: the next state from state 0 and from state 1, straight-line.
+              let (stay0, leave1) = (threshold[0], threshold[2])
+              for t in 1..<steps {
+                let m = words[t] &>> 11
+                words[t] = (m >= stay0 ? 1 : 0) | (m >= leave1 ? 0x10 : 0)
+              }
+            } else {
+              for t in 1..<steps {
+                let m = words[t] &>> 11
+                var next: UInt64 = 0
+                for from in 0..<k {
+                  var j: UInt64 = 0
+                  for c in 0..<(k - 1) { j &+= m >= threshold[from &* k &+ c] ? 1 : 0 }
+                  next |= j &<< UInt64(truncatingIfNeeded: from &* 4)
+                }
+                words[t] = next
+              }
+            }
+            for t in 1..<steps {
+              let shift = UInt64(truncatingIfNeeded: current &<< 2)
+              current = Int(truncatingIfNeeded: (words[t] &>> shift) & 0xF)
+              regime[t] = current
+            }
+          }
+        }
+        return
+      }
+    }
+    drawRegimesOneByOne(path: source, context: context, into: regime)
+  }
+
+  /// `drawRegimes` one step after the other, from the `regimes` substream of `path` (the
+  /// stream's own path).
+  func drawRegimesOneByOne(
+    path: Int, context: SimulationContext, into regime: UnsafeMutablePointer<Int>
+  ) {
+    var stream = PathStream(seed: context.seed, path: path, substream: .regimes)
     let forced = context.schedule.forcedRegime
     let k = regimes.count
     cumulative.withUnsafeBufferPointer { cdf in

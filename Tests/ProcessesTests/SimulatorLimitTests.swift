@@ -58,9 +58,9 @@ struct SimulatorLimitTests {
     }
   }
 
-  /// Per-path cancellation: `stopIf` is asked before each path and the paths after it are
-  /// not simulated.
-  @Test func stopsBetweenPaths() throws {
+  /// Cancellation between path groups: `stopIf` is asked before each group of
+  /// `pathGroupWidth` paths and the paths after it are not simulated.
+  @Test func stopsBetweenPathGroups() throws {
     let grid = try TimeGrid(steps: 5, timeStep: 1.0 / 252)
     let process = try Self.merton(intensity: 1)
     let simulator = try PathSimulator(process: process, seed: 1, grid: grid)
@@ -72,11 +72,15 @@ struct SimulatorLimitTests {
         paths: 0..<10, into: BlockOutput(prices: p.baseAddress!), workspace: &workspace,
         stopIf: {
           asked += 1
-          return asked > 3
+          return asked > 2
         })
     }
-    #expect(done == 3, "paths simulated: \(done), expected 3")
-    #expect(prices[3 * 6] == -1, "path 3 was written: \(prices[3 * 6])")
-    #expect(prices[2 * 6] == 100, "path 2 was not written: \(prices[2 * 6])")
+    let expected = 2 * pathGroupWidth
+    #expect(done == expected, "paths simulated: \(done), expected \(expected)")
+    #expect(asked == 3, "stopIf asked \(asked) times, expected 3 (before each group)")
+    #expect(prices[expected * 6] == -1, "path \(expected) was written: \(prices[expected * 6])")
+    #expect(
+      prices[(expected - 1) * 6] == 100,
+      "path \(expected - 1) was not written: \(prices[(expected - 1) * 6])")
   }
 }
