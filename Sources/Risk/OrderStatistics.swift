@@ -3,7 +3,7 @@
 /// Each double maps to an unsigned 64-bit key with the same order (`orderKey`). A pass over the
 /// column either counts the values of a key range in 2¹⁶ bins of the next 16 key bits (and so
 /// narrows the range that holds a wanted rank to one bin), or, once the range holds few enough
-/// values, gathers them and sorts them. At most four counting passes settle any rank; in
+/// values (`sortLimit`), gathers them and sorts them. At most four counting passes settle any rank; in
 /// practice one counting pass and one gathering pass do. Memory: 512 KB per key range being
 /// counted (at most one per wanted rank) and at most `gatherLimit` gathered keys, whatever the
 /// column's length.
@@ -15,9 +15,13 @@
 ///   - column: the values, none of them NaN.
 ///   - ranks: 0-based ranks in ascending order, each below `column.count`.
 ///   - gatherLimit: the largest number of keys gathered in one pass.
+///   - sortLimit: the largest key range gathered and sorted whole; a larger one is counted
+///     first, so that a column of a million values costs two passes and the sort of the few
+///     thousand keys of the wanted ranks' bins rather than the sort of the whole column.
 /// - Returns: the value of each rank.
 func orderStatistics(
-  of column: some ValueColumn, ranks: Set<Int>, gatherLimit: Int = 1 << 20
+  of column: some ValueColumn, ranks: Set<Int>, gatherLimit: Int = 1 << 20,
+  sortLimit: Int = 1 << 14
 ) throws(RiskError) -> [Int: Double] {
   let digitBits = 16
   let binCount = 1 << digitBits
@@ -33,7 +37,7 @@ func orderStatistics(
       $0.prefix == target.prefix && $0.bits == target.bits
     }) {
       let count = counts[KeyPrefix(prefix: target.prefix, bits: target.bits)] ?? 0
-      let gathers = count <= budget || target.bits + digitBits > 64
+      let gathers = (count <= budget && count <= sortLimit) || target.bits + digitBits > 64
       if gathers { budget -= count }
       var range = KeyRange(prefix: target.prefix, bits: target.bits, count: count, gathers: gathers)
       if gathers {

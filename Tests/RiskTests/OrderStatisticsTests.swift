@@ -57,6 +57,22 @@ struct OrderStatisticsTests {
     }
   }
 
+  /// Ranges above the sort limit are counted before they are gathered: the same values.
+  @Test(arguments: 0..<5, [64, 1])
+  func countingBeforeSortingFindsTheSameRanks(sample: Int, sortLimit: Int) throws {
+    let (name, values) = Self.samples[sample]
+    let sorted = values.sorted()
+    let column = ChunkedColumn(values: values, chunk: 97)
+    let ranks = Set(stride(from: 0, to: values.count, by: 7)).union([values.count - 1])
+    let found = try orderStatistics(of: column, ranks: ranks, sortLimit: sortLimit)
+    for rank in ranks.sorted() {
+      let observed = try #require(found[rank])
+      #expect(
+        observed == sorted[rank],
+        "\(name), sort limit \(sortLimit): rank \(rank) expected \(sorted[rank]), got \(observed)")
+    }
+  }
+
   @Test func orderKeysSortLikeTheDoubles() {
     for (_, values) in Self.samples {
       let byKey = values.map(orderKey).sorted().map(valueOfOrderKey)
