@@ -345,7 +345,8 @@ public struct GARCHProcess: PriceProcess {
 
   public func makeWorkspace(context: SimulationContext) -> Workspace {
     Workspace(
-      shocks: Array(repeating: 0, count: context.grid.steps * assetCount),
+      // Room for the shocks of a group of one-asset paths (`simulateLanes`).
+      shocks: Array(repeating: 0, count: context.grid.steps * max(assetCount, pathGroupWidth)),
       variance: Array(repeating: 0, count: assetCount),
       logVariance: Array(repeating: 0, count: assetCount),
       factorByStep: Array(repeating: 0, count: context.grid.steps))
@@ -361,12 +362,98 @@ public struct GARCHProcess: PriceProcess {
     group paths: Range<Int>, context: SimulationContext, workspace w: inout Workspace,
     output: BlockOutput
   ) {
+    if assetCount == 1 && paths.count == pathGroupWidth && type != .egarch
+      && Self.isUnstressed(context.schedule)
+    {
+      simulateLanes(paths, context: context, workspace: &w, output: output)
+      return
+    }
     simulatePathGroup(
       paths, output: output, initialPrices: initialPrices, steps: context.grid.steps
     ) { path, pathOutput in
       simulate(
         path: path, context: context, workspace: &w, output: pathOutput, completingPrices: false)
     }
+  }
+
+  /// Whether `schedule` leaves the recursion alone: no variance, volatility, drift or return
+  /// stress (a correlation stress only changes the shocks).
+  static func isUnstressed(_ schedule: StressSchedule) -> Bool {
+    schedule.variance == nil && schedule.volatilityMultiplier == nil
+      && schedule.driftOverride == nil && schedule.historicalReturn == nil
+      && schedule.shockReturn == nil
+  }
+
+  /// Fills `steps · n` shocks of `path` at element `offset` of the workspace's shocks.
+  func fillShocks(
+    path: Int, context: SimulationContext, workspace w: inout Workspace, at offset: Int = 0
+  ) {
+    let steps = context.grid.steps
+    let schedule = context.schedule
+    // A correlation stress picks blend b of the one model correlation: factor b · K + 0.
+    if let blend = schedule.correlationBlend {
+      for t in 0..<steps {
+        w.factorByStep[t] = UInt16(Int(blend[t]) * context.modelCorrelationCount)
+      }
+    }
+    w.shocks.withUnsafeMutableBufferPointer { shocks in
+      w.factorByStep.withUnsafeBufferPointer { factors in
+        context.shocks.fill(
+          path: path, steps: steps, into: shocks.baseAddress! + offset,
+          factorByStep: schedule.correlationBlend == nil ? nil : factors.baseAddress)
+      }
+    }
+  }
+
+  /// The risk-neutral log drift of a step per asset, `(r − q) dt`, or `nil` in the real world.
+  func riskNeutralStepDrift(timeStep dt: Double) -> [Double]? {
+    guard case .riskNeutral = measure else { return nil }
+    return measure.drift(realWorld: mean).map { $0 * dt }
+  }
+
+  /// Four one-asset GARCH or GJR paths, unstressed, with their variance recursions side by
+  /// side in the lanes of a vector: each step of a path waits on the last (two products and
+  /// two sums), and four independent paths fill that wait. Every lane does exactly the
+  /// operations of the one-path loop in `simulate(path:…)`, in the same order (a square root
+  /// and the four basic operations, each correctly rounded), so every path keeps its bits.
+  func simulateLanes(
+    _ paths: Range<Int>, context: SimulationContext, workspace w: inout Workspace,
+    output: BlockOutput
+  ) {
+    let steps = context.grid.steps
+    for (lane, path) in paths.enumerated() {
+      fillShocks(path: path, context: context, workspace: &w, at: lane * steps)
+    }
+    let (om, al, be) = (omega[0], alpha[0], beta[0])
+    let ga = type == .gjr ? gamma[0] : 0
+    let rate = riskNeutralStepDrift(timeStep: context.grid.timeStep)?[0]
+    let m = mean[0]
+    let prices = output.prices
+    let stride = steps + 1
+    w.shocks.withUnsafeBufferPointer { shocks in
+      let z0 = shocks.baseAddress!
+      let (z1, z2, z3) = (z0 + steps, z0 + 2 * steps, z0 + 3 * steps)
+      var h = SIMD4<Double>(repeating: initialVariance[0])
+      for t in 0..<steps {
+        let z = SIMD4(z0[t], z1[t], z2[t], z3[t])
+        let sd = h.squareRoot()
+        let mu = rate.map { SIMD4(repeating: $0) - 0.5 * sd * sd } ?? SIMD4(repeating: m)
+        let r = mu + sd * z
+        for lane in 0..<4 { prices[lane * stride + 1 + t] = r[lane] }
+        if let variance = output.variance {
+          let v = sd * sd
+          for lane in 0..<4 { variance[lane * steps + t] = v[lane] }
+        }
+        let leverage = SIMD4<Double>(repeating: 0).replacing(with: ga, where: z .< 0)
+        h = om + (al + leverage) * (h * (z * z)) + be * h
+      }
+    }
+    if let logReturns = output.logReturns {
+      for lane in 0..<4 {
+        (logReturns + lane * steps).update(from: prices + lane * stride + 1, count: steps)
+      }
+    }
+    pricesFromLogReturns(group: prices, paths: 4, initialPrices: initialPrices, steps: steps)
   }
 
   /// Simulates one path; with `completingPrices` false, rows 1…steps of `output.prices` are
@@ -379,34 +466,13 @@ public struct GARCHProcess: PriceProcess {
     let n = assetCount
     let dt = context.grid.timeStep
     let schedule = context.schedule
-    // A correlation stress picks blend b of the one model correlation: factor b · K + 0.
-    if let blend = schedule.correlationBlend {
-      for t in 0..<steps {
-        w.factorByStep[t] = UInt16(Int(blend[t]) * context.modelCorrelationCount)
-      }
-    }
-    w.shocks.withUnsafeMutableBufferPointer { shocks in
-      w.factorByStep.withUnsafeBufferPointer { factors in
-        context.shocks.fill(
-          path: path, steps: steps, into: shocks.baseAddress!,
-          factorByStep: schedule.correlationBlend == nil ? nil : factors.baseAddress)
-      }
-    }
-    let riskNeutralDrift: [Double]?
-    if case .riskNeutral = measure {
-      riskNeutralDrift = measure.drift(realWorld: mean).map { $0 * dt }
-    } else {
-      riskNeutralDrift = nil
-    }
+    fillShocks(path: path, context: context, workspace: &w)
+    let riskNeutralDrift = riskNeutralStepDrift(timeStep: dt)
     // The recursion uses ε² = σ² z² rather than (r − μ)² when the return is the model's own
     // (equal in exact arithmetic): the square root then stays off the chain of dependent
     // operations from one step's variance to the next, which bounds the speed of a path.
     let returns = output.prices + n
-    let unstressed =
-      schedule.variance == nil && schedule.volatilityMultiplier == nil
-      && schedule.driftOverride == nil && schedule.historicalReturn == nil
-      && schedule.shockReturn == nil
-    if unstressed && type != .egarch {
+    if Self.isUnstressed(schedule) && type != .egarch {
       w.shocks.withUnsafeBufferPointer { shocks in
         for a in 0..<n {
           var h = initialVariance[a]

@@ -166,15 +166,26 @@ func simulatePathGroup(
   for (offset, path) in paths.enumerated() {
     body(path, output.path(offset, steps: steps, assets: n))
   }
+  pricesFromLogReturns(
+    group: output.prices, paths: paths.count, initialPrices: initialPrices, steps: steps)
+}
+
+/// `pricesFromLogReturns` for each of `paths` consecutive paths at `prices`, the running sums
+/// of four one-asset paths side by side (see `simulatePathGroup`).
+@inline(__always)
+func pricesFromLogReturns(
+  group prices: UnsafeMutablePointer<Double>, paths: Int, initialPrices: [Double], steps: Int
+) {
+  let n = initialPrices.count
   let stride = (steps + 1) * n
-  guard n == 1 && paths.count == 4 else {
-    for offset in 0..<paths.count {
+  guard n == 1 && paths == 4 else {
+    for offset in 0..<paths {
       pricesFromLogReturns(
-        output.prices + offset * stride, initialPrices: initialPrices, steps: steps, assets: n)
+        prices + offset * stride, initialPrices: initialPrices, steps: steps, assets: n)
     }
     return
   }
-  let p0 = output.prices
+  let p0 = prices
   let p1 = p0 + stride
   let p2 = p1 + stride
   let p3 = p2 + stride

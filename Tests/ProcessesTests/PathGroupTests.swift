@@ -10,10 +10,11 @@ import Testing
 struct PathGroupTests {
   static let seed: UInt64 = 0x6_0A7E
 
-  /// A one-asset GARCH-t, whose grouped paths take the interleaved running sums, and a
-  /// many-regime chain at the table's limit and one beyond it.
+  /// One-asset GARCH-t and GJR (risk-neutral), whose groups take the variance recursions in
+  /// vector lanes and the interleaved running sums; a many-regime chain at the table's limit
+  /// and one beyond it; a forced regime.
   enum Extra: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case garchT1, regimes8, regimes9, forcedRegimes
+    case garchT1, gjr1RiskNeutral, regimes8, regimes9, forcedRegimes
 
     var testDescription: String { rawValue }
 
@@ -23,6 +24,10 @@ struct PathGroupTests {
         return try GARCHProcess(
           type: .garch, initialPrices: [100], mean: [2e-4], omega: [2e-6], alpha: [0.09],
           beta: [0.89], innovations: .studentT(degreesOfFreedom: 8))
+      case .gjr1RiskNeutral:
+        return try GARCHProcess(
+          type: .gjr, initialPrices: [100], mean: [2e-4], omega: [2e-6], alpha: [0.03],
+          beta: [0.9], gamma: [0.1], measure: .riskNeutral(rate: 0.04, dividendYield: [0.01]))
       case .regimes8, .regimes9, .forcedRegimes:
         let k = self == .regimes9 ? 9 : self == .regimes8 ? 8 : 3
         return try Self.regimeModel(regimes: k)
