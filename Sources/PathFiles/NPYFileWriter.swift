@@ -2,20 +2,24 @@
 ///
 /// The writer creates `<path>.<run>.partial` (see `PartialFile`), writes the `NPYHeader`, and sizes the file with
 /// `ftruncate(2)` to its final length, `header + elementCount × itemSize` bytes. Blocks of
-/// elements then land at their own element offsets (C order) with `pwrite(2)`, from any number
-/// of threads at once and in any order: the file descriptor is the only shared state. Elements
-/// never written read back as zeros.
+/// elements then land at their own element offsets (C order) with `pwrite(2)`, handed over by
+/// any number of threads at once and in any order. Elements never written read back as zeros.
 ///
-/// Blocks written from arrays (`write(_:count:atElement:scratch:then:)` and its kin) are hashed
-/// while the file is written: the header first, then each block's stored bytes in file order,
-/// on a queue of the writer's own (`OrderedHash`), from the memory the caller holds. `finish()`
-/// then only waits for that hash to catch up, fsyncs the file when asked, closes it and renames
-/// it to `path`; a file written otherwise (from buffer pointers, or with elements never
-/// written) is hashed at `finish()` by reading it back. Until then no file of that name exists
-/// (DESIGN invariant 5). `abandon()` removes the partial file; a writer released without
-/// `finish()` abandons itself.
+/// Blocks written from arrays (`write(_:count:atElement:scratch:then:)` and its kin) are
+/// neither written nor hashed by the caller: they go to a serial queue of the writer's own
+/// (`OrderedWriter`), which takes them in file order, writes each at its offset, then hashes
+/// its stored bytes (after the header's), from the memory the caller holds, and calls the
+/// block's `hashed`. The caller only waits for the queue when it reuses a buffer. A failed
+/// write on the queue (`ENOSPC`, `EIO`, …) is recorded (`failure`): the blocks behind it are
+/// dropped, and every later write and `finish()` throw it. `finish()` waits for the queue to
+/// catch up, fsyncs the file when asked, closes it and renames it to `path`. Blocks written
+/// from buffer pointers are written at once, on the calling thread; a file written so (or
+/// with elements never written) is hashed at `finish()` by reading it back. Until then no
+/// file of that name exists (DESIGN invariant 5). `abandon()` waits for the write the queue
+/// may be doing and removes the partial file; a writer released without `finish()` abandons
+/// itself.
 ///
-/// Every write must have returned before `finish()` or `abandon()` is called.
+/// Every write call must have returned before `finish()` or `abandon()` is called.
 ///
 /// Reference: numpy, "NPY format", https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 public final class NPYFileWriter: @unchecked Sendable {
@@ -32,8 +36,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// The byte offset of element 0: the header's size, a multiple of 64.
   public let dataOffset: Int
   private let file: PartialFile
-  /// The SHA-256 of the blocks written from arrays, in file order.
-  private let hash = OrderedHash()
+  /// Writes the blocks given as arrays, in file order, and hashes them.
+  private let queue: OrderedWriter
 
   /// The path written until `finish()`: `<path>.<run>.partial`.
   public var partialPath: String { file.partialPath }
@@ -96,7 +100,11 @@ public final class NPYFileWriter: @unchecked Sendable {
     self.shape = shape
     self.elementCount = count
     self.dataOffset = header.count
-    self.file = try create()
+    let file = try create()
+    self.file = file
+    queue = OrderedWriter { bytes, offset throws(PathFilesError) in
+      try file.write(bytes, at: offset)
+    }
     do throws(PathFilesError) {
       try file.write(header, at: 0)
       try file.resize(to: header.count + dataBytes)
@@ -104,29 +112,38 @@ public final class NPYFileWriter: @unchecked Sendable {
       file.abandon()
       throw error
     }
-    hash.add(header, count: header.count, atByte: 0)
+    queue.add(header, count: header.count, atByte: 0)
   }
+
+  deinit { abandon() }
+
+  /// The first write of a block given as an array that failed on the writer's queue, or
+  /// `nil`: every later write and `finish()` throw it. Cheap (one lock), for a run's stop check.
+  public var failure: PathFilesError? { queue.failure }
 
   /// The file's size in bytes: the header and every element.
   private var fileLength: Int { dataOffset + elementCount * dtype.itemSize }
 
-  /// Writes the first `count` of `values` as elements `offset ..< offset + count` (C order),
-  /// stored as `write(_:atElement:)` stores them, and hashes the stored bytes in file order
-  /// while the caller goes on (see the type's description).
+  /// Hands the first `count` of `values` to the writer's queue, which writes them as elements
+  /// `offset ..< offset + count` (C order), stored as `write(_:atElement:)` stores them, and
+  /// hashes the stored bytes in file order while the caller goes on (see the type's
+  /// description).
   ///
-  /// The hash keeps the stored bytes by reference until it has hashed them, then calls
-  /// `hashed`: for `.float64` the bytes of `values` itself; for `.float32` those of `scratch`,
-  /// into which the whole block is converted first (it grows to `count` elements when shorter;
-  /// a scratch of the caller's own, reused block after block, costs no fresh pages). The
-  /// caller should change neither array before `hashed`: an array changed sooner is copied,
-  /// so the hash stays right, but the copy costs time and memory. A block that arrives before
-  /// the blocks in front of it is kept until they arrive, so the caller bounds the blocks in
-  /// flight, for instance by waiting for `hashed` before filling a buffer again.
+  /// The queue keeps the stored bytes by reference until it has written and hashed them, then
+  /// calls `hashed`: for `.float64` the bytes of `values` itself; for `.float32` those of
+  /// `scratch`, into which the whole block is converted first (it grows to `count` elements
+  /// when shorter; a scratch of the caller's own, reused block after block, costs no fresh
+  /// pages). The caller should change neither array before `hashed`: an array changed sooner
+  /// is copied, so the file and hash stay right, but the copy costs time and memory. A block
+  /// that arrives before the blocks in front of it is kept until they arrive, so the caller
+  /// bounds the blocks in flight, for instance by waiting for `hashed` before filling a buffer
+  /// again.
   ///
   /// - Precondition: `dtype` is `.float64` or `.float32`; `count <= values.count`; the range
   ///   lies within the array and overlaps no block written from an array before.
-  /// - Throws: `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`, `EIO`); `hashed`
-  ///   is then not called.
+  /// - Throws: `failure`, the `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`,
+  ///   `EIO`) of an earlier block's write on the queue; `hashed` is then not called. This
+  ///   block's own failure is thrown by the next write or by `finish()`.
   public func write(
     _ values: [Double], count: Int, atElement offset: Int, scratch: inout [Float],
     then hashed: @escaping @Sendable () -> Void = {}
@@ -156,12 +173,12 @@ public final class NPYFileWriter: @unchecked Sendable {
     #endif
   }
 
-  /// Writes the first `count` of `values` as elements `offset ..< offset + count` of a
-  /// `.uint8` array and hashes them while the caller goes on, as
+  /// Hands the first `count` of `values` to the writer's queue, to be written as elements
+  /// `offset ..< offset + count` of a `.uint8` array and hashed while the caller goes on, as
   /// `write(_:count:atElement:scratch:then:)` does.
   ///
   /// - Precondition: `dtype` is `.uint8`, and as for the `Double` version.
-  /// - Throws: `PathFilesError.cannotWrite` naming the file; `hashed` is then not called.
+  /// - Throws: `failure`, an earlier block's failed write; `hashed` is then not called.
   public func write(
     _ values: [UInt8], count: Int, atElement offset: Int,
     then hashed: @escaping @Sendable () -> Void = {}
@@ -170,12 +187,12 @@ public final class NPYFileWriter: @unchecked Sendable {
     try writeHashed(values, count: count, atElement: offset, then: hashed)
   }
 
-  /// Writes the first `count` of `values` as elements `offset ..< offset + count` of an
-  /// `.int32` array and hashes them while the caller goes on, as
+  /// Hands the first `count` of `values` to the writer's queue, to be written as elements
+  /// `offset ..< offset + count` of an `.int32` array and hashed while the caller goes on, as
   /// `write(_:count:atElement:scratch:then:)` does.
   ///
   /// - Precondition: `dtype` is `.int32`, and as for the `Double` version.
-  /// - Throws: `PathFilesError.cannotWrite` naming the file; `hashed` is then not called.
+  /// - Throws: `failure`, an earlier block's failed write; `hashed` is then not called.
   public func write(
     _ values: [Int32], count: Int, atElement offset: Int,
     then hashed: @escaping @Sendable () -> Void = {}
@@ -192,15 +209,17 @@ public final class NPYFileWriter: @unchecked Sendable {
     #endif
   }
 
-  /// Writes `values` as elements `offset ..< offset + values.count` (C order). The bytes are
-  /// not hashed as they are written: `finish()` reads the file back.
+  /// Writes `values` as elements `offset ..< offset + values.count` (C order), at once, on the
+  /// calling thread. The bytes are not hashed as they are written: `finish()` reads the file
+  /// back.
   ///
   /// For `.float64` the doubles are stored as they are (IEEE 754 binary64, little-endian); for
   /// `.float32` each is rounded to the nearest binary32 (ties to even, `Float(_:)`), so values
   /// beyond ±3.4028235e38 become ±infinity.
   ///
   /// - Precondition: `dtype` is `.float64` or `.float32`, and the range lies within the array.
-  /// - Throws: `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`, `EIO`).
+  /// - Throws: `PathFilesError.cannotWrite` naming the file (e.g. `ENOSPC`, `EIO`), or
+  ///   `failure`.
   public func write(_ values: UnsafeBufferPointer<Double>, atElement offset: Int)
     throws(PathFilesError)
   {
@@ -238,14 +257,15 @@ public final class NPYFileWriter: @unchecked Sendable {
     try writeStored(values, atElement: offset) { $0.littleEndian }
   }
 
-  /// Waits for the hash of the blocks written from arrays to catch up (or hashes the file by
+  /// Waits for the queue to write and hash the blocks given as arrays (or hashes the file by
   /// reading it, when it was written otherwise), closes it and renames it to `path`; with
   /// `sync`, flushes it to disk first.
   ///
   /// - Returns: the manifest entry: `relativePath`, SHA-256, size, dtype and shape.
-  /// - Throws: `PathFilesError` naming the file; the partial file is removed.
+  /// - Throws: `PathFilesError` naming the file, `failure` among them; the partial file is
+  ///   removed.
   ///
-  /// `shouldStop` is asked while the hash catches up (every 10 ms) or the file is read back
+  /// `shouldStop` is asked while the queue catches up (every 10 ms) or the file is read back
   /// (once per MiB): when it answers true the file is removed and `PathFilesError.interrupted`
   /// thrown.
   public func finish(sync: Bool = false, shouldStop: () -> Bool = { false })
@@ -253,7 +273,7 @@ public final class NPYFileWriter: @unchecked Sendable {
   {
     let known: String?
     do {
-      known = try hash.finish(length: fileLength, path: partialPath, shouldStop: shouldStop)
+      known = try queue.finish(length: fileLength, path: partialPath, shouldStop: shouldStop)
     } catch {
       abandon()
       throw error
@@ -264,12 +284,13 @@ public final class NPYFileWriter: @unchecked Sendable {
       path: relativePath, sha256: digest, bytes: bytes, dtype: dtype.rawValue, shape: shape)
   }
 
-  /// Closes and removes the partial file, and drops the blocks waiting to be hashed (calling
-  /// their `hashed`). Idempotent, and safe after any error; does nothing after a successful
-  /// `finish()`.
+  /// Drops the blocks waiting on the queue (calling their `hashed`), waits for the block the
+  /// queue may be writing, then closes and removes the partial file: no write reaches the
+  /// descriptor once it is closed. Idempotent, and safe after any error; does nothing after a
+  /// successful `finish()`.
   public func abandon() {
+    queue.abandon()
     file.abandon()
-    hash.abandon()
   }
 
   // MARK: - Storage
@@ -284,8 +305,8 @@ public final class NPYFileWriter: @unchecked Sendable {
     preconditionFailure("\(path) holds \(dtype.rawValue) elements; cannot write \(type) values")
   }
 
-  /// Writes the first `count` of `values`, whose in-memory bytes are the stored bytes, and
-  /// hands them to the hash.
+  /// Hands the first `count` of `values`, whose in-memory bytes are the stored bytes, to the
+  /// queue that writes and hashes them.
   private func writeHashed<Stored: BitwiseCopyable & Sendable>(
     _ values: [Stored], count: Int, atElement offset: Int,
     then hashed: @escaping @Sendable () -> Void
@@ -293,15 +314,8 @@ public final class NPYFileWriter: @unchecked Sendable {
     checkRange(offset, count)
     precondition(count >= 0 && count <= values.count)
     precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
-    let byteOffset = dataOffset + offset * dtype.itemSize
-    let written = values.withUnsafeBytes { raw in
-      Result { () throws(PathFilesError) in
-        try file.write(
-          UnsafeRawBufferPointer(rebasing: raw[..<(count * dtype.itemSize)]), at: byteOffset)
-      }
-    }
-    try written.get()
-    hash.add(values, count: count, atByte: byteOffset, then: hashed)
+    try queue.write(
+      values, count: count, atByte: dataOffset + offset * dtype.itemSize, then: hashed)
   }
 
   /// Writes values whose in-memory bytes are already the stored bytes on a little-endian host
@@ -309,7 +323,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   private func writeStored<Value, Stored: BitwiseCopyable>(
     _ values: UnsafeBufferPointer<Value>, atElement offset: Int, _ stored: (Value) -> Stored
   ) throws(PathFilesError) {
-    hash.markUnordered()
+    if let failure = queue.failure { throw failure }
+    queue.markUnordered()
     #if _endian(little)
       checkRange(offset, values.count)
       try file.write(
@@ -323,7 +338,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   private func writeConverted<Value, Stored: BitwiseCopyable>(
     _ values: UnsafeBufferPointer<Value>, atElement offset: Int, _ stored: (Value) -> Stored
   ) throws(PathFilesError) {
-    hash.markUnordered()
+    if let failure = queue.failure { throw failure }
+    queue.markUnordered()
     checkRange(offset, values.count)
     precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
     let chunk = min(values.count, 1 << 13)

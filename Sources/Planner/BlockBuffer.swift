@@ -1,13 +1,14 @@
 import Foundation
 import Processes
 
-/// A worker's buffers for one block of paths, lent to the path files that hash them behind
-/// the workers (`NPYFileWriter.write(_:count:atElement:scratch:then:)`): the worker fills the
-/// buffer again only once every file has let go of it, so memory stays bounded (two buffers
-/// per worker) and the hashes read the bytes the worker simulated, never a newer block.
+/// A worker's buffers for one block of paths, lent to the path files that write and hash them
+/// behind the workers (`NPYFileWriter.write(_:count:atElement:scratch:then:)`): the worker
+/// fills the buffer again only once every file has let go of it, so memory stays bounded (two
+/// buffers per worker) and the files' queues read the bytes the worker simulated, never a
+/// newer block.
 ///
 /// A worker waits for a buffer only before it takes its next block, so a waiting worker holds
-/// no block: the block the hashes wait for is always in the hands of a worker that is
+/// no block: the block the queues wait for is always in the hands of a worker that is
 /// simulating it, and the run cannot deadlock.
 final class BlockBuffer: @unchecked Sendable {
   /// The block's outputs, filled by the simulator.
@@ -16,7 +17,7 @@ final class BlockBuffer: @unchecked Sendable {
   /// files); empty, and unused, for float64 and integer files.
   var scratch: [[Float]]
   private let condition = NSCondition()
-  /// The files that have not yet hashed the block; guarded by `condition`.
+  /// The files that have not yet written and hashed the block; guarded by `condition`.
   private var holders = 0
 
   init(arrays: BlockArrays, files: Int) {
@@ -31,7 +32,7 @@ final class BlockBuffer: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// Called by each file once it has hashed the block (or dropped it).
+  /// Called by each file once it has written and hashed the block (or dropped it).
   func release() {
     condition.lock()
     holders -= 1

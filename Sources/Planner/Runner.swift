@@ -217,10 +217,18 @@ public struct Runner: Sendable {
     let steps = spec.grid.steps
     let n = spec.assets.count
     let emit = Set(spec.output.emit)
-    // NPY files hash each block behind the workers: a worker fills one buffer while the other
-    // is hashed. CSV and Parquet writers are done with a block when `write` returns.
+    // NPY files write and hash each block behind the workers: a worker fills one buffer while
+    // the other is written and hashed. CSV and Parquet writers are done with a block when
+    // `write` returns.
     let buffersPerWorker = sinks.npy.isEmpty ? 1 : 2
-    let stopped: @Sendable () -> Bool = { cancel.isCancelled || failure.isCancelled }
+    // An NPY file's blocks are written on its own queue, behind the workers: a failed write
+    // (a full disk) stops the run at the next check, with the error the write would have thrown.
+    let stopped: @Sendable () -> Bool = {
+      if cancel.isCancelled || failure.isCancelled { return true }
+      guard let error = sinks.writeFailure else { return false }
+      failure.cancel(reason: "\(error)")
+      return true
+    }
     DispatchQueue.concurrentPerform(iterations: min(plan.threads, max(1, blocks.count))) { _ in
       var latent: LatentStates = []
       // A GARCH variance is always kept, emitted or not, so that a collapsed or exploded
@@ -257,7 +265,7 @@ public struct Runner: Sendable {
               let now = DispatchTime.now().uptimeNanoseconds
               guard now >= nextCheck else { return false }
               nextCheck = now + 10_000_000
-              return cancel.isCancelled || failure.isCancelled
+              return stopped()
             })
         }
         if done < block.count { return }
@@ -369,8 +377,9 @@ final class VariantSinks: @unchecked Sendable {
     }
   }
 
-  /// Writes the block held by `buffer` to every file. NPY files keep the buffer until they
-  /// have hashed it (`buffer.waitUntilReleased`); the others are done with it on return.
+  /// Writes the block held by `buffer` to every file. NPY files keep the buffer until their
+  /// queues have written and hashed it (`buffer.waitUntilReleased`); the others are done with
+  /// it on return.
   func write(_ buffer: BlockBuffer, block: Range<Int>) throws(PathFilesError) {
     let a = buffer.arrays
     let s = steps
@@ -424,6 +433,12 @@ final class VariantSinks: @unchecked Sendable {
         try writer.write(a.regimes, count: c * s, atElement: first * s, then: hashed)
       }
     }
+  }
+
+  /// The first failed write on an NPY file's queue (`NPYFileWriter.failure`), or `nil`.
+  var writeFailure: PathFilesError? {
+    for (_, writer) in npy { if let failure = writer.failure { return failure } }
+    return nil
   }
 
   /// Finishes every file; `shouldStop` can interrupt the wait for the hashes (see

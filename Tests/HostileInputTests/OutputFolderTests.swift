@@ -593,15 +593,6 @@ struct OutputFolderTests {
     #expect(Self.entries(box.out).isEmpty, "\(c.name): left \(Self.entries(box.out))")
   }
 
-  /// Whether this process may mount a tmpfs (root, outside most containers' limits).
-  static let tmpfsIsAvailable: Bool = {
-    guard let box = try? TemporaryDirectory("mountcheck") else { return false }
-    defer { box.remove() }
-    guard mount("tmpfs", box.url.path, "tmpfs", 0, "size=64k") == 0 else { return false }
-    umount(box.url.path)
-    return true
-  }()
-
   @Test(
     "a full disk mid-run removes every file of the run",
     .enabled(if: tmpfsIsAvailable, "needs permission to mount a tmpfs"))

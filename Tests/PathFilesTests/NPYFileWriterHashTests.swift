@@ -3,9 +3,15 @@ import Testing
 
 @testable import PathFiles
 
-/// Blocks written from arrays are hashed in file order while the file is written
-/// (`OrderedHash`): the recorded SHA-256 is that of the file's bytes, however the blocks
-/// arrive, and a file written otherwise falls back to reading itself back.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Blocks written from arrays are written and hashed in file order on the writer's queue
+/// (`OrderedWriter`): the recorded SHA-256 is that of the file's bytes, however the blocks
+/// arrive, and a file written otherwise falls back to reading itself back. A write that fails
+/// on the queue is thrown by the next write and by `finish`, and `abandon` never lets the
+/// queue write to a closed file.
 @Suite("NPY file writer: hashing while writing")
 struct NPYFileWriterHashTests {
   /// Counts the `hashed` calls of the blocks.
@@ -127,6 +133,12 @@ struct NPYFileWriterHashTests {
     #expect(releases.count == Self.blocks.count - 1)
     let hole = (gap.dataOffset + Self.blocks[3].lowerBound * Self.perPath * 8)
     #expect(gapBytes[hole..<(hole + Self.blockSize * Self.perPath * 8)].allSatisfy { $0 == 0 })
+    // The blocks behind the gap, never reached by the queue, were written at finish.
+    var expected = try Self.reference(.float64, in: directory)
+    expected.replaceSubrange(
+      hole..<(hole + Self.blockSize * Self.perPath * 8),
+      with: repeatElement(0, count: Self.blockSize * Self.perPath * 8))
+    #expect(gapBytes == expected)
 
     // Block 0 from a buffer pointer, the others from arrays.
     let mixed = try NPYFileWriter(
@@ -163,7 +175,7 @@ struct NPYFileWriterHashTests {
   @Test(
     "finish stops when asked while the hash is behind, and gives the digest once it has caught up")
   func finishObservesShouldStop() throws {
-    let hash = OrderedHash()
+    let hash = OrderedWriter()
     let bytes: [UInt8] = Array("an NPY file in two pieces".utf8)
     // The second piece's `hashed` holds the queue until the test lets it go: the hash is
     // behind for as long as the test wants.
@@ -182,8 +194,94 @@ struct NPYFileWriterHashTests {
     let digest = try hash.finish(length: bytes.count, path: "p.partial") { false }
     #expect(digest == sha256Hex(of: bytes))
     // A length the pieces do not reach: no digest (the file must be read back).
-    let short = OrderedHash()
+    let short = OrderedWriter()
     short.add(bytes, count: 10, atByte: 0)
     #expect(try short.finish(length: bytes.count, path: "p.partial") { false } == nil)
+  }
+
+  @Test("abandon waits for the block the queue is writing, then removes the file")
+  func abandonWaitsForTheQueue() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let writer = try NPYFileWriter(
+      path: directory.file("w.npy"), relativePath: "w.npy", dtype: .float64,
+      shape: [Self.paths, 10, 3])
+    let releases = Releases()
+    // Block 0's `hashed` holds the queue: it is busy with block 0 until the test lets it go.
+    let entered = DispatchSemaphore(value: 0)
+    let gate = DispatchSemaphore(value: 0)
+    let first = Array(Self.values[..<(Self.blockSize * Self.perPath)])
+    var scratch: [Float] = []
+    try writer.write(
+      first, count: first.count, atElement: 0, scratch: &scratch,
+      then: {
+        entered.signal()
+        gate.wait()
+        releases.release()
+      })
+    for index in Self.blocks.indices.dropFirst() {
+      try Self.writeBlock(index, to: writer, releases: releases)
+    }
+    entered.wait()
+    let abandoned = DispatchSemaphore(value: 0)
+    Thread {
+      writer.abandon()
+      abandoned.signal()
+    }.start()
+    // The blocks behind block 0 are dropped at once; abandon still waits for block 0.
+    #expect(abandoned.wait(timeout: .now() + .milliseconds(200)) == .timedOut)
+    #expect(exists(writer.partialPath))
+    gate.signal()
+    #expect(abandoned.wait(timeout: .now() + .seconds(60)) == .success)
+    #expect(releases.count == Self.blocks.count)
+    #expect(!exists(writer.partialPath) && !exists(directory.file("w.npy")))
+  }
+
+  @Test(
+    "a write that fails on the queue (a full disk): the next write and finish throw it, every block is released, nothing is left",
+    .enabled(
+      if: DiskFullFileSizeTests.tmpfsIsAvailable, "needs permission to mount a tmpfs (root)"))
+  func failedWriteOnTheQueue() throws {
+    let folder = try TemporaryDirectory()
+    defer { folder.remove() }
+    try #require(mount("tmpfs", folder.path, "tmpfs", 0, "size=64k") == 0, "mount: \(errno)")
+    defer { umount(folder.path) }
+    // 64 blocks of 8 KiB; the first 16 (128 KiB) do not fit on the 64 KiB disk.
+    let path = folder.file("prices.npy")
+    let writer = try NPYFileWriter(
+      path: path, relativePath: "prices.npy", dtype: .float64, shape: [64, 1024])
+    let block = [Double](repeating: 1.5, count: 1024)
+    let releases = Releases()
+    let hashed = { @Sendable in releases.release() }
+    var scratch: [Float] = []
+    let expected = PathFilesError.cannotWrite(path: path, errno: ENOSPC)
+    // The queue may fail before the loop ends: the next write then throws.
+    var accepted = 0
+    for index in 0..<16 {
+      do throws(PathFilesError) {
+        try writer.write(
+          block, count: 1024, atElement: index * 1024, scratch: &scratch, then: hashed)
+        accepted += 1
+      } catch {
+        #expect(error == expected)
+        break
+      }
+    }
+    let deadline = Date(timeIntervalSinceNow: 60)
+    while writer.failure == nil && Date() < deadline { usleep(1000) }
+    #expect(writer.failure == expected)
+    #expect(throws: expected) {
+      try writer.write(block, count: 1024, atElement: 16 * 1024, scratch: &scratch, then: hashed)
+    }
+    #expect(throws: expected) {
+      try block.withUnsafeBufferPointer { try writer.write($0, atElement: 17 * 1024) }
+    }
+    #expect(throws: expected) { _ = try writer.finish() }
+    // `finish` returns once every block the queue took was released; the refused ones are not.
+    #expect(
+      releases.count == accepted,
+      "expected \(accepted) blocks released, observed \(releases.count)")
+    let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(left.isEmpty, "expected an empty folder, observed \(left)")
   }
 }

@@ -4,10 +4,15 @@ import Planner
 import ScengineTestSupport
 import Testing
 
-/// NPY files are hashed while the workers write them (`NPYFileWriter`, `OrderedHash`): the
-/// manifest's SHA-256 of every file is that of its bytes, and the bytes are the same, for any
-/// thread count, block size, precision and set of series; a run that fails or is cancelled
-/// while blocks wait to be hashed ends, and leaves nothing behind.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// NPY files are written and hashed behind the workers, on each file's queue (`NPYFileWriter`,
+/// `OrderedWriter`): the manifest's SHA-256 of every file is that of its bytes, and the bytes
+/// are the same, for any thread count, block size, precision and set of series; a run that
+/// fails, is cancelled or fills its disk while blocks wait on the queues ends promptly, and
+/// leaves nothing behind.
 @Suite("NPY files hashed while written")
 struct HashWhileWritingTests {
   typealias F = ScenarioFixture
@@ -157,5 +162,41 @@ struct HashWhileWritingTests {
     #expect(error?.message == "SIGTERM", "\(String(describing: error))")
     #expect(progress.completed < 200_000, "the run finished before the cancel")
     #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
+  }
+
+  @Test(
+    "a disk that fills while blocks wait on the queues: the run stops within a few blocks, with the write's error, and leaves nothing",
+    .enabled(if: tmpfsIsAvailable, "needs permission to mount a tmpfs (root)"),
+    arguments: [1, 2])
+  func diskFillsInTheMiddle(threads: Int) throws {
+    let folder = try TemporaryDirectory("hash-while-writing-full")
+    defer { folder.remove() }
+    let file = try folder.write(F.longRun(paths: 200_000), to: "s.yaml")
+    let disk = folder.path("disk")
+    try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+    try #require(mount("tmpfs", disk, "tmpfs", 0, "size=1m") == 0, "mount: \(errno)")
+    defer { umount(disk) }
+    let out = disk + "/out"
+    // Blocks of 100 paths, 202 kB of prices: the 1 MiB disk is full after five.
+    let progress = ProgressCounter(total: 200_000)
+    let error = #expect(throws: RunError.self) {
+      _ = try Self.run(
+        file, out: out, paths: 200_000, precision: .float64, threads: threads, blockSize: 100,
+        progress: progress)
+    }
+    // Most often prices.npy's queue fills the disk; the per-path risk figures may find it
+    // full first.
+    #expect(
+      error?.message.hasPrefix("cannot write ") == true
+        && error?.message.hasSuffix(": No space left on device") == true,
+      "\(String(describing: error))")
+    #expect(error?.exitCode == 1)
+    // The disk holds 5 blocks and part of a sixth; each worker may have handed its two
+    // buffers to the queue and finished one more block before it sees the failure. Margin
+    // beside that: a few blocks, far from the 2,000 of the run.
+    #expect(
+      progress.completed <= 100 * (8 + 4 * threads),
+      "paths simulated before the run stopped: \(progress.completed)")
+    #expect(regularFiles(under: URL(fileURLWithPath: disk)).isEmpty)
   }
 }

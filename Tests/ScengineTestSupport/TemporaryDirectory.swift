@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A fresh directory under the system's temporary directory; `remove()` deletes it.
 public struct TemporaryDirectory: Sendable {
   public let url: URL
@@ -38,3 +42,13 @@ public func regularFiles(under directory: URL) -> [String] {
   }
   return files.sorted()
 }
+
+/// Whether this process may mount a tmpfs (root, outside most containers' limits): the tests of
+/// a full disk mount a small one and write into it.
+public let tmpfsIsAvailable: Bool = {
+  guard let box = try? TemporaryDirectory("mountcheck") else { return false }
+  defer { box.remove() }
+  guard mount("tmpfs", box.url.path, "tmpfs", 0, "size=64k") == 0 else { return false }
+  umount(box.url.path)
+  return true
+}()
