@@ -36,6 +36,8 @@ public final class NPYFileWriter: @unchecked Sendable {
   /// The byte offset of element 0: the header's size, a multiple of 64.
   public let dataOffset: Int
   private let file: PartialFile
+  /// Whether the queue writes the blocks given as arrays (see `init(in:relativePath:dtype:shape:writesBehind:)`).
+  public let writesBehind: Bool
   /// Writes the blocks given as arrays, in file order, and hashes them.
   private let queue: OrderedWriter
 
@@ -52,10 +54,13 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - shape: the array's shape (C order), every extent non-negative.
   /// - Throws: `PathFilesError.cannotCreate` or `.cannotWrite` naming the file; nothing
   ///   is left behind.
-  public convenience init(path: String, relativePath: String, dtype: NPYDType, shape: [Int])
-    throws(PathFilesError)
-  {
-    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+  ///   - writesBehind: as for `init(in:relativePath:dtype:shape:writesBehind:)`.
+  public convenience init(
+    path: String, relativePath: String, dtype: NPYDType, shape: [Int], writesBehind: Bool = true
+  ) throws(PathFilesError) {
+    try self.init(
+      relativePath: relativePath, dtype: dtype, shape: shape, writesBehind: writesBehind
+    ) {
       () throws(PathFilesError) in
       try PartialFile(path: path)
     }
@@ -72,17 +77,26 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - dtype: the element type on disk.
   ///   - shape: the array's shape (C order), every extent non-negative.
   /// - Throws: `PathFilesError` naming the file; nothing is left behind.
+  ///   - writesBehind: whether blocks written from arrays are written by the file's queue
+  ///     (`true`, the caller goes on at once) or by the caller before it goes on (`false`,
+  ///     the queue only hashes them). Behind the workers the copy into the page cache costs
+  ///     them nothing when a core is free for the queue; when every core runs a worker, the
+  ///     queue would make one core copy and hash for all of them, and the workers had better
+  ///     copy their own blocks. The bytes and the hash are the same either way.
   public convenience init(
-    in folder: OutputFolder, relativePath: String, dtype: NPYDType, shape: [Int]
+    in folder: OutputFolder, relativePath: String, dtype: NPYDType, shape: [Int],
+    writesBehind: Bool = true
   ) throws(PathFilesError) {
-    try self.init(relativePath: relativePath, dtype: dtype, shape: shape) {
+    try self.init(
+      relativePath: relativePath, dtype: dtype, shape: shape, writesBehind: writesBehind
+    ) {
       () throws(PathFilesError) in
       try folder.partialFile(relativePath)
     }
   }
 
   private init(
-    relativePath: String, dtype: NPYDType, shape: [Int],
+    relativePath: String, dtype: NPYDType, shape: [Int], writesBehind: Bool = true,
     create: () throws(PathFilesError) -> PartialFile
   ) throws(PathFilesError) {
     var count = 1
@@ -100,6 +114,7 @@ public final class NPYFileWriter: @unchecked Sendable {
     self.shape = shape
     self.elementCount = count
     self.dataOffset = header.count
+    self.writesBehind = writesBehind
     let file = try create()
     self.file = file
     queue = OrderedWriter { bytes, offset throws(PathFilesError) in
@@ -314,8 +329,20 @@ public final class NPYFileWriter: @unchecked Sendable {
     checkRange(offset, count)
     precondition(count >= 0 && count <= values.count)
     precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
-    try queue.write(
-      values, count: count, atByte: dataOffset + offset * dtype.itemSize, then: hashed)
+    let byteOffset = dataOffset + offset * dtype.itemSize
+    if writesBehind {
+      try queue.write(values, count: count, atByte: byteOffset, then: hashed)
+      return
+    }
+    if let failure = queue.failure { throw failure }
+    let written = values.withUnsafeBytes { raw in
+      Result { () throws(PathFilesError) in
+        try file.write(
+          UnsafeRawBufferPointer(rebasing: raw[..<(count * dtype.itemSize)]), at: byteOffset)
+      }
+    }
+    try written.get()
+    queue.add(values, count: count, atByte: byteOffset, then: hashed)
   }
 
   /// Writes values whose in-memory bytes are already the stored bytes on a little-endian host

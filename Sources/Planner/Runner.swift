@@ -198,6 +198,7 @@ public struct Runner: Sendable {
     do {
       sinks = try VariantSinks(
         spec: spec, variant: variant.name, paths: plan.paths, folder: folder,
+        writesBehind: plan.threads < ProcessInfo.processInfo.activeProcessorCount,
         shouldStop: { cancel.isCancelled })
     } catch {
       throw RunError(error.description)
@@ -341,9 +342,11 @@ final class VariantSinks: @unchecked Sendable {
   /// The global index of the files' first path (a shard's first path, else 0).
   let firstPath: Int
 
+  /// - Parameter writesBehind: whether the NPY files' queues write the blocks (a core is free
+  ///   beside the workers) or the workers do (see `NPYFileWriter`).
   init(
     spec: ScenarioSpec, variant: String, paths: Range<Int>, folder: OutputFolder,
-    shouldStop: @escaping @Sendable () -> Bool
+    writesBehind: Bool, shouldStop: @escaping @Sendable () -> Bool
   ) throws(PathFilesError) {
     self.shouldStop = shouldStop
     steps = spec.grid.steps
@@ -369,7 +372,12 @@ final class VariantSinks: @unchecked Sendable {
         let (dtype, shape) = spec.npyArray(of: series, pathCount: p)
         let name = "\(variant)/\(series.rawValue).npy"
         npy.append(
-          (series, try NPYFileWriter(in: folder, relativePath: name, dtype: dtype, shape: shape)))
+          (
+            series,
+            try NPYFileWriter(
+              in: folder, relativePath: name, dtype: dtype, shape: shape,
+              writesBehind: writesBehind)
+          ))
       }
     } catch {
       abandon()

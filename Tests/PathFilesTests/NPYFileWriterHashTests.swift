@@ -85,15 +85,18 @@ struct NPYFileWriterHashTests {
   }
 
   @Test(
-    "blocks arriving in any order from several threads: the SHA-256 of the file, each block released once",
-    arguments: [NPYDType.float64, .float32, .uint8, .int32], [1, 2, 3])
-  func shuffledBlocks(dtype: NPYDType, workers: Int) throws {
+    "blocks arriving in any order from several threads, written by the queue or by the threads: the SHA-256 of the file, each block released once",
+    arguments: [NPYDType.float64, .float32, .uint8, .int32],
+    [(1, true), (2, true), (3, true), (1, false), (3, false)])
+  func shuffledBlocks(dtype: NPYDType, layout: (workers: Int, writesBehind: Bool)) throws {
+    let workers = layout.workers
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let expected = try Self.reference(dtype, in: directory)
     let path = directory.file("hashed.npy")
     let writer = try NPYFileWriter(
-      path: path, relativePath: "h.npy", dtype: dtype, shape: [Self.paths, 10, 3])
+      path: path, relativePath: "h.npy", dtype: dtype, shape: [Self.paths, 10, 3],
+      writesBehind: layout.writesBehind)
     let order = shuffledIndices(Self.blocks.count, seed: 7 + UInt64(workers))
     let releases = Releases()
     let failures = FailureLog()
