@@ -1,3 +1,5 @@
+import CPhilox
+
 /// Consecutive Philox4x32-10 blocks of one path stream, computed many at a time.
 ///
 /// Yields exactly the words `PathStream.next()` would, in the same order (block `b`'s words
@@ -63,44 +65,16 @@ public struct PhiloxBatch: RandomNumberGenerator {
   /// Philox4x32-10 of the blocks `first + j · stride` (`j < count`) of one stream: block `j`'s
   /// words 0–1 go to `out[2j]` and words 2–3 to `out[2j + 1]`.
   ///
-  /// Every 32-bit word of the state lives in the low half of a 64-bit integer, so a round's
-  /// 32 × 32 → 64-bit products vectorise to unsigned-multiply instructions (`pmuludq`) with no
-  /// repacking of lanes; the loop over blocks is the one the compiler vectorises.
+  /// Computed by `scengine_philox_blocks` (the C target `CPhilox`): on processors with AVX2,
+  /// eight blocks at a time as two independent groups of four in vector lanes, whose multiply
+  /// chains overlap; the compiler's vectorisation of the one-block loop left a single group's
+  /// ten-round latency chain exposed. The bits are `Philox4x32.block`'s on every machine.
   @inlinable
   static func blocks(
     key: (UInt32, UInt32), path: UInt32, substream: UInt32, first: UInt64, stride: UInt64,
     count: Int, into out: UnsafeMutablePointer<UInt64>
   ) {
-    let low: UInt64 = 0xFFFF_FFFF
-    let m0 = UInt64(Philox4x32.multiplier0)
-    let m1 = UInt64(Philox4x32.multiplier1)
-    let w0 = UInt64(Philox4x32.weyl0)
-    let w1 = UInt64(Philox4x32.weyl1)
-    let path = UInt64(path)
-    let substream = UInt64(substream)
-    let key0 = UInt64(key.0)
-    let key1 = UInt64(key.1)
-    for j in 0..<count {
-      let counter = first &+ UInt64(truncatingIfNeeded: j) &* stride
-      var c0 = counter & low
-      var c1 = counter &>> 32
-      var c2 = path
-      var c3 = substream
-      var k0 = key0
-      var k1 = key1
-      for _ in 0..<10 {
-        let p0 = c0 &* m0
-        let p1 = c2 &* m1
-        c0 = (p1 &>> 32) ^ c1 ^ k0
-        c2 = (p0 &>> 32) ^ c3 ^ k1
-        c1 = p1 & low
-        c3 = p0 & low
-        k0 = (k0 &+ w0) & low
-        k1 = (k1 &+ w1) & low
-      }
-      out[2 &* j] = c0 | c1 &<< 32
-      out[2 &* j &+ 1] = c2 | c3 &<< 32
-    }
+    scengine_philox_blocks(key.0, key.1, path, substream, first, stride, count, out)
   }
 }
 

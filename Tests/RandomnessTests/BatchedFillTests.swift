@@ -1,3 +1,4 @@
+import CPhilox
 import Randomness
 import Testing
 
@@ -41,6 +42,56 @@ struct BatchedFillTests {
       for i in 0..<5 {
         let (x, y) = (fast.next(), slow.next())
         #expect(x == y, "word \(i) after the fills of \(count): \(x) vs \(y)")
+      }
+    }
+  }
+}
+
+@Suite("Philox blocks many at a time")
+struct PhiloxBlocksTests {
+  /// `PathStream.words(ofBlocksFrom:stride:count:)` (eight blocks at a time in vector lanes
+  /// where the processor has AVX2, then one at a time for the rest) must give every block's
+  /// words exactly as the one-block definition does, wherever the run of blocks starts and
+  /// whatever its spacing: across the 2³² carry into the counter's second word and the 2⁶⁴
+  /// wrap of the block index, and for runs shorter and longer than one group of eight.
+  @Test(
+    "Blocks computed in groups equal Philox4x32.block one at a time",
+    arguments: [
+      (UInt64(0), UInt64(1)), (UInt64(0xFFFF_FFFC), UInt64(1)), (UInt64(12_345), UInt64(3)),
+      (UInt64.max - 9, UInt64(1)), (UInt64(0x7FFF_FFFF_FFFF_FFF0), UInt64(0x1_0000_0001)),
+      (UInt64(5), UInt64(0)),
+    ])
+  func groupsEqualOneBlock(first: UInt64, stride: UInt64) {
+    let stream = PathStream(seed: 0x0123_4567_89AB_CDEF, path: 4_294_967_295, substream: 7)
+    let key: (UInt32, UInt32) = (0x89AB_CDEF, 0x0123_4567)
+    for count in [0, 1, 7, 8, 9, 15, 16, 17, 33, 64] {
+      var words = [UInt64](repeating: 0, count: 2 * count + 1)
+      words[2 * count] = 0xA5A5  // a guard the call must not touch
+      words.withUnsafeMutableBufferPointer {
+        stream.words(ofBlocksFrom: first, stride: stride, count: count, into: $0.baseAddress!)
+      }
+      #expect(words[2 * count] == 0xA5A5, "count \(count): wrote past its blocks")
+      // The one-block-at-a-time loop that processors without AVX2 take gives the same words.
+      var portable = [UInt64](repeating: 0, count: 2 * count + 1)
+      portable.withUnsafeMutableBufferPointer {
+        scengine_philox_blocks_portable(
+          key.0, key.1, 4_294_967_295, 7, first, stride, count, $0.baseAddress!)
+      }
+      #expect(portable.prefix(2 * count) == words.prefix(2 * count), "count \(count): portable")
+      for j in 0..<count {
+        let index = first &+ UInt64(j) &* stride
+        let b = Philox4x32.block(
+          counter: (
+            UInt32(truncatingIfNeeded: index), UInt32(truncatingIfNeeded: index >> 32),
+            4_294_967_295, 7
+          ), key: key)
+        let expected = (UInt64(b.0) | UInt64(b.1) << 32, UInt64(b.2) | UInt64(b.3) << 32)
+        #expect(
+          words[2 * j] == expected.0 && words[2 * j + 1] == expected.1,
+          """
+          first \(first), stride \(stride), count \(count), block \(j): \
+          expected \(expected), observed \((words[2 * j], words[2 * j + 1]))
+          """)
       }
     }
   }
