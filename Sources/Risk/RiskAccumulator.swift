@@ -113,42 +113,56 @@ public final class RiskAccumulator: @unchecked Sendable {
       capacity: max(1, seriesCount * 2 * pathCount))
     defer { figures.deallocate() }
     let base = prices.baseAddress!
-    // Each asset's terminal return and drawdown, four paths at a time in vector lanes: the
-    // step loop's peak and largest drawdown stay in registers, and four divisions go at once.
-    // The lanes compute exactly what `DrawdownTracker.observe` does for each path alone.
-    var first = 0
-    while first < pathCount {
-      let lanes = min(4, pathCount - first)
-      // A short last group repeats its last path in the unused lanes.
-      let offsets = SIMD4<Int>(0, 1, 2, 3).replacing(
-        with: lanes - 1, where: SIMD4<Int>(0, 1, 2, 3) .>= SIMD4(repeating: lanes))
-      let starts = (SIMD4(repeating: first) &+ offsets) &* pathStride
-      for asset in 0..<assetCount {
-        var peak = SIMD4<Double>(repeating: -.infinity)
-        var largest = SIMD4<Double>(repeating: 0)
-        var sawNaN = SIMDMask<SIMD4<Int64>>(repeating: false)
-        for step in 0...steps {
-          let at = step * assetCount + asset
-          let value = SIMD4(
-            base[starts[0] + at], base[starts[1] + at], base[starts[2] + at],
-            base[starts[3] + at])
-          // Swift.max(a, b) is `b >= a ? b : a`: the same choice, lane by lane.
-          peak.replace(with: value, where: value .>= peak)
-          let drawdown = 1 - value / peak
-          largest.replace(with: drawdown, where: drawdown .>= largest)
-          sawNaN .|= value .!= value
-        }
-        let last = steps * assetCount + asset
-        for lane in 0..<lanes {
-          let path = first + lane
-          figures[(asset * 2) * pathCount + path] =
-            base[starts[lane] + last] / base[starts[lane] + asset] - 1
-          figures[(asset * 2 + 1) * pathCount + path] =
-            DrawdownTracker(peak: peak[lane], largest: largest[lane], sawNaN: sawNaN[lane])
-            .maximum
+    /// Writes the terminal return and maximum drawdown of `asset` on path `path` of the block,
+    /// whose prices start at `start`, from the state of one lane.
+    func record(asset: Int, path: Int, start: UnsafePointer<Double>, tracker: DrawdownTracker) {
+      figures[(asset * 2) * pathCount + path] = start[steps * assetCount + asset] / start[asset] - 1
+      figures[(asset * 2 + 1) * pathCount + path] = tracker.maximum
+    }
+    if assetCount >= 4 {
+      // Four consecutive assets of one path in the lanes, read as one contiguous vector per
+      // step; the last group of a path overlaps the one before when 4 does not divide the
+      // assets, and its shared lanes compute the same figures again.
+      for path in 0..<pathCount {
+        let start = base + path * pathStride
+        var asset = 0
+        while asset < assetCount {
+          let first = min(asset, assetCount - 4)
+          let lanes = DrawdownLanes(steps: steps) { step in
+            UnsafeRawPointer(start + step * assetCount + first).loadUnaligned(
+              as: SIMD4<Double>.self)
+          }
+          for lane in 0..<4 {
+            record(asset: first + lane, path: path, start: start, tracker: lanes.tracker(lane))
+          }
+          asset = first + 4
         }
       }
-      first += lanes
+    } else {
+      // Each asset's figures, four paths at a time in the lanes: the values of one step lie
+      // a path apart.
+      var first = 0
+      while first < pathCount {
+        let lanes = min(4, pathCount - first)
+        // A short last group repeats its last path in the unused lanes.
+        let offsets = SIMD4<Int>(0, 1, 2, 3).replacing(
+          with: lanes - 1, where: SIMD4<Int>(0, 1, 2, 3) .>= SIMD4(repeating: lanes))
+        let starts = (SIMD4(repeating: first) &+ offsets) &* pathStride
+        for asset in 0..<assetCount {
+          let state = DrawdownLanes(steps: steps) { step in
+            let at = step * assetCount + asset
+            return SIMD4(
+              base[starts[0] + at], base[starts[1] + at], base[starts[2] + at],
+              base[starts[3] + at])
+          }
+          for lane in 0..<lanes {
+            record(
+              asset: asset, path: first + lane, start: base + starts[lane],
+              tracker: state.tracker(lane))
+          }
+        }
+        first += lanes
+      }
     }
     if let portfolioWeights {
       for block in 0..<pathCount {
@@ -361,5 +375,32 @@ private final class Lock: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     return body()
+  }
+}
+
+/// Four `DrawdownTracker`s side by side in vector lanes, run over steps `0...steps`: the step
+/// loop's peaks and largest drawdowns stay in registers and four divisions go at once. Each lane
+/// computes exactly what `DrawdownTracker.observe` does for its series alone.
+struct DrawdownLanes {
+  private var peak = SIMD4<Double>(repeating: -.infinity)
+  private var largest = SIMD4<Double>(repeating: 0)
+  private var sawNaN = SIMDMask<SIMD4<Int64>>(repeating: false)
+
+  /// Observes `values(step)` for every step in `0...steps`.
+  @inline(__always)
+  init(steps: Int, _ values: (Int) -> SIMD4<Double>) {
+    for step in 0...steps {
+      let value = values(step)
+      // Swift.max(a, b) is `b >= a ? b : a`: the same choice, lane by lane.
+      peak.replace(with: value, where: value .>= peak)
+      let drawdown = 1 - value / peak
+      largest.replace(with: drawdown, where: drawdown .>= largest)
+      sawNaN .|= value .!= value
+    }
+  }
+
+  /// The tracker of one lane.
+  func tracker(_ lane: Int) -> DrawdownTracker {
+    DrawdownTracker(peak: peak[lane], largest: largest[lane], sawNaN: sawNaN[lane])
   }
 }

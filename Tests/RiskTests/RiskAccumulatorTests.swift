@@ -137,18 +137,20 @@ struct RiskAccumulatorTests {
     return all
   }
 
-  /// Each path's figures equal the standalone functions for any block size (the vector lanes
-  /// and their short last group), with NaN and infinite prices.
-  @Test(arguments: [1, 2, 3, 4, 5, 7, 9])
-  func laneFiguresEqualOnePathAtATime(block: Int) throws {
-    let (paths, steps, assets) = (11, 12, 3)
+  /// Each path's figures equal the standalone functions for any block size and asset count:
+  /// below four assets the lanes hold four paths (with a short last group), from four on they
+  /// hold four assets of one path (with an overlapping last group), with NaN and infinite
+  /// prices.
+  @Test(arguments: [1, 2, 3, 4, 5, 7, 9], [1, 3, 4, 6, 9])
+  func laneFiguresEqualOnePathAtATime(block: Int, assets: Int) throws {
+    let (paths, steps) = (11, 12)
     var prices = Self.randomWalks(paths: paths, steps: steps, assets: assets, seed: 21)
     let perPath = (steps + 1) * assets
-    prices[2 * perPath + 5 * assets + 1] = .nan  // path 2, step 5, asset 1
+    prices[2 * perPath + 5 * assets + min(1, assets - 1)] = .nan  // path 2, step 5, asset 1
     prices[6 * perPath + 3 * assets] = .infinity  // path 6, step 3, asset 0
-    prices[9 * perPath + steps * assets + 2] = .nan  // path 9, last step, asset 2
+    prices[9 * perPath + steps * assets + assets - 1] = .nan  // path 9, last step, last asset
     let accumulator = try RiskAccumulator(
-      assets: ["A", "B", "C"], portfolioWeights: nil, totalPaths: paths)
+      assets: (0..<assets).map { "A\($0)" }, portfolioWeights: nil, totalPaths: paths)
     try Self.add(
       prices, to: accumulator, blocks: Self.blocks(paths: paths, size: block), steps: steps,
       assets: assets)
@@ -161,7 +163,7 @@ struct RiskAccumulatorTests {
           let observed = got[(asset * 2 + kind) * paths + path]
           #expect(
             observed.bitPattern == expected[kind].bitPattern,
-            "block \(block), asset \(asset), path \(path), kind \(kind): expected \(expected[kind]), observed \(observed)"
+            "block \(block) of \(assets) assets, asset \(asset), path \(path), kind \(kind): expected \(expected[kind]), observed \(observed)"
           )
         }
       }
