@@ -147,13 +147,15 @@ public struct CorrelatedShockGenerator: Sendable {
       // the sampling loop.
       withUnsafeTemporaryAllocation(of: Double.self, capacity: steps) { scales in
         var mixing = PathStream(seed: seed, path: source, substream: .mixing)
-        mixing.withBatches { mixing in
-          for t in 0..<steps { scales[t] = studentT.chiSquared.sample(using: &mixing) }
-        }
-        for t in 0..<steps { scales[t] = studentT.mixingScale(scales[t]) }
-        for t in 0..<steps {
-          let row = out + t * n
-          for a in 0..<n { row[a] *= scales[t] }
+        mixing.withBatches { mixing in studentT.chiSquared.fill(scales, using: &mixing) }
+        studentT.replaceByMixingScales(scales)
+        if n == 1 {
+          for t in 0..<steps { out[t] *= scales[t] }
+        } else {
+          for t in 0..<steps {
+            let row = out + t * n
+            for a in 0..<n { row[a] *= scales[t] }
+          }
         }
       }
     }

@@ -1,0 +1,98 @@
+@testable import Randomness
+import Testing
+
+/// A `PathStream` seen only through `RandomNumberGenerator`: the generic samplers, one word at
+/// a time.
+private struct OneWord: RandomNumberGenerator {
+  var stream: PathStream
+  mutating func next() -> UInt64 { stream.next() }
+}
+
+/// Words handed out from a fixed list, one at a time.
+private struct ListedWords: RandomNumberGenerator {
+  let words: [UInt64]
+  var index = 0
+  mutating func next() -> UInt64 {
+    defer { index += 1 }
+    return words[index]
+  }
+}
+
+@Suite("Gamma draws four attempts at a time")
+struct GammaBatchTests {
+  /// `fill` must give exactly `sample`'s numbers and leave the stream where `sample` would:
+  /// over shapes whose attempts often fail on the fast route (shape 1: `v ≤ 0` for `x < −2.45`;
+  /// every shape: the squeeze fails about 10% of the time), the boost of shapes below 1, and
+  /// counts around the group of four and the batch's refill.
+  @Test(
+    "GammaDistribution.fill equals sample(using:) one draw at a time",
+    arguments: [0.3, 1, 1.5, 4, 50])
+  func fillEqualsSample(shape: Double) throws {
+    let law = try GammaDistribution(shape: shape, scale: 2)
+    for count in [0, 1, 3, 4, 5, 31, 32, 33, 252, 100_003] {
+      var fast = PathStream(seed: 0x5EED_0000_2027_0104, path: 77, substream: 1)
+      var slow = OneWord(stream: PathStream(seed: 0x5EED_0000_2027_0104, path: 77, substream: 1))
+      var a = [Double](repeating: 0, count: count)
+      a.withUnsafeMutableBufferPointer { out in fast.withBatches { law.fill(out, using: &$0) } }
+      let b = (0..<count).map { _ in law.sample(using: &slow) }
+      let firstDifference = a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
+      #expect(
+        firstDifference == nil,
+        "shape \(shape), count \(count): first difference at \(firstDifference ?? -1)")
+      for i in 0..<3 {
+        let (x, y) = (fast.next(), slow.next())
+        #expect(x == y, "shape \(shape), count \(count): word \(i) after the draws, \(x) vs \(y)")
+      }
+    }
+  }
+
+  /// Words placed among random ones to fail the fast route: uniform words whose top 53 bits
+  /// are 0 (drawn again by `nextOpenUnit`), a normal word outside layer 0's rectangle (the
+  /// tail) and a normal word far out in layer 1 on the negative side (`v ≤ 0` for shape 1),
+  /// at positions that fall in different lanes and groups, for counts that end on and off a
+  /// group.
+  @Test("Lanes that leave the fast route are drawn again from their first word")
+  func craftedFailures() throws {
+    let law = try GammaDistribution(shape: 1)
+    var source = PathStream(seed: 3, path: 0)
+    var words = (0..<PhiloxBatch.wordsPerRefill).map { _ in source.next() }
+    let tables = ZigguratNormalTables.shared
+    words[3] = 0x7FF  // a uniform of k = 0
+    words[12] = UInt64.max & ~0x0FF | 0x100  // layer 0, outside its rectangle: the tail
+    // Layer 1, negative, just inside its rectangle: x ≈ −3.2, so v = 1 + c·x ≤ 0.
+    words[18] = (tables.accept[1] - 1) << 12 | 0x100 | 1
+    words[25] = 0x3FF  // a uniform of k = 0
+    for count in [1, 4, 5, 8, 12, 16] {
+      var listed = ListedWords(words: words)
+      let expected = (0..<count).map { _ in law.sample(using: &listed) }
+      let got = try words.withUnsafeBufferPointer { list in
+        var stream = PathStream(seed: 3, path: 0)
+        return try stream.withBatches { batch -> [Double] in
+          batch.words.update(from: list.baseAddress!, count: list.count)
+          batch.index = 0
+          var out = [Double](repeating: 0, count: count)
+          out.withUnsafeMutableBufferPointer { law.fill($0, using: &batch) }
+          try #require(batch.index == listed.index, "count \(count): words taken")
+          return out
+        }
+      }
+      #expect(
+        got.map(\.bitPattern) == expected.map(\.bitPattern),
+        "count \(count): \(got) vs \(expected)")
+    }
+  }
+
+  /// The vector scales equal the scalar `mixingScale` bit for bit, for counts around a group.
+  @Test("StudentTDistribution.replaceByMixingScales equals mixingScale")
+  func scalesEqualScalar() throws {
+    let law = try StudentTDistribution(degreesOfFreedom: 5, unitVariance: true)
+    var stream = PathStream(seed: 11, path: 2)
+    for count in [0, 1, 3, 4, 7, 252] {
+      var draws = (0..<count).map { _ in law.chiSquared.sample(using: &stream) }
+      draws[..<min(2, count)].indices.forEach { draws[$0] = [1e-300, 1e300][$0] }
+      let expected = draws.map(law.mixingScale)
+      draws.withUnsafeMutableBufferPointer { law.replaceByMixingScales($0) }
+      #expect(draws.map(\.bitPattern) == expected.map(\.bitPattern), "count \(count)")
+    }
+  }
+}
