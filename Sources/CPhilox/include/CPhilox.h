@@ -11,7 +11,8 @@
 /// The bits are those of `Philox4x32.block` on every machine: the function is integer
 /// arithmetic only. On x86-64 processors with AVX2 it computes eight blocks at a time, as two
 /// independent groups of four in vector lanes, so that one group's multiply latency overlaps
-/// the other's; elsewhere one block at a time.
+/// the other's, and the last one to seven blocks as one such group into scratch; elsewhere one
+/// block at a time.
 void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_t substream,
                             uint64_t first, uint64_t stride, long count, uint64_t *out);
 
