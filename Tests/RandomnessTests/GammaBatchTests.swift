@@ -1,5 +1,6 @@
-@testable import Randomness
 import Testing
+
+@testable import Randomness
 
 /// A `PathStream` seen only through `RandomNumberGenerator`: the generic samplers, one word at
 /// a time.
@@ -89,7 +90,8 @@ struct GammaBatchTests {
     var stream = PathStream(seed: 11, path: 2)
     for count in [0, 1, 3, 4, 7, 252] {
       var draws = (0..<count).map { _ in law.chiSquared.sample(using: &stream) }
-      draws[..<min(2, count)].indices.forEach { draws[$0] = [1e-300, 1e300][$0] }
+      // Extremes of the mixing draw: a scale near 10¹⁵⁰ and one near 10⁻¹⁵⁰.
+      for i in 0..<min(2, count) { draws[i] = [1e-300, 1e300][i] }
       let expected = draws.map(law.mixingScale)
       draws.withUnsafeMutableBufferPointer { law.replaceByMixingScales($0) }
       #expect(draws.map(\.bitPattern) == expected.map(\.bitPattern), "count \(count)")
