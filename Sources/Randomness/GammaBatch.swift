@@ -45,20 +45,15 @@ extension GammaDistribution {
   func fastAttempts(_ words: UnsafePointer<UInt64>, tables: ZigguratNormalTables)
     -> (SIMD4<Double>, Int)
   {
-    let normalWords = SIMD4(words[0], words[2], words[4], words[6])
+    // The normals' fast route is the Ziggurat's own (`fastCandidate`), word by word.
+    let n0 = tables.fastCandidate(words[0])
+    let n1 = tables.fastCandidate(words[2])
+    let n2 = tables.fastCandidate(words[4])
+    let n3 = tables.fastCandidate(words[6])
+    let x = SIMD4(n0.0, n1.0, n2.0, n3.0)
+    let inside =
+      SIMD4<Int64>(n0.1 ? 1 : 0, n1.1 ? 1 : 0, n2.1 ? 1 : 0, n3.1 ? 1 : 0) .!= 0
     let uniformWords = SIMD4(words[1], words[3], words[5], words[7])
-    let layers = normalWords & 0xFF
-    let negative = (normalWords & 0x100) .!= 0
-    let magnitudes = normalWords &>> 12
-    let widths = SIMD4(
-      tables.width[Int(layers[0])], tables.width[Int(layers[1])],
-      tables.width[Int(layers[2])], tables.width[Int(layers[3])])
-    let accepts = SIMD4(
-      tables.accept[Int(layers[0])], tables.accept[Int(layers[1])],
-      tables.accept[Int(layers[2])], tables.accept[Int(layers[3])])
-    // Multiplying by ±1 is exact: the same bits as the scalar route's sign xor.
-    let signs = SIMD4<Double>(repeating: 1).replacing(with: -1, where: negative)
-    let x = SIMD4<Double>(SIMD4<Int64>(truncatingIfNeeded: magnitudes)) * widths * signs
     var v = 1 + c * x
     let positive = v .> 0
     v = v * v * v
@@ -66,7 +61,7 @@ extension GammaDistribution {
     let u = SIMD4<Double>(SIMD4<Int64>(truncatingIfNeeded: k)) * 0x1p-53
     let x2 = x * x
     let squeezed = u .< 1 - 0.0331 * x2 * x2
-    let fast = (magnitudes .< accepts) .& positive .& (k .!= 0) .& squeezed
+    let fast = inside .& positive .& (k .!= 0) .& squeezed
     var leading = 0
     while leading < 4 && fast[leading] { leading += 1 }
     return (d * v * scale, leading)
