@@ -45,20 +45,19 @@ extension GammaDistribution {
   func fastAttempts(_ words: UnsafePointer<UInt64>, tables: ZigguratNormalTables)
     -> (SIMD4<Double>, Int)
   {
-    // The normals' fast route is the Ziggurat's own (`fastCandidate`), word by word.
-    let n0 = tables.fastCandidate(words[0])
-    let n1 = tables.fastCandidate(words[2])
-    let n2 = tables.fastCandidate(words[4])
-    let n3 = tables.fastCandidate(words[6])
-    let x = SIMD4(n0.0, n1.0, n2.0, n3.0)
-    let inside =
-      SIMD4<Int64>(n0.1 ? 1 : 0, n1.1 ? 1 : 0, n2.1 ? 1 : 0, n3.1 ? 1 : 0) .!= 0
-    let uniformWords = SIMD4(words[1], words[3], words[5], words[7])
+    // Words 0, 2, 4, 6 are the normals', 1, 3, 5, 7 the uniforms'. The normals' fast route
+    // is the Ziggurat's own (`fastCandidates`).
+    let raw = UnsafeRawPointer(words)
+    let front = raw.loadUnaligned(as: SIMD4<UInt64>.self)
+    let back = raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self)
+    let normalWords = SIMD4(front[0], front[2], back[0], back[2])
+    let uniformWords = SIMD4(front[1], front[3], back[1], back[3])
+    let (x, inside) = tables.fastCandidates(normalWords)
     var v = 1 + c * x
     let positive = v .> 0
     v = v * v * v
     let k = uniformWords &>> 11
-    let u = SIMD4<Double>(SIMD4<Int64>(truncatingIfNeeded: k)) * 0x1p-53
+    let u = exactDoubles(below53Bits: k) * 0x1p-53
     let x2 = x * x
     let squeezed = u .< 1 - 0.0331 * x2 * x2
     let fast = inside .& positive .& (k .!= 0) .& squeezed
@@ -100,4 +99,16 @@ extension StudentTDistribution {
       i += 1
     }
   }
+}
+
+/// `Double(k)` of each lane of `k`, for lanes below 2⁵³: exact, as the scalar conversion.
+///
+/// AVX2 has no vector conversion of 64-bit integers. The high 21 bits go into the mantissa of
+/// 2⁸⁴ (units of 2³²) and the low 32 bits into that of 2⁵², the offsets cancel exactly, and
+/// the sum, an integer below 2⁵³, is exact.
+@inlinable @inline(__always)
+func exactDoubles(below53Bits k: SIMD4<UInt64>) -> SIMD4<Double> {
+  let high = unsafeBitCast((k &>> 32) | 0x4530_0000_0000_0000, to: SIMD4<Double>.self)
+  let low = unsafeBitCast((k & 0xFFFF_FFFF) | 0x4330_0000_0000_0000, to: SIMD4<Double>.self)
+  return (high - (0x1p84 + 0x1p52)) + low
 }

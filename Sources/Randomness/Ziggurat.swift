@@ -81,6 +81,36 @@ final class ZigguratNormalTables: Sendable {
     return (Double(bitPattern: x.bitPattern ^ sign), magnitude < accept[layer])
   }
 
+  /// `fastCandidate` of four words at once, in vector lanes: the same draws and the same
+  /// answers, lane by lane.
+  ///
+  /// The magnitude (below 2⁵²) becomes a double by setting the exponent of 2⁵² above its bits
+  /// and subtracting 2⁵², which is exact, so it equals the signed conversion (AVX2 has no
+  /// vector conversion of 64-bit integers: it would be four scalar ones). The Student-t
+  /// mixing's gamma lanes use this; the normal fill's group of four measured no faster with
+  /// it than with four scalar `fastCandidate`s.
+  /// Both sides of the accept test are below 2⁶³, so the signed vector compare decides it.
+  @inlinable @inline(__always)
+  func fastCandidates(_ bits: SIMD4<UInt64>) -> (SIMD4<Double>, SIMDMask<SIMD4<Int64>>) {
+    let layer = bits & 0xFF
+    let l0 = Int(truncatingIfNeeded: layer[0])
+    let l1 = Int(truncatingIfNeeded: layer[1])
+    let l2 = Int(truncatingIfNeeded: layer[2])
+    let l3 = Int(truncatingIfNeeded: layer[3])
+    let widths = SIMD4(width[l0], width[l1], width[l2], width[l3])
+    let accepts = SIMD4(accept[l0], accept[l1], accept[l2], accept[l3])
+    let sign = (bits & 0x100) &<< 55
+    let magnitude = bits &>> 12
+    let exponent52: UInt64 = 0x4330_0000_0000_0000
+    let whole = unsafeBitCast(magnitude | exponent52, to: SIMD4<Double>.self) - 0x1p52
+    let x = whole * widths
+    let signedBits = unsafeBitCast(x, to: SIMD4<UInt64>.self) ^ sign
+    let signed = unsafeBitCast(signedBits, to: SIMD4<Double>.self)
+    let inside =
+      SIMD4<Int64>(truncatingIfNeeded: magnitude) .< SIMD4<Int64>(truncatingIfNeeded: accepts)
+    return (signed, inside)
+  }
+
   private init() {
     width = .allocate(capacity: 256)
     accept = .allocate(capacity: 256)

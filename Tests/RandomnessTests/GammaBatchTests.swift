@@ -97,4 +97,26 @@ struct GammaBatchTests {
       #expect(draws.map(\.bitPattern) == expected.map(\.bitPattern), "count \(count)")
     }
   }
+
+  /// The vector conversion equals `Double(k)` below 2⁵³: random values of every width, and
+  /// the edges of its two halves.
+  @Test("exactDoubles equals the scalar conversion below 2⁵³")
+  func exactConversion() {
+    var stream = PathStream(seed: 5, path: 1)
+    var values: [UInt64] = [0, 1, (1 << 32) - 1, 1 << 32, (1 << 32) + 1, (1 << 53) - 1, 1 << 52]
+    for _ in 0..<20_000 {
+      let word = stream.next()
+      values.append(word >> (11 + word % 53))
+    }
+    while values.count % 4 != 0 { values.append(12_345) }
+    for start in stride(from: 0, to: values.count, by: 4) {
+      let k = SIMD4(values[start], values[start + 1], values[start + 2], values[start + 3])
+      let got = exactDoubles(below53Bits: k)
+      for lane in 0..<4 {
+        #expect(
+          got[lane].bitPattern == Double(k[lane]).bitPattern,
+          "k = \(k[lane]): \(got[lane]), expected \(Double(k[lane]))")
+      }
+    }
+  }
 }

@@ -79,4 +79,39 @@ struct ZigguratTableTests {
     #expect(
       fraction > 0.9, "decided \(decided) of \(spread) wedge tests (\(fraction)), expected > 0.9")
   }
+
+  /// The four-lane route must give `fastCandidate`'s values and answers lane by lane: random
+  /// words, and words at the edges of every layer (magnitude 0, one below and at the accept
+  /// limit, the largest magnitude) with either sign.
+  @Test("fastCandidates equals fastCandidate in every lane")
+  func laneCandidatesEqualScalar() {
+    let tables = ZigguratNormalTables.shared
+    var stream = PathStream(seed: 29, path: 4)
+    var words = (0..<40_000).map { _ in stream.next() }
+    for layer in 0..<256 {
+      let limit = tables.accept[layer]
+      for magnitude: UInt64 in [0, max(limit, 1) - 1, limit, (1 << 52) - 1] {
+        for sign: UInt64 in [0, 0x100] {
+          words.append(magnitude << 12 | sign | UInt64(layer) | 0xE00)
+        }
+      }
+    }
+    var mismatches: [String] = []
+    for start in stride(from: 0, to: words.count - 3, by: 4) {
+      let group = SIMD4(words[start], words[start + 1], words[start + 2], words[start + 3])
+      let (values, inside) = tables.fastCandidates(group)
+      for lane in 0..<4 {
+        let (value, isInside) = tables.fastCandidate(group[lane])
+        if isInside != inside[lane]
+          || (isInside && value.bitPattern != values[lane].bitPattern)
+        {
+          mismatches.append(
+            "word \(String(group[lane], radix: 16)): \(values[lane]) \(inside[lane]), "
+              + "expected \(value) \(isInside)")
+        }
+      }
+    }
+    let differing = mismatches.count
+    #expect(differing == 0, "\(differing) lanes differ, first: \(mismatches.prefix(3))")
+  }
 }
