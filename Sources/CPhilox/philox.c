@@ -38,6 +38,113 @@ void scengine_philox_blocks_portable(uint32_t key0, uint32_t key1, uint32_t path
 
 #if defined(__x86_64__)
 
+// AVX-512F: one block per 64-bit lane as in the AVX2 code below, eight blocks per register,
+// and four independent groups of eight per iteration (32 blocks), so that the four groups'
+// ten-round multiply chains overlap. vpternlogq forms each new word, hi(product) ^ old word ^
+// key, in one instruction. The round keys are read from a table of 32-bit words each round
+// and broadcast (an operand of the instruction): twenty key registers would not fit beside
+// the sixteen of state, and the compiler would keep them on the stack.
+struct philox_keys {
+  uint32_t keys0[10], keys1[10];
+};
+
+// Blocks counter, counter + stride, … of `groups` groups of eight into `out`; the first
+// `valid` blocks only when `valid` is below 8 · groups (masked stores: nothing is written past
+// them; the blocks after them are computed and dropped, as Philox blocks are independent).
+__attribute__((target("avx512f"), always_inline)) static inline void
+group_avx512(const struct philox_keys *keys, uint32_t path, uint32_t substream,
+             __m512i lanes, __m512i eightStrides, uint64_t counter, uint64_t *out,
+             const int groups, long valid) {
+  const __m512i m0 = _mm512_set1_epi64(multiplier0);
+  const __m512i m1 = _mm512_set1_epi64(multiplier1);
+  // Through an empty asm the compiler cannot see the table's values, so it loads each key
+  // where it is used rather than hoisting twenty broadcast registers out of the loop.
+  const uint32_t *k0 = keys->keys0, *k1 = keys->keys1;
+  __asm__("" : "+r"(k0));
+  __asm__("" : "+r"(k1));
+  __m512i x0[4], x1[4], x2[4], x3[4];
+  __m512i c = _mm512_add_epi64(_mm512_set1_epi64((long long)counter), lanes);
+#pragma clang loop unroll(full)
+  for (int g = 0; g < groups; g++) {
+    if (g > 0) c = _mm512_add_epi64(c, eightStrides);
+    x0[g] = c;
+    x1[g] = _mm512_srli_epi64(c, 32);
+    x2[g] = _mm512_set1_epi64(path);
+    x3[g] = _mm512_set1_epi64(substream);
+  }
+#pragma clang loop unroll(full)
+  for (int round = 0; round < 10; round++) {
+    const __m512i key0 = _mm512_set1_epi32((int)k0[round]);
+    const __m512i key1 = _mm512_set1_epi32((int)k1[round]);
+#pragma clang loop unroll(full)
+    for (int g = 0; g < groups; g++) {
+      __m512i p0 = _mm512_mul_epu32(x0[g], m0), p1 = _mm512_mul_epu32(x2[g], m1);
+      // 0x96: a ^ b ^ c.
+      x0[g] = _mm512_ternarylogic_epi32(_mm512_srli_epi64(p1, 32), x1[g], key0, 0x96);
+      x2[g] = _mm512_ternarylogic_epi32(_mm512_srli_epi64(p0, 32), x3[g], key1, 0x96);
+      x1[g] = p1;
+      x3[g] = p0;
+    }
+  }
+  // Block i of a group: lanes i of (words 0|1) and (words 2|3), stored as two adjacent words.
+  const __m512i firstHalf = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+  const __m512i secondHalf = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+#pragma clang loop unroll(full)
+  for (int g = 0; g < groups; g++) {
+    // Word 1 (word 3) into the high half of word 0's (word 2's) lane.
+    __m512i w01 = _mm512_mask_shuffle_epi32(x0[g], 0xAAAA, x1[g], _MM_PERM_CDAB);
+    __m512i w23 = _mm512_mask_shuffle_epi32(x2[g], 0xAAAA, x3[g], _MM_PERM_CDAB);
+    __m512i v0 = _mm512_permutex2var_epi64(w01, firstHalf, w23);
+    __m512i v1 = _mm512_permutex2var_epi64(w01, secondHalf, w23);
+    uint64_t *o = out + 16 * g;
+    long words = 2 * valid - 16 * g;  // of this group's 16 to store
+    if (words >= 16) {
+      _mm512_storeu_si512(o, v0);
+      _mm512_storeu_si512(o + 8, v1);
+    } else if (words > 8) {
+      _mm512_storeu_si512(o, v0);
+      _mm512_mask_storeu_epi64(o + 8, (__mmask8)((1u << (words - 8)) - 1), v1);
+    } else if (words > 0) {
+      _mm512_mask_storeu_epi64(o, (__mmask8)((1u << words) - 1), v0);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) static void blocks_avx512(uint32_t key0, uint32_t key1,
+                                                             uint32_t path, uint32_t substream,
+                                                             uint64_t first, uint64_t stride,
+                                                             long count, uint64_t *out) {
+  struct philox_keys keys;
+  for (int round = 0; round < 10; round++) {
+    keys.keys0[round] = key0;
+    keys.keys1[round] = key1;
+    key0 += weyl0;
+    key1 += weyl1;
+  }
+  const uint64_t s = stride;
+  const __m512i lanes =
+      _mm512_set_epi64((long long)(7 * s), (long long)(6 * s), (long long)(5 * s),
+                       (long long)(4 * s), (long long)(3 * s), (long long)(2 * s), (long long)s, 0);
+  const __m512i eightStrides = _mm512_set1_epi64((long long)(8 * s));
+  long j = 0;
+  for (; j + 32 <= count; j += 32) {
+    group_avx512(&keys, path, substream, lanes, eightStrides, first + (uint64_t)j * stride,
+                 out + 2 * j, 4, 32);
+  }
+  long rest = count - j;
+  if (rest > 0) {
+    // The last 1–31 blocks: the fewest groups of eight that cover them.
+    uint64_t counter = first + (uint64_t)j * stride;
+    uint64_t *o = out + 2 * j;
+    switch ((rest + 7) / 8) {
+    case 1: group_avx512(&keys, path, substream, lanes, eightStrides, counter, o, 1, rest); break;
+    case 2: group_avx512(&keys, path, substream, lanes, eightStrides, counter, o, 2, rest); break;
+    case 3: group_avx512(&keys, path, substream, lanes, eightStrides, counter, o, 3, rest); break;
+    default: group_avx512(&keys, path, substream, lanes, eightStrides, counter, o, 4, rest);
+    }
+  }
+}
+
 // Each 32-bit word of four blocks' state lives in the low half of a 64-bit lane, where
 // vpmuludq forms the 32 × 32 → 64-bit products. Only the low halves are ever read as words:
 // the high halves carry the products' upper words, cleared when the words are packed.
@@ -118,11 +225,16 @@ __attribute__((target("avx2"))) static void blocks_avx2(uint32_t key0, uint32_t 
   }
 }
 
-// Whether the processor and the operating system support AVX2 (CPUID leaf 7 EBX bit 5, with
-// the YMM state enabled in XCR0): 1 or 0, found once; -1 before.
-static _Atomic int hasAVX2 = -1;
+// What the processor and the operating system support: 2 for AVX-512F (CPUID leaf 7 EBX
+// bit 16, with the opmask and ZMM state enabled in XCR0) on a processor that also has
+// AVX512-VBMI (leaf 7 ECX bit 1), 1 for AVX2 (leaf 7 EBX bit 5, with the YMM state), 0 for
+// neither; found once, -1 before. VBMI stands for the processors whose 512-bit integer
+// multiplies run at full clock (Intel from Ice Lake, AMD from Zen 4). Skylake-SP and Cascade
+// Lake lack it: they lower the core's clock for some time after such instructions, which
+// would slow the rest of the simulation, so they take the AVX2 code.
+static _Atomic int simdLevel = -1;
 
-static int detectAVX2(void) {
+static int detectSIMD(void) {
   unsigned eax, ebx, ecx, edx;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
   const unsigned osxsave = 1u << 27, avx = 1u << 28;
@@ -131,24 +243,51 @@ static int detectAVX2(void) {
   __asm__("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
   if ((xcr0Low & 0x6) != 0x6) return 0;  // XMM and YMM state
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-  return (ebx >> 5) & 1;
+  if (!((ebx >> 5) & 1)) return 0;
+  const unsigned avx512f = 1u << 16, vbmi = 1u << 1;
+  const unsigned zmmState = 0xE0;  // opmask, ZMM_Hi256, Hi16_ZMM
+  if ((ebx & avx512f) && (ecx & vbmi) && (xcr0Low & zmmState) == zmmState) return 2;
+  return 1;
 }
 
-void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_t substream,
-                            uint64_t first, uint64_t stride, long count, uint64_t *out) {
-  int avx2 = atomic_load_explicit(&hasAVX2, memory_order_relaxed);
-  if (avx2 < 0) {
-    avx2 = detectAVX2();
-    atomic_store_explicit(&hasAVX2, avx2, memory_order_relaxed);
+int scengine_philox_simd_level(void) {
+  int level = atomic_load_explicit(&simdLevel, memory_order_relaxed);
+  if (level < 0) {
+    level = detectSIMD();
+    atomic_store_explicit(&simdLevel, level, memory_order_relaxed);
   }
-  if (avx2 && count >= 2) {
+  return level;
+}
+
+void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, uint32_t path,
+                                     uint32_t substream, uint64_t first, uint64_t stride,
+                                     long count, uint64_t *out) {
+  int usable = scengine_philox_simd_level();
+  if (level > usable) level = usable;
+  if (level == 2 && count >= 2) {
+    blocks_avx512(key0, key1, path, substream, first, stride, count, out);
+  } else if (level == 1 && count >= 2) {
     blocks_avx2(key0, key1, path, substream, first, stride, count, out);
   } else {
     scengine_philox_blocks_portable(key0, key1, path, substream, first, stride, count, out);
   }
 }
 
+void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_t substream,
+                            uint64_t first, uint64_t stride, long count, uint64_t *out) {
+  scengine_philox_blocks_at_level(2, key0, key1, path, substream, first, stride, count, out);
+}
+
 #else
+
+int scengine_philox_simd_level(void) { return 0; }
+
+void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, uint32_t path,
+                                     uint32_t substream, uint64_t first, uint64_t stride,
+                                     long count, uint64_t *out) {
+  (void)level;
+  scengine_philox_blocks_portable(key0, key1, path, substream, first, stride, count, out);
+}
 
 void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_t substream,
                             uint64_t first, uint64_t stride, long count, uint64_t *out) {

@@ -49,35 +49,42 @@ struct BatchedFillTests {
 
 @Suite("Philox blocks many at a time")
 struct PhiloxBlocksTests {
-  /// `PathStream.words(ofBlocksFrom:stride:count:)` (eight blocks at a time in vector lanes
-  /// where the processor has AVX2, then one at a time for the rest) must give every block's
-  /// words exactly as the one-block definition does, wherever the run of blocks starts and
-  /// whatever its spacing: across the 2³² carry into the counter's second word and the 2⁶⁴
-  /// wrap of the block index, and for runs shorter and longer than one group of eight.
+  /// `PathStream.words(ofBlocksFrom:stride:count:)` (32 blocks at a time in vector lanes
+  /// where the processor has AVX-512F, eight where it has AVX2, then the fewest groups for
+  /// the rest) must give every block's words exactly as the one-block definition does,
+  /// wherever the run of blocks starts and whatever its spacing: across the 2³² carry into the
+  /// counter's second word and the 2⁶⁴ wrap of the block index, for runs shorter and longer
+  /// than every group, and with every code this processor can run
+  /// (`scengine_philox_blocks_at_level`), each leaving the word after its blocks alone.
   @Test(
     "Blocks computed in groups equal Philox4x32.block one at a time",
     arguments: [
       (UInt64(0), UInt64(1)), (UInt64(0xFFFF_FFFC), UInt64(1)), (UInt64(12_345), UInt64(3)),
       (UInt64.max - 9, UInt64(1)), (UInt64(0x7FFF_FFFF_FFFF_FFF0), UInt64(0x1_0000_0001)),
-      (UInt64(5), UInt64(0)),
+      (UInt64(5), UInt64(0)), (UInt64(0xFFFF_FFF0), UInt64(7)),
     ])
   func groupsEqualOneBlock(first: UInt64, stride: UInt64) {
     let stream = PathStream(seed: 0x0123_4567_89AB_CDEF, path: 4_294_967_295, substream: 7)
     let key: (UInt32, UInt32) = (0x89AB_CDEF, 0x0123_4567)
-    for count in [0, 1, 7, 8, 9, 15, 16, 17, 33, 64] {
+    let counts = [0, 1, 2, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 40, 63, 64, 65, 70, 97]
+    for count in counts {
       var words = [UInt64](repeating: 0, count: 2 * count + 1)
       words[2 * count] = 0xA5A5  // a guard the call must not touch
       words.withUnsafeMutableBufferPointer {
         stream.words(ofBlocksFrom: first, stride: stride, count: count, into: $0.baseAddress!)
       }
       #expect(words[2 * count] == 0xA5A5, "count \(count): wrote past its blocks")
-      // The one-block-at-a-time loop that processors without AVX2 take gives the same words.
-      var portable = [UInt64](repeating: 0, count: 2 * count + 1)
-      portable.withUnsafeMutableBufferPointer {
-        scengine_philox_blocks_portable(
-          key.0, key.1, 4_294_967_295, 7, first, stride, count, $0.baseAddress!)
+      // The code of every level this processor has, down to the one-block-at-a-time loop of
+      // processors without AVX2, gives the same words.
+      for level in 0...scengine_philox_simd_level() {
+        var other = [UInt64](repeating: 0, count: 2 * count + 1)
+        other[2 * count] = 0xA5A5
+        other.withUnsafeMutableBufferPointer {
+          scengine_philox_blocks_at_level(
+            level, key.0, key.1, 4_294_967_295, 7, first, stride, count, $0.baseAddress!)
+        }
+        #expect(other == words, "count \(count): level \(level) differs or wrote past its blocks")
       }
-      #expect(portable.prefix(2 * count) == words.prefix(2 * count), "count \(count): portable")
       for j in 0..<count {
         let index = first &+ UInt64(j) &* stride
         let b = Philox4x32.block(
