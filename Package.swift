@@ -32,11 +32,14 @@ let package = Package(
     // The instruction set the Swift code is compiled for (a header read with its -target-cpu).
     .target(name: "CBuildTarget"),
     .target(name: "LinearAlgebra", dependencies: ["CBuildTarget"]),
-    // Philox4x32-10 blocks, eight at a time in AVX2 lanes where the processor has them.
-    .target(name: "CPhilox"),
-    .target(name: "Randomness", dependencies: ["CPhilox"]),
+    // The kernels whose vector code is chosen at run time (AVX-512 where the processor has it,
+    // which a Swift function compiled for x86-64-v3 cannot use): Philox4x32-10 blocks, and the
+    // exponential of the price paths.
+    .target(name: "CKernels"),
+    .target(name: "Randomness", dependencies: ["CKernels"]),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
-    .target(name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra"]),
+    .target(
+      name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra", "CKernels"]),
     // sync_file_range(2), which Swift's view of the C library leaves out.
     .target(name: "CFileSystem"),
     // Zstandard, from Debian's libzstd-dev: compressed Parquet pages.
@@ -66,7 +69,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "RandomnessTests", dependencies: ["Randomness", "CPhilox"]),
+    .testTarget(name: "RandomnessTests", dependencies: ["Randomness", "CKernels"]),
     // CLapack only to compare the own eigensolver with LAPACK's.
     .testTarget(
       name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CLapack", "BLASReference"]),
@@ -77,7 +80,8 @@ let package = Package(
       name: "BLASReference", dependencies: ["LinearAlgebra", "CLapack"],
       path: "Tests/BLASReference"),
     .testTarget(
-      name: "ProcessesTests", dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra"]),
+      name: "ProcessesTests",
+      dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra", "CKernels"]),
     .testTarget(name: "PathFilesTests", dependencies: ["PathFiles"]),
     .testTarget(name: "RiskTests", dependencies: ["Risk"]),
     .testTarget(

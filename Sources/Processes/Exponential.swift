@@ -1,3 +1,4 @@
+import CKernels
 import Randomness
 
 /// The exponential of many doubles at once, in place: the one `exp` of every simulated price.
@@ -19,6 +20,11 @@ import Randomness
 ///
 /// Arguments with `|x| > 708` (where `2ⁿ` leaves the normal range), infinities and NaN are
 /// rare; a chunk that holds one is computed by fdlibm's `exp` (`PortableMath.exp`) instead.
+///
+/// On processors with AVX-512 the fast range is computed eight at a time by the C kernel
+/// `scengine_exp_in_range` (target `CKernels`), with the same operations in the same order:
+/// the Swift code is compiled for AVX2, four lanes. `ExponentialTests` holds the two to the
+/// same bits.
 enum Exponential {
   /// `1.5 · 2⁵²`: adding it rounds a double of magnitude below 2⁵¹ to an integer.
   static let roundingShift = 0x1.8p52
@@ -43,7 +49,7 @@ enum Exponential {
     _ values: UnsafeMutablePointer<Double>, count: Int, largestMagnitudeBits: UInt64? = nil
   ) {
     if let largest = largestMagnitudeBits, largest <= largestFastBits {
-      for i in 0..<count { values[i] = fast(values[i]) }
+      inRange(values, count: count)
       return
     }
     var start = 0
@@ -54,12 +60,21 @@ enum Exponential {
         largest = max(largest, magnitudeBits(values[i]))
       }
       if largest <= largestFastBits {
-        for i in start..<end { values[i] = fast(values[i]) }
+        inRange(values + start, count: end - start)
       } else {
         for i in start..<end { values[i] = PortableMath.exp(values[i]) }
       }
       start = end
     }
+  }
+
+  /// `fast` of each of `count` values at `values`, all of magnitude at most 708: by the C
+  /// kernel where the processor has AVX-512 (`level`, as `scengine_simd_level`: the tests
+  /// choose), by the loop here otherwise.
+  @inline(__always)
+  static func inRange(_ values: UnsafeMutablePointer<Double>, count: Int, level: Int32 = 2) {
+    if scengine_exp_in_range(level, values, count) != 0 { return }
+    for i in 0..<count { values[i] = fast(values[i]) }
   }
 
   /// `eˣ` for `|x| ≤ 708`.

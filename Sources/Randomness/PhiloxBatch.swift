@@ -1,4 +1,4 @@
-import CPhilox
+import CKernels
 
 /// Consecutive Philox4x32-10 blocks of one path stream, computed many at a time.
 ///
@@ -65,7 +65,7 @@ public struct PhiloxBatch: RandomNumberGenerator {
   /// Philox4x32-10 of the blocks `first + j · stride` (`j < count`) of one stream: block `j`'s
   /// words 0–1 go to `out[2j]` and words 2–3 to `out[2j + 1]`.
   ///
-  /// Computed by `scengine_philox_blocks` (the C target `CPhilox`): on processors with
+  /// Computed by `scengine_philox_blocks` (the C target `CKernels`): on processors with
   /// AVX-512 (and VBMI), 32 blocks at a time as four independent groups of eight in vector
   /// lanes; with AVX2, eight at a time as two groups of four. The groups' multiply chains
   /// overlap; the compiler's vectorisation of the one-block loop left a single group's

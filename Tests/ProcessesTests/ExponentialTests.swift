@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Randomness
 import Testing
@@ -100,5 +101,33 @@ struct ExponentialTests {
       }
     }
     #expect(whole == pieces)
+  }
+
+  /// The AVX-512 kernel, where the processor has it, must give `fast`'s bits: over the whole
+  /// fast range, near the halfway points of `x / ln 2` where `n` changes, at the range's ends,
+  /// and for counts around its eight lanes.
+  @Test("the AVX-512 kernel equals the Swift loop bit for bit")
+  func kernelEqualsSwift() {
+    var rng = PathStream(seed: 17, path: 5)
+    var values: [Double] = [0, -0.0, 708, -708, 1e-300, -1e-300, 0.5, -0.5]
+    for _ in 0..<100_000 { values.append(1416 * rng.nextOpenUnit() - 708) }
+    for _ in 0..<20_000 { values.append(2 * rng.nextOpenUnit() - 1) }
+    for k in -1_000...1_000 {
+      let half = (Double(k) + 0.5) * 0.693_147_180_559_945_3
+      values += [half.nextDown, half, half.nextUp]
+    }
+    let expected = values.map(Exponential.fast)
+    for count in [values.count, 1, 7, 8, 9, 15, 16, 17] {
+      var got = Array(values.prefix(count))
+      let level = got.withUnsafeMutableBufferPointer {
+        Exponential.inRange($0.baseAddress!, count: count, level: 2)
+        return scengine_simd_level()
+      }
+      let differing = (0..<count).filter { got[$0].bitPattern != expected[$0].bitPattern }
+      let first = differing.first.map { values[$0] } ?? 0
+      let differ = differing.count
+      #expect(
+        differ == 0, "level \(level), count \(count): \(differ) differ, first at x = \(first)")
+    }
   }
 }

@@ -1,4 +1,4 @@
-import CPhilox
+import CKernels
 import Randomness
 import Testing
 
@@ -76,7 +76,7 @@ struct PhiloxBlocksTests {
       #expect(words[2 * count] == 0xA5A5, "count \(count): wrote past its blocks")
       // The code of every level this processor has, down to the one-block-at-a-time loop of
       // processors without AVX2, gives the same words.
-      for level in 0...scengine_philox_simd_level() {
+      for level in 0...scengine_simd_level() {
         var other = [UInt64](repeating: 0, count: 2 * count + 1)
         other[2 * count] = 0xA5A5
         other.withUnsafeMutableBufferPointer {

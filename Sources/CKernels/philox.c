@@ -1,9 +1,7 @@
-#include "CPhilox.h"
+#include "CKernels.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
-#include <stdatomic.h>
 #endif
 
 // Multipliers and Weyl key increments of Salmon et al. (2011), table 2.
@@ -225,44 +223,10 @@ __attribute__((target("avx2"))) static void blocks_avx2(uint32_t key0, uint32_t 
   }
 }
 
-// What the processor and the operating system support: 2 for AVX-512F (CPUID leaf 7 EBX
-// bit 16, with the opmask and ZMM state enabled in XCR0) on a processor that also has
-// AVX512-VBMI (leaf 7 ECX bit 1), 1 for AVX2 (leaf 7 EBX bit 5, with the YMM state), 0 for
-// neither; found once, -1 before. VBMI stands for the processors whose 512-bit integer
-// multiplies run at full clock (Intel from Ice Lake, AMD from Zen 4). Skylake-SP and Cascade
-// Lake lack it: they lower the core's clock for some time after such instructions, which
-// would slow the rest of the simulation, so they take the AVX2 code.
-static _Atomic int simdLevel = -1;
-
-static int detectSIMD(void) {
-  unsigned eax, ebx, ecx, edx;
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
-  const unsigned osxsave = 1u << 27, avx = 1u << 28;
-  if ((ecx & (osxsave | avx)) != (osxsave | avx)) return 0;
-  unsigned xcr0Low, xcr0High;
-  __asm__("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
-  if ((xcr0Low & 0x6) != 0x6) return 0;  // XMM and YMM state
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-  if (!((ebx >> 5) & 1)) return 0;
-  const unsigned avx512f = 1u << 16, vbmi = 1u << 1;
-  const unsigned zmmState = 0xE0;  // opmask, ZMM_Hi256, Hi16_ZMM
-  if ((ebx & avx512f) && (ecx & vbmi) && (xcr0Low & zmmState) == zmmState) return 2;
-  return 1;
-}
-
-int scengine_philox_simd_level(void) {
-  int level = atomic_load_explicit(&simdLevel, memory_order_relaxed);
-  if (level < 0) {
-    level = detectSIMD();
-    atomic_store_explicit(&simdLevel, level, memory_order_relaxed);
-  }
-  return level;
-}
-
 void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, uint32_t path,
                                      uint32_t substream, uint64_t first, uint64_t stride,
                                      long count, uint64_t *out) {
-  int usable = scengine_philox_simd_level();
+  int usable = scengine_simd_level();
   if (level > usable) level = usable;
   if (level == 2 && count >= 2) {
     blocks_avx512(key0, key1, path, substream, first, stride, count, out);
@@ -279,8 +243,6 @@ void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_
 }
 
 #else
-
-int scengine_philox_simd_level(void) { return 0; }
 
 void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, uint32_t path,
                                      uint32_t substream, uint64_t first, uint64_t stride,

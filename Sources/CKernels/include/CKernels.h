@@ -1,5 +1,9 @@
-#ifndef SCENGINE_CPHILOX_H
-#define SCENGINE_CPHILOX_H
+#ifndef SCENGINE_CKERNELS_H
+#define SCENGINE_CKERNELS_H
+
+// Kernels whose vector code is chosen at run time by what the processor has: the Swift code
+// is compiled for x86-64-v3 (AVX2), so that one binary runs on every node of a cluster, and
+// cannot itself use AVX-512 where it exists. Each gives the same bits on every processor.
 
 #include <stdint.h>
 
@@ -18,12 +22,13 @@
 void scengine_philox_blocks(uint32_t key0, uint32_t key1, uint32_t path, uint32_t substream,
                             uint64_t first, uint64_t stride, long count, uint64_t *out);
 
-/// What `scengine_philox_blocks` uses on this machine: 2 for the AVX-512F code, 1 for the
-/// AVX2 code, 0 for one block at a time.
-int scengine_philox_simd_level(void);
+/// The vector code this processor runs: 2 for AVX-512 (AVX-512F with AVX512-VBMI, which
+/// stands for the processors that keep their clock under 512-bit instructions: Intel from Ice
+/// Lake, AMD from Zen 4), 1 for AVX2, 0 for neither (or not x86-64).
+int scengine_simd_level(void);
 
-/// `scengine_philox_blocks` with the code of `level` (2, 1 or 0 as above) or, when the machine
-/// lacks it, the best it has: for the tests, which hold every level to the same words.
+/// `scengine_philox_blocks` with the code of `level` (as `scengine_simd_level`) or, when the
+/// processor lacks it, the best it has: for the tests, which hold every level to the same words.
 void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, uint32_t path,
                                      uint32_t substream, uint64_t first, uint64_t stride,
                                      long count, uint64_t *out);
@@ -32,5 +37,11 @@ void scengine_philox_blocks_at_level(int level, uint32_t key0, uint32_t key1, ui
 void scengine_philox_blocks_portable(uint32_t key0, uint32_t key1, uint32_t path,
                                      uint32_t substream, uint64_t first, uint64_t stride,
                                      long count, uint64_t *out);
+
+/// Replaces each of `count` values, all of magnitude at most 708, by its exponential, with the
+/// operations of Swift's `Exponential.fast` (the same bits), eight at a time, and returns 1,
+/// when `level` (as `scengine_simd_level`) is 2 and the processor has AVX-512; otherwise
+/// leaves the values alone and returns 0, for `Exponential` to compute them.
+int scengine_exp_in_range(int level, double *values, long count);
 
 #endif
