@@ -1,3 +1,5 @@
+import CKernels
+
 extension GammaDistribution {
   /// Fills `out` with draws: the same numbers, in the same order, taking the same words from
   /// `batch`, as calling `sample(using:)` once per element.
@@ -78,12 +80,14 @@ extension ChiSquaredDistribution {
 
 extension StudentTDistribution {
   /// Replaces each mixing draw `w` in `draws` by its scale `mixingScale(w)`, four at a time in
-  /// vector lanes (the lanes' square root and division are correctly rounded, as the scalar
-  /// ones: the same bits).
+  /// vector lanes, or eight by the C kernel `scengine_mixing_scales` where the processor has
+  /// AVX-512 (the lanes' square root and division are correctly rounded, as the scalar ones:
+  /// the same bits). The divider and square root bound this loop.
   @inlinable
   public func replaceByMixingScales(_ draws: UnsafeMutableBufferPointer<Double>) {
     guard let base = draws.baseAddress else { return }
     let count = draws.count
+    if scengine_mixing_scales(2, base, count, factor) != 0 { return }
     let raw = UnsafeMutableRawPointer(base)
     let stride = MemoryLayout<Double>.stride
     var i = 0

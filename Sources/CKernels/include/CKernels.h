@@ -44,4 +44,10 @@ void scengine_philox_blocks_portable(uint32_t key0, uint32_t key1, uint32_t path
 /// leaves the values alone and returns 0, for `Exponential` to compute them.
 int scengine_exp_in_range(int level, double *values, long count);
 
+/// Replaces each of `count` chi-square draws `w` by the Student-t mixing scale `factor / √w`
+/// (Swift's `StudentTDistribution.mixingScale`, the same bits), eight at a time, and returns 1,
+/// when `level` (as `scengine_simd_level`) is 2 and the processor has AVX-512; otherwise
+/// leaves the draws alone and returns 0.
+int scengine_mixing_scales(int level, double *draws, long count, double factor);
+
 #endif
