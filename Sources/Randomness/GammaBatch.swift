@@ -85,16 +85,23 @@ extension StudentTDistribution {
   /// the same bits). The divider and square root bound this loop.
   @inlinable
   public func replaceByMixingScales(_ draws: UnsafeMutableBufferPointer<Double>) {
+    replaceByMixingScales(draws, level: 2)
+  }
+
+  /// `replaceByMixingScales` with the C kernel of `level` (as `scengine_simd_level`) at most:
+  /// the tests choose.
+  @inlinable
+  func replaceByMixingScales(_ draws: UnsafeMutableBufferPointer<Double>, level: Int32) {
     guard let base = draws.baseAddress else { return }
     let count = draws.count
-    if scengine_mixing_scales(2, base, count, factor) != 0 { return }
+    if scengine_mixing_scales(level, base, count, factor) != 0 { return }
     let raw = UnsafeMutableRawPointer(base)
     let stride = MemoryLayout<Double>.stride
     var i = 0
     while i + 4 <= count {
       let w = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
       raw.storeBytes(
-        of: SIMD4(repeating: factor) / w.squareRoot(), toByteOffset: i * stride,
+        of: SIMD4(repeating: factor) / scengine_square_root4(w), toByteOffset: i * stride,
         as: SIMD4<Double>.self)
       i += 4
     }

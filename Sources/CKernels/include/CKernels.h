@@ -50,4 +50,16 @@ int scengine_exp_in_range(int level, double *values, long count);
 /// leaves the draws alone and returns 0.
 int scengine_mixing_scales(int level, double *draws, long count, double factor);
 
+/// Four doubles, which Swift sees as `SIMD4<Double>`.
+typedef double scengine_double4 __attribute__((ext_vector_type(4)));
+
+/// The square roots of four doubles, correctly rounded as the scalar square root (the same
+/// bits), in one vector instruction. Inline here, so that Swift compiles it into its callers
+/// with their own instruction set: Swift's `SIMD4<Double>.squareRoot()` is four calls of the
+/// C library's `sqrt`, each an instruction plus a branch to the library for negative
+/// arguments (to set `errno`), which keeps the loops around it from vectorising.
+static inline scengine_double4 scengine_square_root4(scengine_double4 x) {
+  return __builtin_elementwise_sqrt(x);
+}
+
 #endif
