@@ -46,6 +46,16 @@ struct philox_keys {
   uint32_t keys0[10], keys1[10];
 };
 
+// The key of each of the ten rounds: the Weyl sequence from (key0, key1).
+static void round_keys(uint32_t key0, uint32_t key1, struct philox_keys *keys) {
+  for (int round = 0; round < 10; round++) {
+    keys->keys0[round] = key0;
+    keys->keys1[round] = key1;
+    key0 += weyl0;
+    key1 += weyl1;
+  }
+}
+
 // Blocks counter, counter + stride, … of `groups` groups of eight into `out`; the first
 // `valid` blocks only when `valid` is below 8 · groups (masked stores: nothing is written past
 // them; the blocks after them are computed and dropped, as Philox blocks are independent).
@@ -113,12 +123,7 @@ __attribute__((target("avx512f"))) static void blocks_avx512(uint32_t key0, uint
                                                              uint64_t first, uint64_t stride,
                                                              long count, uint64_t *out) {
   struct philox_keys keys;
-  for (int round = 0; round < 10; round++) {
-    keys.keys0[round] = key0;
-    keys.keys1[round] = key1;
-    key0 += weyl0;
-    key1 += weyl1;
-  }
+  round_keys(key0, key1, &keys);
   const uint64_t s = stride;
   const __m512i lanes =
       _mm512_set_epi64((long long)(7 * s), (long long)(6 * s), (long long)(5 * s),
@@ -154,12 +159,11 @@ __attribute__((target("avx2"))) static void constants_avx2(uint32_t key0, uint32
                                                            uint32_t path, uint32_t substream,
                                                            uint64_t stride,
                                                            struct philox_avx2_constants *k) {
-  uint32_t k0 = key0, k1 = key1;
+  struct philox_keys keys;
+  round_keys(key0, key1, &keys);
   for (int round = 0; round < 10; round++) {
-    k->keys0[round] = _mm256_set1_epi64x(k0);
-    k->keys1[round] = _mm256_set1_epi64x(k1);
-    k0 += weyl0;
-    k1 += weyl1;
+    k->keys0[round] = _mm256_set1_epi64x(keys.keys0[round]);
+    k->keys1[round] = _mm256_set1_epi64x(keys.keys1[round]);
   }
   k->paths = _mm256_set1_epi64x(path);
   k->substreams = _mm256_set1_epi64x(substream);

@@ -86,10 +86,11 @@ final class ZigguratNormalTables: Sendable {
   ///
   /// The magnitude (below 2⁵²) becomes a double by setting the exponent of 2⁵² above its bits
   /// and subtracting 2⁵², which is exact, so it equals the signed conversion (AVX2 has no
-  /// vector conversion of 64-bit integers: it would be four scalar ones). The Student-t
-  /// mixing's gamma lanes use this; the normal fill's group of four measured no faster with
-  /// it than with four scalar `fastCandidate`s.
-  /// Both sides of the accept test are below 2⁶³, so the signed vector compare decides it.
+  /// vector conversion of 64-bit integers: it would be four scalar ones). Both sides of the
+  /// accept test are below 2⁶³, so the signed vector compare decides it.
+  ///
+  /// The Student-t mixing's gamma lanes use this; the normal fill's group of four measured no
+  /// faster with it than with four scalar `fastCandidate`s.
   @inlinable @inline(__always)
   func fastCandidates(_ bits: SIMD4<UInt64>) -> (SIMD4<Double>, SIMDMask<SIMD4<Int64>>) {
     let layer = bits & 0xFF
