@@ -40,20 +40,21 @@ let package = Package(
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
     .target(
       name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra", "CKernels"]),
-    // sync_file_range(2), which Swift's view of the C library leaves out.
-    .target(name: "CFileSystem"),
+    // The C library's GNU extensions that Swift's view of it leaves out: sync_file_range(2),
+    // sched_getaffinity(2).
+    .target(name: "CSystem"),
     // Zstandard, from Debian's libzstd-dev: compressed Parquet pages.
     .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
     .target(
       name: "PathFiles",
       dependencies: [
-        "CFileSystem", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+        "CSystem", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "Risk"),
     .target(
       name: "Planner",
       dependencies: [
-        "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk",
+        "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk", "CSystem",
         .product(name: "Yams", package: "Yams"),
       ]),
     // Maximum-likelihood fits of the models to price histories (`scengine calibrate`).

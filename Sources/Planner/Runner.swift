@@ -198,7 +198,7 @@ public struct Runner: Sendable {
     do {
       sinks = try VariantSinks(
         spec: spec, variant: variant.name, paths: plan.paths, folder: folder,
-        writesBehind: plan.threads < ProcessInfo.processInfo.activeProcessorCount,
+        writesBehind: plan.threads < Processors.available,
         shouldStop: { cancel.isCancelled })
     } catch {
       throw RunError(error.description)

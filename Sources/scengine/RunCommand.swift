@@ -39,7 +39,9 @@ struct RunCommand: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output directory (default: out/<scenario name>).")
   var out: String?
 
-  @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
+  @Option(
+    parsing: .unconditional,
+    help: "Worker threads (default: the processors the process may use, as nproc prints).")
   var threads: Int?
 
   @Option(
@@ -114,7 +116,7 @@ struct RunCommand: ParsableCommand {
       throw ExitCode(error.exitCode)
     }
     let plan = RunPlan(
-      spec: spec, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+      spec: spec, threads: threads ?? Processors.available,
       blockSize: blockSize, sync: sync, shard: selectedShard, resume: resume)
     let directory = try outputDirectory(for: spec, shard: selectedShard)
     let budget = DiskBudget(plan: plan, folder: directory)

@@ -49,8 +49,8 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "The folder for report.json and report.html (default: RUN_DIR/validation).")
   var out: String?
 
-  @Option(help: "Worker threads (default: one per core).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Worker threads (default: the processors the process may use, as nproc prints).")
+  var threads: Int = Processors.available
 
   func validate() throws {
     guard (1...1024).contains(threads) else {

@@ -57,10 +57,15 @@ def scenario(folder: Path, paths: int, steps: int, fmt: str = "npy") -> Path:
     return path
 
 
-def scengine_run(binary, *arguments):
+def scengine_run(binary, *arguments, one_cpu=False):
+    """Runs the binary; with `one_cpu`, on the first CPU of the test's affinity mask only."""
+    pin = None
+    if one_cpu:
+        first = min(os.sched_getaffinity(0))
+        pin = lambda: os.sched_setaffinity(0, {first})  # noqa: E731
     return subprocess.run(
         [str(binary), *arguments], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        timeout=300,
+        timeout=300, preexec_fn=pin,
     )
 
 
@@ -119,8 +124,10 @@ def test_run_refuses_up_front_when_the_disk_is_too_small(scengine, disk, tmp_pat
     assert files_under(disk) == [] and not out.exists(), files_under(disk)
 
 
-# (name, paths, steps, format, the file whose write fails): one block on one thread, so the
-# failing write is known. The risk case: 1.6 MB of prices fit, their 1.6 MB of figures do not.
+# (name, paths, steps, format, the file whose write fails): one block on one thread, run on one
+# CPU so that the NPY file is written before the block's risk figures, not behind the worker
+# (`Processors.available`), and the failing write is known. The risk case: 1.6 MB of prices
+# fit, their 1.6 MB of figures do not.
 MID_RUN = [
     ("npy", 2000, 252, "npy", "base/prices.npy"),
     ("csv", 2000, 252, "csv", "base/prices.csv"),
@@ -141,7 +148,7 @@ def test_a_disk_that_fills_mid_run_leaves_nothing(scengine, disk, tmp_path, name
 
     ran = scengine_run(
         scengine, "run", str(spec), "--out", str(out), "--progress", "none", "--force",
-        "--threads", "1", "--block-size", str(paths),
+        "--threads", "1", "--block-size", str(paths), one_cpu=True,
     )
     assert ran.returncode == 1, f"{name}: exit {ran.returncode}: {ran.stderr}"
     message = ran.stderr.strip()

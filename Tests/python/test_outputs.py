@@ -6,6 +6,7 @@ repository. A missing binary fails the tests; nothing is skipped.
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -138,3 +139,22 @@ def test_stressed_and_baseline_paths_agree_before_the_first_stressed_step(scengi
     # Step k moves prices from time index k - 1 to k: indices 0 .. k-1 are untouched.
     assert np.array_equal(baseline[:, :k, :], stressed[:, :k, :])
     assert not np.array_equal(baseline[:, k, :], stressed[:, k, :])
+
+
+@pytest.mark.parametrize("cpus", ["one", "all"])
+def test_default_threads_are_the_processors_the_process_may_use(scengine, tmp_path, cpus):
+    """Without --threads a run uses the CPUs of its affinity mask (a Slurm allocation, a cpuset,
+    `taskset`), as `nproc` counts them, not every core of the machine."""
+    mask = os.sched_getaffinity(0)
+    allowed = {min(mask)} if cpus == "one" else mask
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(scengine), "run", str(QUICKSTART), "--out", str(out), "--paths", "40",
+         "--progress", "none"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+        preexec_fn=lambda: os.sched_setaffinity(0, allowed),
+    )
+    assert result.returncode == 0, result.stderr
+    threads = json.loads((out / "manifest.json").read_text())["threads"]
+    assert threads == min(len(allowed), 1024), (
+        f"expected {min(len(allowed), 1024)} threads on CPUs {sorted(allowed)}, got {threads}")
