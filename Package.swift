@@ -33,8 +33,9 @@ let package = Package(
     .target(name: "CBuildTarget"),
     .target(name: "LinearAlgebra", dependencies: ["CBuildTarget"]),
     // The kernels whose vector code is chosen at run time (AVX-512 where the processor has it,
-    // which a Swift function compiled for x86-64-v3 cannot use): Philox4x32-10 blocks, and the
-    // exponential of the price paths.
+    // which a Swift function compiled for x86-64-v3 cannot use): Philox4x32-10 blocks, the
+    // exponential of the price paths and the Student-t mixing scales; and the four-lane square
+    // root that Swift's SIMD4 lacks as one instruction.
     .target(name: "CKernels"),
     .target(name: "Randomness", dependencies: ["CKernels"]),
     .target(name: "Shocks", dependencies: ["Randomness", "LinearAlgebra"]),
