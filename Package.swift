@@ -43,19 +43,20 @@ let package = Package(
       name: "Processes", dependencies: ["Shocks", "Randomness", "LinearAlgebra", "CKernels"]),
     // The C library's GNU extensions that Swift's view of it leaves out: sync_file_range(2),
     // sched_getaffinity(2).
-    .target(name: "CSystem"),
+    .target(name: "CSystemCalls"),
     // Zstandard, from Debian's libzstd-dev: compressed Parquet pages.
     .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
     .target(
       name: "PathFiles",
       dependencies: [
-        "CSystem", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+        "CSystemCalls", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .target(name: "Risk"),
     .target(
       name: "Planner",
       dependencies: [
-        "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk", "CSystem",
+        "Processes", "Shocks", "Randomness", "LinearAlgebra", "PathFiles", "Risk",
+        "CSystemCalls",
         .product(name: "Yams", package: "Yams"),
       ]),
     // Maximum-likelihood fits of the models to price histories (`scengine calibrate`).

@@ -1,5 +1,5 @@
-#ifndef SCENGINE_CSYSTEM_H
-#define SCENGINE_CSYSTEM_H
+#ifndef SCENGINE_CSYSTEMCALLS_H
+#define SCENGINE_CSYSTEMCALLS_H
 
 /// Starts the disk's writeback of the bytes [offset, offset + count) of the open file `fd`
 /// without waiting for it: Linux's sync_file_range(2) with SYNC_FILE_RANGE_WRITE, which the C

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "CSystem.h"
+#include "CSystemCalls.h"
 
 int scengine_affinity_cpu_count(void) {
 #ifdef __linux__

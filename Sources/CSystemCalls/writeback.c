@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 
-#include "CSystem.h"
+#include "CSystemCalls.h"
 
 int scengine_start_writeback(int fd, long long offset, long long count) {
 #ifdef __linux__
