@@ -122,6 +122,8 @@ extension PathStream {
     let tables = ZigguratNormalTables.shared
     guard let out = buffer.baseAddress else { return }
     let count = buffer.count
+    let width = tables.signedWidth
+    let accept = tables.signedAccept
     withBatches { batch in
       var i = 0
       while i < count {
@@ -129,25 +131,38 @@ extension PathStream {
         // layers (about 95% of the time) they are the next four draws. Otherwise one draw,
         // with the full method, and the group starts again one word later: the same
         // numbers, in the same order, as drawing one at a time.
-        if i + 4 <= count && batch.index + 4 <= PhiloxBatch.wordsPerRefill {
-          let words = batch.words + batch.index
-          let (x0, in0) = tables.fastCandidate(words[0])
-          let (x1, in1) = tables.fastCandidate(words[1])
-          let (x2, in2) = tables.fastCandidate(words[2])
-          let (x3, in3) = tables.fastCandidate(words[3])
-          if in0 && in1 && in2 && in3 {
-            out[i] = x0
-            out[i + 1] = x1
-            out[i + 2] = x2
-            out[i + 3] = x3
-            batch.index += 4
-            i += 4
-            continue
-          }
+        let words = batch.words
+        var j = batch.index
+        while i &+ 4 <= count && j &+ 4 <= PhiloxBatch.wordsPerRefill {
+          let (x0, in0) = Self.fastCandidate(words[j], width: width, accept: accept)
+          let (x1, in1) = Self.fastCandidate(words[j &+ 1], width: width, accept: accept)
+          let (x2, in2) = Self.fastCandidate(words[j &+ 2], width: width, accept: accept)
+          let (x3, in3) = Self.fastCandidate(words[j &+ 3], width: width, accept: accept)
+          guard in0 && in1 && in2 && in3 else { break }
+          out[i] = x0
+          out[i &+ 1] = x1
+          out[i &+ 2] = x2
+          out[i &+ 3] = x3
+          j &+= 4
+          i &+= 4
         }
+        batch.index = j
+        guard i < count else { break }
         out[i] = batch.nextStandardNormal(tables: tables)
-        i += 1
+        i &+= 1
       }
     }
+  }
+
+  /// `ZigguratNormalTables.fastCandidate` with the tables' pointers held by the caller.
+  @inlinable @inline(__always)
+  static func fastCandidate(
+    _ bits: UInt64, width: UnsafeMutablePointer<Double>, accept: UnsafeMutablePointer<UInt64>
+  ) -> (Double, Bool) {
+    let layerAndSign = Int(truncatingIfNeeded: bits & 0x1FF)
+    let magnitude = bits &>> 12
+    return (
+      Double(Int64(bitPattern: magnitude)) * width[layerAndSign], magnitude < accept[layerAndSign]
+    )
   }
 }

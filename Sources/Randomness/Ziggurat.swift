@@ -24,6 +24,12 @@ final class ZigguratNormalTables: Sendable {
   @usableFromInline nonisolated(unsafe) let width: UnsafeMutablePointer<Double>
   /// `x[i+1] / x[i] · 2⁵²`: integers below this are inside the curve at once.
   @usableFromInline nonisolated(unsafe) let accept: UnsafeMutablePointer<UInt64>
+  /// `width` and `accept` indexed by the low 9 bits of a word, the layer and the sign:
+  /// entry `i + 256` is layer `i`'s negative width and its `accept`, so that a candidate is
+  /// one product, signed as the sign bit says (`fastCandidate`'s result: IEEE products are
+  /// symmetric in sign, and `0 × −w` is the `−0` the sign bit gives `0`).
+  @usableFromInline nonisolated(unsafe) let signedWidth: UnsafeMutablePointer<Double>
+  @usableFromInline nonisolated(unsafe) let signedAccept: UnsafeMutablePointer<UInt64>
   /// `f(x[i])` for `i` in 0…256 (with `f(x[0])` unused).
   @usableFromInline nonisolated(unsafe) let density: UnsafeMutablePointer<Double>
 
@@ -124,6 +130,12 @@ final class ZigguratNormalTables: Sendable {
       width[i] = x[i] * 0x1p-52
       accept[i] = UInt64(x[i + 1] / x[i] * 0x1p52)
     }
+    signedWidth = .allocate(capacity: 512)
+    signedAccept = .allocate(capacity: 512)
+    for i in 0..<256 {
+      (signedWidth[i], signedWidth[i + 256]) = (width[i], -width[i])
+      (signedAccept[i], signedAccept[i + 256]) = (accept[i], accept[i])
+    }
     for i in 0...256 {
       density[i] = Self.densities[i]
       abscissa[i] = x[i]
@@ -163,7 +175,10 @@ extension RandomNumberGenerator {
     }
   }
 
-  @usableFromInline @inline(never)
+  /// Inlinable, so that the caller's module specializes it for its generator (a batch's
+  /// `next()` then is a load, not a call through the protocol's witness table); never inlined,
+  /// so that the fast path around it stays small.
+  @inlinable @inline(never)
   mutating func normalSlowPath(layer: Int, x: Double, tables: ZigguratNormalTables) -> Double? {
     if layer == 0 {
       // Tail beyond r: Marsaglia (1964).
