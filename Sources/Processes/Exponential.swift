@@ -36,6 +36,10 @@ enum Exponential {
   static let largestFastBits = (708.0).bitPattern
   static let chunk = 64
 
+  /// Whether `exponentiate` finds the largest magnitude itself, in vector lanes, as fast as
+  /// a caller could track it (processors with AVX-512): callers then pass `nil`.
+  static let checksRangeInLanes = scengine_simd_level() >= 2
+
   /// The bits of `|x|`, which order like the magnitudes (NaN above infinity): a running
   /// `max` of them tells whether every value is in the fast range.
   @inline(__always)
@@ -52,6 +56,7 @@ enum Exponential {
       inRange(values, count: count)
       return
     }
+    if largestMagnitudeBits == nil && scengine_exp_if_in_range(2, values, count) != 0 { return }
     var start = 0
     while start < count {
       let end = min(start + chunk, count)

@@ -191,6 +191,9 @@ func pricesFromLogReturns(
   let p3 = p2 + stride
   let start = PortableMath.log(initialPrices[0])
   var (l0, l1, l2, l3) = (start, start, start, start)
+  // Where `exponentiate` checks the range eight lanes at a time (AVX-512), the sums alone;
+  // otherwise the largest magnitude of each path too, which saves it a pass.
+  let track = !Exponential.checksRangeInLanes
   var (m0, m1, m2, m3): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
   for t in 1..<(steps + 1) {
     l0 += p0[t]
@@ -201,13 +204,15 @@ func pricesFromLogReturns(
     p1[t] = l1
     p2[t] = l2
     p3[t] = l3
-    m0 = max(m0, Exponential.magnitudeBits(l0))
-    m1 = max(m1, Exponential.magnitudeBits(l1))
-    m2 = max(m2, Exponential.magnitudeBits(l2))
-    m3 = max(m3, Exponential.magnitudeBits(l3))
+    if track {
+      m0 = max(m0, Exponential.magnitudeBits(l0))
+      m1 = max(m1, Exponential.magnitudeBits(l1))
+      m2 = max(m2, Exponential.magnitudeBits(l2))
+      m3 = max(m3, Exponential.magnitudeBits(l3))
+    }
   }
   func finish(_ p: UnsafeMutablePointer<Double>, _ largest: UInt64) {
-    Exponential.exponentiate(p + 1, count: steps, largestMagnitudeBits: largest)
+    Exponential.exponentiate(p + 1, count: steps, largestMagnitudeBits: track ? largest : nil)
     p[0] = initialPrices[0]
   }
   finish(p0, m0)

@@ -103,6 +103,43 @@ struct ExponentialTests {
     #expect(whole == pieces)
   }
 
+  /// The range check of `scengine_exp_if_in_range` (what `exponentiate` tries first when the
+  /// caller gives no largest magnitude): one value beyond ±708, infinite or NaN, in the vector
+  /// lanes or in the tail after them, and the values are left alone; ±708 itself is in range.
+  @Test("the AVX-512 range check refuses every value outside ±708 and leaves the values alone")
+  func rangeCheck() {
+    let above = (708.0 as Double).nextUp
+    let outside: [Double] = [above, -above, 1e300, .infinity, -.infinity, .nan]
+    let avx512 = scengine_simd_level() >= 2
+    for count in [1, 7, 8, 9, 16, 17, 252] {
+      for position in Set([0, count / 2, count - 1]) {
+        for bad in outside {
+          var values = (0..<count).map { Double($0 % 13) - 6 }
+          values[position] = bad
+          let before = values
+          let done = values.withUnsafeMutableBufferPointer {
+            scengine_exp_if_in_range(2, $0.baseAddress!, count)
+          }
+          #expect(
+            done == 0 && zip(values, before).allSatisfy { $0.bitPattern == $1.bitPattern },
+            "count \(count), \(bad) at \(position): expected 0, unchanged; observed \(done)")
+        }
+        var values = (0..<count).map { Double($0 % 13) - 6 }
+        values[position] = position % 2 == 0 ? 708 : -708
+        let expected = values.map(Exponential.fast)
+        let done = values.withUnsafeMutableBufferPointer {
+          scengine_exp_if_in_range(2, $0.baseAddress!, count)
+        }
+        #expect(
+          done == (avx512 ? 1 : 0),
+          "count \(count), ±708 at \(position): expected \(avx512 ? 1 : 0), observed \(done)")
+        if done == 1 {
+          #expect(zip(values, expected).allSatisfy { $0.bitPattern == $1.bitPattern })
+        }
+      }
+    }
+  }
+
   /// The AVX-512 kernel, where the processor has it, must give `fast`'s bits: over the whole
   /// fast range, near the halfway points of `x / ln 2` where `n` changes, at the range's ends,
   /// and for counts around its eight lanes.

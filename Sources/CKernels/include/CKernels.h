@@ -44,6 +44,12 @@ void scengine_philox_blocks_portable(uint32_t key0, uint32_t key1, uint32_t path
 /// leaves the values alone and returns 0, for `Exponential` to compute them.
 int scengine_exp_in_range(int level, double *values, long count);
 
+/// `scengine_exp_in_range` when every one of the `count` values has magnitude at most 708
+/// (checked here, eight at a time), returning 1; otherwise (some value larger, infinite or
+/// NaN, or no AVX-512) leaves the values alone and returns 0. For callers that would
+/// otherwise track the largest magnitude themselves.
+int scengine_exp_if_in_range(int level, double *values, long count);
+
 /// Replaces each of `count` chi-square draws `w` by the Student-t mixing scale `factor / √w`
 /// (Swift's `StudentTDistribution.mixingScale`, the same bits), eight at a time, and returns 1,
 /// when `level` (as `scengine_simd_level`) is 2 and the processor has AVX-512; otherwise
