@@ -35,6 +35,14 @@ __attribute__((target("avx512f"), always_inline)) static inline doubles8 exp8(do
 
 __attribute__((target("avx512f"))) static void exp_avx512(double *values, long count) {
   long i = 0;
+  for (; i + 16 <= count; i += 16) {
+    doubles8 x, x2;
+    memcpy(&x, values + i, sizeof x);
+    memcpy(&x2, values + i + 8, sizeof x2);
+    doubles8 y = exp8(x), y2 = exp8(x2);
+    memcpy(values + i, &y, sizeof y);
+    memcpy(values + i + 8, &y2, sizeof y2);
+  }
   for (; i + 8 <= count; i += 8) {
     doubles8 x;
     memcpy(&x, values + i, sizeof x);
