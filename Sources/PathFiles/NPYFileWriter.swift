@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Writes one numpy `.npy` file whose shape is known before the first element arrives.
 ///
 /// The writer creates `<path>.<run>.partial` (see `PartialFile`), writes the `NPYHeader`, and sizes the file with
@@ -40,6 +42,10 @@ public final class NPYFileWriter: @unchecked Sendable {
   public let writesBehind: Bool
   /// Writes the blocks given as arrays, in file order, and hashes them.
   private let queue: OrderedWriter
+  /// Whether the caller copied the last block it handed over itself (`sharesThisCopy`).
+  private let copiedLast = Atomic<Bool>(false)
+  /// The blocks the callers copied themselves behind the queue (for the tests).
+  let blocksCopiedByCallers = Atomic<Int>(0)
 
   /// The path written until `finish()`: `<path>.<run>.partial`.
   public var partialPath: String { file.partialPath }
@@ -78,8 +84,9 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - shape: the array's shape (C order), every extent non-negative.
   /// - Throws: `PathFilesError` naming the file; nothing is left behind.
   ///   - writesBehind: whether blocks written from arrays are written by the file's queue
-  ///     (`true`, the caller goes on at once) or by the caller before it goes on (`false`,
-  ///     the queue only hashes them). Behind the workers the copy into the page cache costs
+  ///     (`true`, the caller goes on at once; while the queue is still busy with an earlier
+  ///     block, the caller copies every other block itself) or by the caller before it goes
+  ///     on (`false`, the queue only hashes them). Behind the workers the copy into the page cache costs
   ///     them nothing when a core is free for the queue; when every core runs a worker, the
   ///     queue would make one core copy and hash for all of them, and the workers had better
   ///     copy their own blocks. The bytes and the hash are the same either way.
@@ -330,7 +337,7 @@ public final class NPYFileWriter: @unchecked Sendable {
     precondition(count >= 0 && count <= values.count)
     precondition(MemoryLayout<Stored>.stride == dtype.itemSize)
     let byteOffset = dataOffset + offset * dtype.itemSize
-    if writesBehind {
+    if writesBehind && !sharesThisCopy() {
       try queue.write(values, count: count, atByte: byteOffset, then: hashed)
       return
     }
@@ -343,6 +350,19 @@ public final class NPYFileWriter: @unchecked Sendable {
     }
     try written.get()
     queue.add(values, count: count, atByte: byteOffset, then: hashed)
+  }
+
+  /// Whether the caller, behind which the queue writes, copies this block into the file
+  /// itself (and hands the queue only its hashing): when the queue is still busy with an
+  /// earlier block, every other block. The queue then falls behind no more than the hash
+  /// alone makes it; a caller that waits for the queue anyway loses nothing by the copy.
+  /// Where the caller is the slower (float32 conversions, many assets), the queue is idle
+  /// when a block arrives and copies it, as before.
+  private func sharesThisCopy() -> Bool {
+    let share = !copiedLast.load(ordering: .relaxed) && queue.isBusy
+    copiedLast.store(share, ordering: .relaxed)
+    if share { blocksCopiedByCallers.add(1, ordering: .relaxed) }
+    return share
   }
 
   /// Writes values whose in-memory bytes are already the stored bytes on a little-endian host

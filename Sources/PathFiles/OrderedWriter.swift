@@ -111,6 +111,14 @@ final class OrderedWriter: @unchecked Sendable {
     if enqueue(piece(values, start, count, offset, writes: false, hashed)) != nil { hashed?() }
   }
 
+  /// Whether the queue is still writing or hashing a piece handed to it before: a writer that
+  /// hands over the next piece now waits for it. Takes a lock.
+  var isBusy: Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    return busy || !ready.isEmpty
+  }
+
   /// Records that bytes of the file were written without being given to the queue.
   func markUnordered() {
     condition.lock()

@@ -118,6 +118,39 @@ struct NPYFileWriterHashTests {
     #expect(releases.count == Self.blocks.count)
   }
 
+  @Test(
+    "blocks handed over in order faster than the queue writes them: the caller copies every other one while the queue is busy; the same bytes and SHA-256"
+  )
+  func callerSharesTheCopies() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let (paths, perPath) = (256, 4_000)
+    let blocks = (0..<paths).map { path in
+      (0..<perPath).map { Double(path * perPath + $0) * 0.75 - 3 }
+    }
+    let path = directory.file("shared.npy")
+    let writer = try NPYFileWriter(
+      path: path, relativePath: "s.npy", dtype: .float64, shape: [paths, perPath],
+      writesBehind: true)
+    var scratch: [Float] = []
+    let releases = Releases()
+    for (index, block) in blocks.enumerated() {
+      try writer.write(
+        block, count: perPath, atElement: index * perPath, scratch: &scratch,
+        then: { @Sendable in releases.release() })
+    }
+    let record = try writer.finish()
+    let bytes = try contents(of: path)
+    let stored = blocks.flatMap { $0 }.withUnsafeBytes { Array($0) }
+    #expect(Array(bytes[writer.dataOffset...]) == stored)
+    #expect(record.sha256 == sha256Hex(of: bytes))
+    #expect(releases.count == paths)
+    let copied = writer.blocksCopiedByCallers.load(ordering: .relaxed)
+    #expect(
+      copied > 0 && copied <= paths / 2,
+      "expected between 1 and \(paths / 2) blocks copied by the caller, observed \(copied)")
+  }
+
   @Test("a block never written (zeros) or written from a pointer: the file is read back")
   func incompleteOrMixed() throws {
     let directory = try TemporaryDirectory()
