@@ -161,18 +161,37 @@ final class CLIRun {
   }
 
   /// Runs the CLI to completion; its summary table goes to /dev/null, errors to stderr.
+  ///
+  /// By `posix_spawn` and `waitpid`, not Foundation's `Process`: on Linux its
+  /// `waitUntilExit()` polls the run loop every 50 ms, which added up to 50 ms to every run
+  /// (`/bin/true` took 0.051 s through it).
   func launch() throws {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      for pointer in argv + envp { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
+    guard spawned == 0 else {
       throw RunFailure(
-        description: "scengine \(arguments.joined(separator: " ")) failed with status "
-          + "\(process.terminationStatus)")
+        description: "cannot start \(executable.path): \(String(cString: strerror(spawned)))")
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+      guard errno == EINTR else {
+        throw RunFailure(description: "waitpid: \(String(cString: strerror(errno)))")
+      }
+    }
+    // Exited (the low seven bits zero) with status 0.
+    guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
+      throw RunFailure(
+        description: "scengine \(arguments.joined(separator: " ")) failed with wait status "
+          + "\(status)")
     }
   }
 }
