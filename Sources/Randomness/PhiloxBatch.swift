@@ -62,6 +62,23 @@ public struct PhiloxBatch: RandomNumberGenerator {
     index = 0
   }
 
+  /// A refill of only as many blocks as `expected` words need (at least one, at most a full
+  /// refill), placed at the end of `words`, for a caller that knows it is near the end of
+  /// its draws: the last refill of a path no longer computes up to 31 blocks it never reads.
+  /// The words are the same; a caller that needs more gets them from the next refill.
+  ///
+  /// - Precondition: the batch is exhausted (`index == wordsPerRefill`).
+  @inlinable
+  mutating func refill(expecting expected: Int) {
+    let count = min(Self.blocksPerRefill, max(1, (expected + 1) / 2))
+    let start = Self.wordsPerRefill - 2 * count
+    Self.blocks(
+      key: key, path: path, substream: substream, first: block, stride: 1, count: count,
+      into: words + start)
+    block &+= UInt64(count)
+    index = start
+  }
+
   /// Philox4x32-10 of the blocks `first + j · stride` (`j < count`) of one stream: block `j`'s
   /// words 0–1 go to `out[2j]` and words 2–3 to `out[2j + 1]`.
   ///
@@ -127,6 +144,11 @@ extension PathStream {
     withBatches { batch in
       var i = 0
       while i < count {
+        if batch.index == PhiloxBatch.wordsPerRefill {
+          // The draws left, and a few words for the wedge and tail tests among them.
+          let left = count &- i
+          batch.refill(expecting: left &+ 2 &+ left / 32)
+        }
         // Four words at a time while the batch holds them: when all four land inside their
         // layers (about 95% of the time) they are the next four draws. Otherwise one draw,
         // with the full method, and the group starts again one word later: the same

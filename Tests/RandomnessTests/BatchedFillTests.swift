@@ -12,10 +12,11 @@ private struct OneWordAtATime: RandomNumberGenerator {
 @Suite("Batched Philox fills")
 struct BatchedFillTests {
   /// The SIMD fill must draw exactly the numbers of the scalar definition and leave the stream
-  /// where the scalar loop would, including half-used blocks and the Ziggurat's slow paths.
+  /// where the scalar loop would, including half-used blocks, the Ziggurat's slow paths and
+  /// the short last refill of a fill (`refill(expecting:)`).
   @Test(
     "PathStream.fillStandardNormal equals the word-at-a-time sampler",
-    arguments: [1, 2, 7, 16, 17, 1000, 100_003])
+    arguments: [1, 2, 7, 16, 17, 63, 64, 65, 252, 257, 1000, 100_003])
   func fillMatchesScalar(count: Int) {
     for path in [0, 1, 4_294_967_295] {
       var fast = PathStream(seed: 0xDEAD_BEEF_1234_5678, path: path, substream: 3)
