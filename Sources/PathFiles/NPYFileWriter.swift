@@ -11,7 +11,9 @@ import Synchronization
 /// neither written nor hashed by the caller: they go to a serial queue of the writer's own
 /// (`OrderedWriter`), which takes them in file order, writes each at its offset, then hashes
 /// its stored bytes (after the header's), from the memory the caller holds, and calls the
-/// block's `hashed`. The caller only waits for the queue when it reuses a buffer. A failed
+/// block's `hashed`. The caller only waits for the queue when it reuses a buffer. Without
+/// `writesBehind` (every core runs a caller) the callers write their blocks and take turns at
+/// the hash, in file order, instead of a queue. A failed
 /// write on the queue (`ENOSPC`, `EIO`, …) is recorded (`failure`): the blocks behind it are
 /// dropped, and every later write and `finish()` throw it. `finish()` waits for the queue to
 /// catch up, fsyncs the file when asked, closes it and renames it to `path`. Blocks written
@@ -86,10 +88,12 @@ public final class NPYFileWriter: @unchecked Sendable {
   ///   - writesBehind: whether blocks written from arrays are written by the file's queue
   ///     (`true`, the caller goes on at once; while the queue is still busy with an earlier
   ///     block, the caller copies every other block itself) or by the caller before it goes
-  ///     on (`false`, the queue only hashes them). Behind the workers the copy into the page cache costs
-  ///     them nothing when a core is free for the queue; when every core runs a worker, the
-  ///     queue would make one core copy and hash for all of them, and the workers had better
-  ///     copy their own blocks. The bytes and the hash are the same either way.
+  ///     on (`false`, and the callers hash the blocks too, in file order: whichever hands over
+  ///     a block while no one is hashing hashes every block ready by then). Behind the
+  ///     workers the copy into the page cache and the hash cost them nothing when a core is
+  ///     free for the queue; when every core runs a worker, the queue would be one thread
+  ///     more than the cores, and the workers had better copy their own blocks and take turns
+  ///     at the hash. The bytes and the hash are the same either way.
   public convenience init(
     in folder: OutputFolder, relativePath: String, dtype: NPYDType, shape: [Int],
     writesBehind: Bool = true
@@ -124,9 +128,9 @@ public final class NPYFileWriter: @unchecked Sendable {
     self.writesBehind = writesBehind
     let file = try create()
     self.file = file
-    queue = OrderedWriter { bytes, offset throws(PathFilesError) in
-      try file.write(bytes, at: offset)
-    }
+    queue = OrderedWriter(
+      write: { bytes, offset throws(PathFilesError) in try file.write(bytes, at: offset) },
+      hashesOnCallers: !writesBehind)
     do throws(PathFilesError) {
       try file.write(header, at: 0)
       try file.resize(to: header.count + dataBytes)

@@ -22,6 +22,13 @@ import Foundation
 /// it are neither written nor hashed but dropped (their `hashed` called), every later `write`
 /// throws it, and so does `finish`.
 ///
+/// Where every core already runs a writer, a queue of its own would be one thread more than
+/// the cores, and the hash (serial, in file order, the slowest link) would get a share of a
+/// core. With `hashesOnCallers` the pieces are hashed (and written) by the writers instead:
+/// the writer that hands over a piece while no one is hashing hashes every ready piece, its
+/// own and the others', until none is left, then goes on; a writer that hands one over while
+/// another hashes goes on at once. No thread waits while there is hashing to do.
+///
 /// The digest is that of the file when the pieces tile it: every byte of `0 ..< length` in
 /// exactly one piece, and nothing written past the queue (`markUnordered`). Otherwise `finish`
 /// answers `nil` (after writing the pieces left behind a gap) and the file must be hashed by
@@ -44,6 +51,8 @@ final class OrderedWriter: @unchecked Sendable {
   private let queue = DispatchQueue(label: "scengine.ordered-writer")
   /// Writes a piece's bytes to the file; `nil` when every piece is added with `add`.
   private let writeBytes: Write?
+  /// Whether the writers hash the ready pieces themselves, not the queue.
+  private let hashesOnCallers: Bool
   /// Only touched on `queue`.
   private var hash = SHA256()
   private let condition = NSCondition()
@@ -57,7 +66,8 @@ final class OrderedWriter: @unchecked Sendable {
   /// Pieces handed to the queue and not yet taken by it, in file order; each has one queued
   /// block.
   private var ready: [Piece] = []
-  /// Whether the queue is writing or hashing a piece (until its `hashed` has returned).
+  /// Whether the queue (or a writer, with `hashesOnCallers`) is writing or hashing a piece
+  /// (until its `hashed` has returned).
   private var busy = false
   /// The first write that failed.
   private var firstFailure: PathFilesError?
@@ -67,8 +77,11 @@ final class OrderedWriter: @unchecked Sendable {
 
   /// Creates the writer of one file; `write` writes a piece's bytes at their byte offset, on
   /// the queue (`nil` for a writer that is only given pieces already written, with `add`).
-  init(write: Write? = nil) {
+  /// With `hashesOnCallers` the writers hash (and write) the ready pieces, not a queue (see
+  /// the type's description).
+  init(write: Write? = nil, hashesOnCallers: Bool = false) {
     writeBytes = write
+    self.hashesOnCallers = hashesOnCallers
   }
 
   /// The first write of a piece that failed, or `nil`: every later `write` and `finish` throw
@@ -170,19 +183,32 @@ final class OrderedWriter: @unchecked Sendable {
     } else {
       early[piece.offset] = piece
     }
+    if hashesOnCallers {
+      // The writer that finds no one hashing hashes until nothing is ready.
+      let hashes = newlyReady > 0 && !busy
+      if hashes { busy = true }
+      condition.unlock()
+      if hashes { while writeAndHashFirstReady() {} }
+      return nil
+    }
     condition.unlock()
-    for _ in 0..<newlyReady { queue.async { self.writeAndHashFirstReady() } }
+    for _ in 0..<newlyReady { queue.async { _ = self.writeAndHashFirstReady() } }
     return nil
   }
 
   /// Writes and hashes the first ready piece, lets go of its storage and tells its writer,
   /// then counts it as done (so that `finish` returns after every `hashed` was called). A
   /// failed write is recorded and drops every piece not yet done.
-  private func writeAndHashFirstReady() {
+  ///
+  /// - Returns: whether, with `hashesOnCallers`, another piece is ready: the caller, still
+  ///   `busy`, hashes it next. The queue hashes one piece per call and leaves `busy`.
+  private func writeAndHashFirstReady() -> Bool {
     condition.lock()
     guard !ready.isEmpty else {
+      busy = false
+      condition.broadcast()
       condition.unlock()
-      return
+      return false
     }
     var piece: Piece? = ready.removeFirst()
     busy = true
@@ -204,9 +230,11 @@ final class OrderedWriter: @unchecked Sendable {
     for hashed in dropped { hashed() }
     condition.lock()
     done = failed == nil ? done + count : queued
-    busy = false
+    let more = hashesOnCallers && !ready.isEmpty
+    busy = more
     condition.broadcast()
     condition.unlock()
+    return more
   }
 
   /// Writes the piece when it `writes`, then adds it to the hash; answers the write's error.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import PathFiles
@@ -233,6 +234,51 @@ struct NPYFileWriterHashTests {
     let short = OrderedWriter()
     short.add(bytes, count: 10, atByte: 0)
     #expect(try short.finish(length: bytes.count, path: "p.partial") { false } == nil)
+  }
+
+  @Test(
+    "hashed on the callers: the one that hands over a piece while no one hashes hashes every ready piece before it returns; one that hands over while another hashes returns at once"
+  )
+  func hashesOnCallers() throws {
+    let bytes: [UInt8] = (0..<3_000).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+    let hash = OrderedWriter(hashesOnCallers: true)
+    /// The threads on which each piece (by first byte) was hashed.
+    let hashedOn = Mutex<[Int: pthread_t]>([:])
+    let record = { @Sendable (offset: Int) in
+      hashedOn.withLock { $0[offset] = pthread_self() }
+    }
+    let me = pthread_self()
+    // A piece ahead of a gap waits; the piece that fills the gap is hashed with it, here.
+    hash.add(bytes, start: 1_000, count: 1_000, atByte: 1_000, then: { record(1_000) })
+    #expect(hashedOn.withLock { $0.isEmpty })
+    hash.add(bytes, count: 1_000, atByte: 0, then: { record(0) })
+    #expect(hashedOn.withLock { $0.keys.sorted() } == [0, 1_000])
+    #expect(hashedOn.withLock { $0.values.allSatisfy { pthread_equal($0, me) != 0 } })
+    // Another thread hashes (held by its piece's `hashed`): the last piece is left to it.
+    let entered = DispatchSemaphore(value: 0)
+    let gate = DispatchSemaphore(value: 0)
+    let other = Mutex<pthread_t?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      other.withLock { $0 = pthread_self() }
+      hash.add(
+        bytes, start: 2_000, count: 500, atByte: 2_000,
+        then: {
+          record(2_000)
+          entered.signal()
+          gate.wait()
+        })
+      done.signal()
+    }
+    entered.wait()
+    hash.add(bytes, start: 2_500, count: 500, atByte: 2_500, then: { record(2_500) })
+    #expect(hashedOn.withLock { $0[2_500] } == nil)
+    gate.signal()
+    done.wait()
+    let thread = try #require(other.withLock { $0 })
+    #expect(hashedOn.withLock { pthread_equal($0[2_500]!, thread) } != 0)
+    let digest = try hash.finish(length: bytes.count, path: "p.partial") { false }
+    #expect(digest == sha256Hex(of: bytes))
   }
 
   @Test("abandon waits for the block the queue is writing, then removes the file")
