@@ -13,10 +13,10 @@ import Synchronization
 /// its stored bytes (after the header's), from the memory the caller holds, and calls the
 /// block's `hashed`. The caller only waits for the queue when it reuses a buffer. Without
 /// `writesBehind` (every core runs a caller) the callers write their blocks and take turns at
-/// the hash, in file order, instead of a queue. A failed
-/// write on the queue (`ENOSPC`, `EIO`, …) is recorded (`failure`): the blocks behind it are
-/// dropped, and every later write and `finish()` throw it. `finish()` waits for the queue to
-/// catch up, fsyncs the file when asked, closes it and renames it to `path`. Blocks written
+/// the hash, in file order, instead of a queue. A failed write on the queue (`ENOSPC`, `EIO`,
+/// …) is recorded (`failure`): the blocks behind it are dropped, and every later write and
+/// `finish()` throw it. `finish()` waits for the queue to catch up, fsyncs the file when asked,
+/// closes it and renames it to `path`. Blocks written
 /// from buffer pointers are written at once, on the calling thread; a file written so (or
 /// with elements never written) is hashed at `finish()` by reading it back. Until then no
 /// file of that name exists (DESIGN invariant 5). `abandon()` waits for the write the queue

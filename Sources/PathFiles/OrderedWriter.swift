@@ -53,7 +53,8 @@ final class OrderedWriter: @unchecked Sendable {
   private let writeBytes: Write?
   /// Whether the writers hash the ready pieces themselves, not the queue.
   private let hashesOnCallers: Bool
-  /// Only touched on `queue`.
+  /// Only touched by whoever is `busy`, one at a time: the queue, or with `hashesOnCallers` a
+  /// writer (and by `finish` once every piece is done).
   private var hash = SHA256()
   private let condition = NSCondition()
   // The fields below are guarded by `condition`.
