@@ -5,14 +5,17 @@ extension GammaDistribution {
   /// `batch`, as calling `sample(using:)` once per element.
   ///
   /// Each Marsaglia–Tsang attempt takes two words, a normal's and a uniform's. Four attempts
-  /// are tried at once in vector lanes, from the next eight words, on the route most attempts
-  /// take: the normal inside its Ziggurat rectangle, `v = 1 + c·x > 0`, a non-zero uniform and
-  /// acceptance by the squeeze `u < 1 − 0.0331·x⁴` (about 88% of attempts for every shape;
-  /// the lanes compute exactly the scalar operations, in the same order). The leading lanes
-  /// that take that route are the next draws; the first lane that does not is drawn again by
-  /// `sample(using:)` from its first word, with the full method (wedge, tail, rejection, the
-  /// logarithmic test). Shapes below 1, which take a third word for the boost, are drawn one
-  /// at a time.
+  /// are tried at once in vector lanes, from the next eight words (the lanes compute exactly
+  /// the scalar operations, in the same order). An attempt whose normal is inside its Ziggurat
+  /// rectangle, with `v = 1 + c·x > 0` and a non-zero uniform, takes exactly its two words
+  /// whatever it decides, so the attempts after it stay in their lanes: it is accepted by the
+  /// squeeze `u < 1 − 0.0331·x⁴` (about 88% of attempts for every shape) or decided in place
+  /// by the logarithmic test. The first lane that does not take exactly two words (the
+  /// Ziggurat's wedge or tail, `v ≤ 0`, a zero uniform) is drawn again by `sample(using:)`
+  /// from its first word, with the full method. Shapes below 1, which take a third word for
+  /// the boost, are drawn one at a time. Near the end of the batch's words, the batch is
+  /// refilled with the words left carried in front (`refillCarrying()`), so groups never
+  /// straddle a refill.
   @inlinable
   public func fill(_ out: UnsafeMutableBufferPointer<Double>, using batch: inout PhiloxBatch) {
     guard let base = out.baseAddress else { return }
@@ -24,29 +27,63 @@ extension GammaDistribution {
     let tables = ZigguratNormalTables.shared
     var i = 0
     while i < count {
-      if i + 4 <= count && batch.index + 8 <= PhiloxBatch.wordsPerRefill {
-        let (values, leading) = fastAttempts(batch.words + batch.index, tables: tables)
-        if leading == 4 {
-          UnsafeMutableRawPointer(base + i).storeBytes(of: values, as: SIMD4<Double>.self)
+      if i + 4 <= count {
+        if batch.index + 8 > PhiloxBatch.wordsPerRefill { batch.refillCarrying() }
+        let group = attempts(batch.words + batch.index, tables: tables)
+        if group.squeezed == 0b1111 {
+          UnsafeMutableRawPointer(base + i).storeBytes(of: group.values, as: SIMD4<Double>.self)
           batch.index += 8
           i += 4
           continue
         }
-        for lane in 0..<leading { base[i + lane] = values[lane] }
-        batch.index += 2 * leading
-        i += leading
+        var lane = 0
+        while lane < 4 && group.twoWords & (1 << lane) != 0 {
+          batch.index += 2
+          if group.squeezed & (1 << lane) != 0 || group.passesLogarithmicTest(lane, d: d) {
+            base[i] = group.values[lane]
+            i += 1
+          }
+          lane += 1
+        }
+        if lane == 4 { continue }
       }
       base[i] = sample(using: &batch)
       i += 1
     }
   }
 
-  /// The draws of four attempts from eight words (normal, uniform, normal, uniform…) on the
-  /// fast route, and how many leading attempts took it.
+  /// Four attempts from eight words (normal, uniform, normal, uniform…): their values if
+  /// accepted, the masks (bit `lane`) of the attempts that take exactly their two words and
+  /// of those that the squeeze accepts (a subset), and what the logarithmic test needs.
+  @usableFromInline
+  struct Attempts {
+    @usableFromInline let values: SIMD4<Double>
+    @usableFromInline let x2: SIMD4<Double>
+    @usableFromInline let v: SIMD4<Double>
+    @usableFromInline let u: SIMD4<Double>
+    @usableFromInline let twoWords: Int
+    @usableFromInline let squeezed: Int
+
+    @inlinable
+    init(
+      values: SIMD4<Double>, x2: SIMD4<Double>, v: SIMD4<Double>, u: SIMD4<Double>,
+      twoWords: Int, squeezed: Int
+    ) {
+      (self.values, self.x2, self.v, self.u) = (values, x2, v, u)
+      (self.twoWords, self.squeezed) = (twoWords, squeezed)
+    }
+
+    /// `sample(using:)`'s second test, `log u < x²/2 + d·(1 − v + log v)`, for `lane`.
+    @inlinable
+    func passesLogarithmicTest(_ lane: Int, d: Double) -> Bool {
+      PortableLogarithm.log(u[lane])
+        < 0.5 * x2[lane] + d * (1 - v[lane] + PortableLogarithm.log(v[lane]))
+    }
+  }
+
+  /// The four attempts of eight words on the route that takes two words each.
   @inlinable @inline(__always)
-  func fastAttempts(_ words: UnsafePointer<UInt64>, tables: ZigguratNormalTables)
-    -> (SIMD4<Double>, Int)
-  {
+  func attempts(_ words: UnsafePointer<UInt64>, tables: ZigguratNormalTables) -> Attempts {
     // Words 0, 2, 4, 6 are the normals', 1, 3, 5, 7 the uniforms'. The normals' fast route
     // is the Ziggurat's own (`fastCandidates`).
     let raw = UnsafeRawPointer(words)
@@ -61,12 +98,18 @@ extension GammaDistribution {
     let k = uniformWords &>> 11
     let u = exactDoubles(below53Bits: k) * 0x1p-53
     let x2 = x * x
-    let squeezed = u .< 1 - 0.0331 * x2 * x2
-    let fast = inside .& positive .& (k .!= 0) .& squeezed
-    var leading = 0
-    while leading < 4 && fast[leading] { leading += 1 }
-    return (d * v * scale, leading)
+    let twoWords = inside .& positive .& (k .!= 0)
+    let squeezed = twoWords .& (u .< 1 - 0.0331 * x2 * x2)
+    return Attempts(
+      values: d * v * scale, x2: x2, v: v, u: u, twoWords: laneBits(twoWords),
+      squeezed: laneBits(squeezed))
   }
+}
+
+/// Bit `lane` set for each true lane of `mask`.
+@inlinable @inline(__always)
+func laneBits(_ mask: SIMDMask<SIMD4<Int64>>) -> Int {
+  (mask[0] ? 1 : 0) | (mask[1] ? 2 : 0) | (mask[2] ? 4 : 0) | (mask[3] ? 8 : 0)
 }
 
 extension ChiSquaredDistribution {

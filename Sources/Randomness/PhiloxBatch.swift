@@ -10,13 +10,16 @@ import CKernels
 public struct PhiloxBatch: RandomNumberGenerator {
   @usableFromInline static let blocksPerRefill = 32
   @usableFromInline static let wordsPerRefill = 2 * blocksPerRefill
+  /// Room for words kept in front of `words` by `refillCarrying()`.
+  @usableFromInline static let carriedWordsCapacity = 8
 
   @usableFromInline let key: (UInt32, UInt32)
   @usableFromInline let path: UInt32
   @usableFromInline let substream: UInt32
   /// The first block of the next refill.
   @usableFromInline var block: UInt64
-  /// `wordsPerRefill` words; those from `index` on are still to be returned.
+  /// `wordsPerRefill` words; those from `index` on are still to be returned. `index` is
+  /// negative after `refillCarrying()`: the words carried over are in front of `words`.
   @usableFromInline let words: UnsafeMutablePointer<UInt64>
   @usableFromInline var index: Int
 
@@ -60,6 +63,19 @@ public struct PhiloxBatch: RandomNumberGenerator {
       count: Self.blocksPerRefill, into: words)
     block &+= UInt64(Self.blocksPerRefill)
     index = 0
+  }
+
+  /// A full refill that keeps the words not yet taken (fewer than `carriedWordsCapacity`) in
+  /// front of the new ones, so that a caller reading several words at a time finds them in
+  /// one run: the same words, in the same order.
+  ///
+  /// - Precondition: `wordsPerRefill − index < carriedWordsCapacity`.
+  @inlinable
+  mutating func refillCarrying() {
+    let left = Self.wordsPerRefill - index
+    (words - left).update(from: words + index, count: left)
+    refill()
+    index = -left
   }
 
   /// A refill of only as many blocks as `expected` words need (at least one, at most a full
@@ -106,9 +122,11 @@ extension PathStream {
   public mutating func withBatches<Result>(_ body: (inout PhiloxBatch) throws -> Result) rethrows
     -> Result
   {
-    try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: PhiloxBatch.wordsPerRefill) {
-      scratch in
-      var batch = PhiloxBatch(continuing: self, words: scratch.baseAddress!)
+    try withUnsafeTemporaryAllocation(
+      of: UInt64.self, capacity: PhiloxBatch.carriedWordsCapacity + PhiloxBatch.wordsPerRefill
+    ) { scratch in
+      var batch = PhiloxBatch(
+        continuing: self, words: scratch.baseAddress! + PhiloxBatch.carriedWordsCapacity)
       defer {
         let position = batch.position
         blockIndex = position.blockIndex

@@ -83,6 +83,39 @@ struct GammaBatchTests {
     }
   }
 
+  /// `PhiloxBatch.refillCarrying()` keeps the words not yet taken, in order, in front of the
+  /// new ones, and the stream goes on where the word-at-a-time one does: for every number of
+  /// words left, from a batch that started on a whole or a half-used block.
+  @Test("refillCarrying keeps the words left in front of the new ones")
+  func carriedWords() {
+    for left in 0..<PhiloxBatch.carriedWordsCapacity {
+      for halfUsed in [false, true] {
+        var fast = PathStream(seed: 9, path: 4, substream: 2)
+        var slow = PathStream(seed: 9, path: 4, substream: 2)
+        if halfUsed { (_, _) = (fast.next(), slow.next()) }
+        let taken = fast.withBatches { batch -> [UInt64] in
+          var taken: [UInt64] = []
+          repeat {
+            taken.append(batch.next())
+          } while taken.count < 2 || batch.index != PhiloxBatch.wordsPerRefill - left
+          batch.refillCarrying()
+          #expect(batch.index == -left, "\(left) left: index \(batch.index)")
+          for _ in 0..<(PhiloxBatch.wordsPerRefill + 5) { taken.append(batch.next()) }
+          return taken
+        }
+        let expected = taken.indices.map { _ in slow.next() }
+        let firstDifference = taken.indices.first { taken[$0] != expected[$0] }
+        #expect(
+          firstDifference == nil,
+          "\(left) left, half-used \(halfUsed): first difference at word \(firstDifference ?? -1)")
+        for i in 0..<3 {
+          let (x, y) = (fast.next(), slow.next())
+          #expect(x == y, "\(left) left, half-used \(halfUsed): word \(i) after, \(x) vs \(y)")
+        }
+      }
+    }
+  }
+
   /// The vector scales (four lanes, and eight by the C kernel where the processor has
   /// AVX-512) equal the scalar `mixingScale` bit for bit, for counts around both groups.
   @Test("StudentTDistribution.replaceByMixingScales equals mixingScale")
