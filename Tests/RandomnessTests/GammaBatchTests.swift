@@ -19,6 +19,22 @@ private struct ListedWords: RandomNumberGenerator {
   }
 }
 
+/// Expects `got` to equal `expected` (naming the first difference), and the two streams to go
+/// on with the same words.
+private func expectSame<G: RandomNumberGenerator>(
+  _ got: [UInt64], _ expected: [UInt64], then fast: inout PathStream, _ slow: inout G,
+  _ context: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let firstDifference = got.indices.first { got[$0] != expected[$0] }
+  #expect(
+    got.count == expected.count && firstDifference == nil,
+    "\(context): first difference at \(firstDifference ?? -1)", sourceLocation: sourceLocation)
+  for i in 0..<3 {
+    let (x, y) = (fast.next(), slow.next())
+    #expect(x == y, "\(context): word \(i) after, \(x) vs \(y)", sourceLocation: sourceLocation)
+  }
+}
+
 @Suite("Gamma draws four attempts at a time")
 struct GammaBatchTests {
   /// `fill` must give exactly `sample`'s numbers and leave the stream where `sample` would:
@@ -36,14 +52,9 @@ struct GammaBatchTests {
       var a = [Double](repeating: 0, count: count)
       a.withUnsafeMutableBufferPointer { out in fast.withBatches { law.fill(out, using: &$0) } }
       let b = (0..<count).map { _ in law.sample(using: &slow) }
-      let firstDifference = a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
-      #expect(
-        firstDifference == nil,
-        "shape \(shape), count \(count): first difference at \(firstDifference ?? -1)")
-      for i in 0..<3 {
-        let (x, y) = (fast.next(), slow.next())
-        #expect(x == y, "shape \(shape), count \(count): word \(i) after the draws, \(x) vs \(y)")
-      }
+      expectSame(
+        a.map(\.bitPattern), b.map(\.bitPattern), then: &fast, &slow,
+        "shape \(shape), count \(count)")
     }
   }
 
@@ -104,14 +115,7 @@ struct GammaBatchTests {
           return taken
         }
         let expected = taken.indices.map { _ in slow.next() }
-        let firstDifference = taken.indices.first { taken[$0] != expected[$0] }
-        #expect(
-          firstDifference == nil,
-          "\(left) left, half-used \(halfUsed): first difference at word \(firstDifference ?? -1)")
-        for i in 0..<3 {
-          let (x, y) = (fast.next(), slow.next())
-          #expect(x == y, "\(left) left, half-used \(halfUsed): word \(i) after, \(x) vs \(y)")
-        }
+        expectSame(taken, expected, then: &fast, &slow, "\(left) left, half-used \(halfUsed)")
       }
     }
   }
