@@ -145,9 +145,28 @@ extension DiffusionWorkspace {
     group paths: Range<Int>, initialPrices: [Double], context: SimulationContext,
     output: BlockOutput
   ) {
-    simulatePathGroup(
-      paths, output: output, initialPrices: initialPrices, steps: context.grid.steps
-    ) { path, pathOutput in
+    let steps = context.grid.steps
+    let schedule = context.schedule
+    if assets == 1 && paths.count == 4 && !hasJumps && schedule.forcedJump == nil
+      && schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
+      && schedule.historicalReturn == nil && schedule.shockReturn == nil
+      && output.logReturns == nil && output.jumps == nil && output.regimes == nil
+    {
+      // Four one-asset GBM paths, unstressed, only prices out: each path's shocks go
+      // straight to its rows, and one pass over the four makes them log returns, log prices
+      // and prices (`pricesFromShocks`), where `simulate(path:…)` would make the log returns
+      // in a pass of its own.
+      for (offset, path) in paths.enumerated() {
+        let rows = output.prices + offset * (steps + 1) + 1
+        context.shocks.fill(path: path, steps: steps, into: rows)
+      }
+      pricesFromShocks(
+        group: output.prices, initialPrice: initialPrices[0], steps: steps,
+        drift: stepLogDrift[0], volatility: stepVolatility[0])
+      return
+    }
+    simulatePathGroup(paths, output: output, initialPrices: initialPrices, steps: steps) {
+      path, pathOutput in
       DiffusionKernel.simulate(
         path: path, initialPrices: initialPrices, hasRegimes: false, context: context,
         workspace: self, output: pathOutput, completingPrices: false)

@@ -185,21 +185,47 @@ func pricesFromLogReturns(
     }
     return
   }
+  pricesOfFourPaths(prices, initialPrice: initialPrices[0], steps: steps) { $0 }
+}
+
+/// Four one-asset paths of the plain diffusion step at `prices` (`steps + 1` values each) whose
+/// rows 1…steps hold their standard normal shocks `z`: each step's log return
+/// `drift + volatility · z`, the running sums and the exponential in one pass over the rows,
+/// where `simulate(path:…)` and `pricesFromLogReturns` make two (the same operations in the
+/// same order: the same bits).
+@inline(__always)
+func pricesFromShocks(
+  group prices: UnsafeMutablePointer<Double>, initialPrice: Double, steps: Int, drift: Double,
+  volatility: Double
+) {
+  pricesOfFourPaths(prices, initialPrice: initialPrice, steps: steps) {
+    drift + volatility * $0
+  }
+}
+
+/// The running sums of four one-asset paths side by side (see `simulatePathGroup`), adding
+/// `logReturn(row value)` at each step, then each path's exponential; row 0 receives
+/// `initialPrice`.
+@inline(__always)
+func pricesOfFourPaths(
+  _ prices: UnsafeMutablePointer<Double>, initialPrice: Double, steps: Int,
+  logReturn: (Double) -> Double
+) {
   let p0 = prices
-  let p1 = p0 + stride
-  let p2 = p1 + stride
-  let p3 = p2 + stride
-  let start = PortableMath.log(initialPrices[0])
+  let p1 = p0 + (steps + 1)
+  let p2 = p1 + (steps + 1)
+  let p3 = p2 + (steps + 1)
+  let start = PortableMath.log(initialPrice)
   var (l0, l1, l2, l3) = (start, start, start, start)
   // Where `exponentiate` checks the range eight lanes at a time (AVX-512), the sums alone;
   // otherwise the largest magnitude of each path too, which saves it a pass.
   let track = !Exponential.checksRangeInLanes
   var (m0, m1, m2, m3): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
   for t in 1..<(steps + 1) {
-    l0 += p0[t]
-    l1 += p1[t]
-    l2 += p2[t]
-    l3 += p3[t]
+    l0 += logReturn(p0[t])
+    l1 += logReturn(p1[t])
+    l2 += logReturn(p2[t])
+    l3 += logReturn(p3[t])
     p0[t] = l0
     p1[t] = l1
     p2[t] = l2
@@ -213,7 +239,7 @@ func pricesFromLogReturns(
   }
   func finish(_ p: UnsafeMutablePointer<Double>, _ largest: UInt64) {
     Exponential.exponentiate(p + 1, count: steps, largestMagnitudeBits: track ? largest : nil)
-    p[0] = initialPrices[0]
+    p[0] = initialPrice
   }
   finish(p0, m0)
   finish(p1, m1)

@@ -1,4 +1,5 @@
 import Randomness
+import Shocks
 import Testing
 
 @testable import Processes
@@ -71,10 +72,11 @@ struct PathGroupTests {
   }
 
   static func singlePaths<P: PriceProcess>(
-    _ process: P, paths: Int, grid: TimeGrid, schedule: StressSchedule?
+    _ process: P, paths: Int, grid: TimeGrid, schedule: StressSchedule?,
+    sampling: Sampling = .monteCarlo
   ) throws -> BlockArrays {
     let simulator = try PathSimulator(
-      process: process, seed: seed, grid: grid, schedule: schedule)
+      process: process, seed: seed, grid: grid, schedule: schedule, sampling: sampling)
     var out = BlockArrays(
       paths: paths, steps: grid.steps, assets: process.assetCount, returns: true,
       latent: process.latentStates)
@@ -97,6 +99,39 @@ struct PathGroupTests {
   @Test("Grouped paths equal single paths", arguments: Extra.allCases)
   func extras(extra: Extra) throws {
     try expectGroupsMatchSinglePaths(try extra.process(), schedule: extra.schedule, "\(extra)")
+  }
+
+  /// Runs that write prices alone (no log returns, no latent states): groups of four
+  /// one-asset GBM paths then go from shocks to prices in one pass (`pricesFromShocks`), with
+  /// every sampling; each path must still equal the path simulated alone.
+  @Test(
+    "Grouped paths equal single paths when only prices are written",
+    arguments: Model.allCases, [Sampling.monteCarlo, .antithetic, .sobol(.owen)])
+  func pricesOnly(model: Model, sampling: Sampling) throws {
+    let process = model.process
+    let grid = timeGrid(steps: 50, dt: 1.0 / 252)
+    let grouped = try Self.pricesAlone(process, paths: 11, grid: grid, sampling: sampling)
+    let single = try Self.singlePaths(
+      process, paths: 11, grid: grid, schedule: nil, sampling: sampling)
+    let differing = differingIndices(
+      grouped.prices.map(\.bitPattern), single.prices.map(\.bitPattern))
+    let identical = differing.isEmpty
+    #expect(
+      identical,
+      "\(model), \(sampling): prices differ at \(differing.count) of \(single.prices.count), first at \(differing.first ?? -1)"
+    )
+  }
+
+  /// Paths `0..<paths` in groups, into arrays of prices alone.
+  static func pricesAlone<P: PriceProcess>(
+    _ process: P, paths: Int, grid: TimeGrid, sampling: Sampling
+  ) throws -> BlockArrays {
+    let simulator = try PathSimulator(
+      process: process, seed: seed, grid: grid, sampling: sampling)
+    var out = BlockArrays(
+      paths: paths, steps: grid.steps, assets: process.assetCount, returns: false, latent: [])
+    out.withOutput { simulator.simulate(paths: 0..<paths, into: $0) }
+    return out
   }
 
   /// The tabulated chain against the one-by-one loop it replaces, for 2 to 9 regimes (9 is
