@@ -23,7 +23,8 @@ public struct PhiloxBatch: RandomNumberGenerator {
   @usableFromInline let words: UnsafeMutablePointer<UInt64>
   @usableFromInline var index: Int
 
-  /// A batch that continues `stream`, with `words` as scratch.
+  /// A batch that continues `stream`, with `words` as scratch: `wordsPerRefill` words, and
+  /// `carriedWordsCapacity` words of room in front of them for `refillCarrying()`.
   @inlinable
   init(continuing stream: PathStream, words: UnsafeMutablePointer<UInt64>) {
     key = stream.key
