@@ -147,22 +147,30 @@ extension DiffusionWorkspace {
   ) {
     let steps = context.grid.steps
     let schedule = context.schedule
-    if assets == 1 && paths.count == 4 && !hasJumps && schedule.forcedJump == nil
+    if !hasJumps && schedule.forcedJump == nil && schedule.correlationBlend == nil
       && schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
       && schedule.historicalReturn == nil && schedule.shockReturn == nil
       && output.logReturns == nil && output.jumps == nil && output.regimes == nil
     {
-      // Four one-asset GBM paths, unstressed, only prices out: each path's shocks go
-      // straight to its rows, and one pass over the four makes them log returns, log prices
-      // and prices (`pricesFromShocks`), where `simulate(path:…)` would make the log returns
-      // in a pass of its own.
+      // Unstressed GBM, only prices out: each path's shocks go straight to its rows, and one
+      // pass makes them log returns, log prices and prices (`pricesFromShocks`), where
+      // `simulate(path:…)` would make the log returns in a pass of its own.
+      let n = assets
+      let stride = (steps + 1) * n
       for (offset, path) in paths.enumerated() {
-        let rows = output.prices + offset * (steps + 1) + 1
-        context.shocks.fill(path: path, steps: steps, into: rows)
+        context.shocks.fill(path: path, steps: steps, into: output.prices + offset * stride + n)
       }
-      pricesFromShocks(
-        group: output.prices, initialPrice: initialPrices[0], steps: steps,
-        drift: stepLogDrift[0], volatility: stepVolatility[0])
+      if n == 1 && paths.count == 4 {
+        pricesFromShocks(
+          group: output.prices, initialPrice: initialPrices[0], steps: steps,
+          drift: stepLogDrift[0], volatility: stepVolatility[0])
+      } else {
+        for offset in 0..<paths.count {
+          pricesFromShocks(
+            output.prices + offset * stride, initialPrices: initialPrices, steps: steps,
+            drift: stepLogDrift, volatility: stepVolatility)
+        }
+      }
       return
     }
     simulatePathGroup(paths, output: output, initialPrices: initialPrices, steps: steps) {

@@ -147,6 +147,30 @@ func pricesFromLogReturns(
   for a in 0..<n { prices[a] = initialPrices[a] }
 }
 
+/// `pricesFromLogReturns` of one path of the plain diffusion step whose rows 1…steps hold its
+/// standard normal shocks `z`: each log return `drift[a] + volatility[a] · z` is made in the
+/// running sum's pass, not in a pass of its own (the same operations in the same order: the
+/// same bits).
+@inline(__always)
+func pricesFromShocks(
+  _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int,
+  drift: UnsafePointer<Double>, volatility: UnsafePointer<Double>
+) {
+  let n = initialPrices.count
+  var largest: UInt64 = 0
+  for a in 0..<n { prices[a] = PortableMath.log(initialPrices[a]) }
+  for t in 0..<steps {
+    let previous = prices + t * n
+    let row = previous + n
+    for a in 0..<n {
+      row[a] = (drift[a] + volatility[a] * row[a]) + previous[a]
+      largest = max(largest, Exponential.magnitudeBits(row[a]))
+    }
+  }
+  Exponential.exponentiate(prices + n, count: steps * n, largestMagnitudeBits: largest)
+  for a in 0..<n { prices[a] = initialPrices[a] }
+}
+
 /// Simulates the consecutive paths of a group (see `PriceProcess.simulate(group:…)`) whose
 /// prices come from log returns: `body` simulates each path, leaving rows 1…steps of its
 /// prices holding its log returns (as `pricesFromLogReturns` expects), then every path's rows
