@@ -146,11 +146,8 @@ extension DiffusionWorkspace {
     output: BlockOutput
   ) {
     let steps = context.grid.steps
-    let schedule = context.schedule
-    if !hasJumps && schedule.forcedJump == nil && schedule.correlationBlend == nil
-      && schedule.volatilityMultiplier == nil && schedule.driftOverride == nil
-      && schedule.historicalReturn == nil && schedule.shockReturn == nil
-      && output.logReturns == nil && output.jumps == nil && output.regimes == nil
+    if !hasJumps && context.schedule.isEmpty && output.logReturns == nil
+      && output.jumps == nil && output.regimes == nil
     {
       // Unstressed GBM, only prices out: each path's shocks go straight to its rows, and one
       // pass makes them log returns, log prices and prices (`pricesFromShocks`), where

@@ -121,30 +121,7 @@ public struct BlockArrays: Sendable {
 func pricesFromLogReturns(
   _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int, assets n: Int
 ) {
-  // The largest magnitude of the log prices, found on the way: whether all are in the fast
-  // range of the exponential.
-  var largest: UInt64 = 0
-  if n == 1 {
-    // One asset: the running log price stays in a register.
-    var level = PortableMath.log(initialPrices[0])
-    for t in 1..<(steps + 1) {
-      level += prices[t]
-      prices[t] = level
-      largest = max(largest, Exponential.magnitudeBits(level))
-    }
-  } else {
-    for a in 0..<n { prices[a] = PortableMath.log(initialPrices[a]) }
-    for t in 0..<steps {
-      let previous = prices + t * n
-      let row = previous + n
-      for a in 0..<n {
-        row[a] += previous[a]
-        largest = max(largest, Exponential.magnitudeBits(row[a]))
-      }
-    }
-  }
-  Exponential.exponentiate(prices + n, count: steps * n, largestMagnitudeBits: largest)
-  for a in 0..<n { prices[a] = initialPrices[a] }
+  pricesOfPath(prices, initialPrices: initialPrices, steps: steps, assets: n) { $1 }
 }
 
 /// `pricesFromLogReturns` of one path of the plain diffusion step whose rows 1…steps hold its
@@ -156,15 +133,38 @@ func pricesFromShocks(
   _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int,
   drift: UnsafePointer<Double>, volatility: UnsafePointer<Double>
 ) {
-  let n = initialPrices.count
+  pricesOfPath(prices, initialPrices: initialPrices, steps: steps, assets: initialPrices.count) {
+    drift[$0] + volatility[$0] * $1
+  }
+}
+
+/// The running sums of one path, adding `logReturn(asset, row value)` at each step, then one
+/// vectorised exponential; row 0 receives the initial prices.
+@inline(__always)
+func pricesOfPath(
+  _ prices: UnsafeMutablePointer<Double>, initialPrices: [Double], steps: Int, assets n: Int,
+  logReturn: (_ asset: Int, _ value: Double) -> Double
+) {
+  // The largest magnitude of the log prices, found on the way: whether all are in the fast
+  // range of the exponential.
   var largest: UInt64 = 0
-  for a in 0..<n { prices[a] = PortableMath.log(initialPrices[a]) }
-  for t in 0..<steps {
-    let previous = prices + t * n
-    let row = previous + n
-    for a in 0..<n {
-      row[a] = (drift[a] + volatility[a] * row[a]) + previous[a]
-      largest = max(largest, Exponential.magnitudeBits(row[a]))
+  if n == 1 {
+    // One asset: the running log price stays in a register.
+    var level = PortableMath.log(initialPrices[0])
+    for t in 1..<(steps + 1) {
+      level += logReturn(0, prices[t])
+      prices[t] = level
+      largest = max(largest, Exponential.magnitudeBits(level))
+    }
+  } else {
+    for a in 0..<n { prices[a] = PortableMath.log(initialPrices[a]) }
+    for t in 0..<steps {
+      let previous = prices + t * n
+      let row = previous + n
+      for a in 0..<n {
+        row[a] = logReturn(a, row[a]) + previous[a]
+        largest = max(largest, Exponential.magnitudeBits(row[a]))
+      }
     }
   }
   Exponential.exponentiate(prices + n, count: steps * n, largestMagnitudeBits: largest)
