@@ -67,12 +67,14 @@ public enum PortableLogarithm {
     let t1 = w * (lg2 + w * (lg4 + w * lg6))
     let t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)))
     let r = t2 + t1
-    if ((hx - 0x6147A) | (0x6B851 - hx)) > 0 {
-      let hfsq = 0.5 * f * f
-      return k == 0
-        ? f - (hfsq - s * (hfsq + r))
-        : dk * ln2High - ((hfsq - (s * (hfsq + r) + dk * ln2Low)) - f)
-    }
-    return k == 0 ? f - s * (f - r) : dk * ln2High - ((s * (f - r) - dk * ln2Low) - f)
+    // fdlibm returns `f − (hfsq − s·(hfsq + R))` and `f − s·(f − R)` when k = 0; with k = 0
+    // the forms below give the same bits (`dk · ln2High` and `dk · ln2Low` are +0, and
+    // `a − b = −(b − a)` exactly for a non-zero difference, which it is here: |f| ≥ 2⁻²⁰), so
+    // one form serves every k. The two forms are both computed and one is chosen, without a
+    // branch: which one depends on the mantissa, and a branch on it mispredicts half the time.
+    let hfsq = 0.5 * f * f
+    let wide = ((hx - 0x6147A) | (0x6B851 - hx)) > 0
+    let subtracted = wide ? hfsq - (s * (hfsq + r) + dk * ln2Low) : s * (f - r) - dk * ln2Low
+    return dk * ln2High - (subtracted - f)
   }
 }
