@@ -24,6 +24,14 @@ public enum Sampling: Sendable, Equatable {
   /// coordinates fix the terminal values, the next ones the midpoints (Glasserman 2004,
   /// §5.2 and §3.1). The increments are then correlated like plain shocks. Other draws
   /// (Student-t mixing, jumps, regimes) come from the path's Philox streams.
+  ///
+  /// With `.none` (the plain sequence, the same for every seed) path `p` is point
+  /// `(p + 1) mod 2³²`: the origin, point 0, would put every coordinate in the lowest cell, a
+  /// path at Φ⁻¹(2⁻³³) ≈ −6.34 standard deviations in every normal (a terminal value whose
+  /// probability is about 10⁻¹⁰, given weight 1/n, and a variance recursion driven to
+  /// overflow), so it is skipped, as QuantLib's `SobolRsg` skips it; only a run of all 2³²
+  /// points reaches it, as its last path. The scrambled modes use point `p`: scrambling moves
+  /// the origin to a uniform random point.
   case sobol(SobolScrambling)
 
   /// Why Sobol' points cannot drive `steps` steps of `shocks` shocks each, or `nil`: a path
@@ -54,6 +62,9 @@ struct QuasiRandomNormals: Sendable {
   let sequence: SobolSequence
   let bridge: BrownianBridge
   let assets: Int
+  /// Path `p` is point `(p + pointOffset) mod 2³²`: 1 for the plain sequence, whose point 0
+  /// is the origin (see `Sampling.sobol`), 0 when scrambled.
+  let pointOffset: Int
 
   init(scrambling: SobolScrambling, seed: UInt64, steps: Int, assets: Int)
     throws(RandomnessError)
@@ -63,16 +74,22 @@ struct QuasiRandomNormals: Sendable {
       dimensions: overflow ? .max : dimensions, scrambling: scrambling, seed: seed)
     bridge = BrownianBridge(steps: steps)
     self.assets = assets
+    pointOffset = scrambling == .none ? 1 : 0
   }
 
-  /// The `steps × assets` independent standard normal increments of point `path`, laid out
-  /// `[step][asset]` at `out`.
+  /// The Sobol' point of `path`: `path`, or for the plain sequence `path + 1` (mod 2³²).
+  func point(path: Int) -> Int {
+    (path + pointOffset) & (SobolSequence.maximumPoints - 1)
+  }
+
+  /// The `steps × assets` independent standard normal increments of path `path` (from
+  /// `point(path:)`), laid out `[step][asset]` at `out`.
   func fill(path: Int, into out: UnsafeMutablePointer<Double>) {
     let n = assets
     let steps = bridge.steps
     withUnsafeTemporaryAllocation(of: Double.self, capacity: steps * n) { normals in
       let z = normals.baseAddress!
-      sequence.fillStandardNormals(point: path, into: z)
+      sequence.fillStandardNormals(point: point(path: path), into: z)
       for a in 0..<n {
         bridge.increments(from: z + a, stride: n, into: out + a, stride: n)
       }

@@ -18,7 +18,8 @@ struct SobolCommand: ParsableCommand {
       Points FIRST..<FIRST+POINTS in natural order (point i is the XOR of the direction \
       integers of the set bits of i; SciPy's Sobol returns them in Gray-code order), one line \
       per point, coordinates (digits + 0.5) / 2^32 as %.17g separated by spaces; with \
-      --digits, the 32-bit digits as decimal integers.
+      --digits, the 32-bit digits as decimal integers. In `run`, path i is point i when \
+      scrambled; with `scramble: none`, point i + 1 (the origin, point 0, is skipped).
 
         scengine sobol --dimensions 3 --points 8 --scramble owen --seed 1
       """

@@ -263,6 +263,39 @@ import Testing
       "lag-1 correlation of increments expected 0, observed \(correlation), tolerance \(tolerance)")
   }
 
+  @Test("unscrambled Sobol': path i is point i + 1, the origin skipped")
+  func unscrambledSkipsTheOrigin() throws {
+    let paths = 64
+    let sigma = 0.5
+    let yaml = Self.scenario(
+      model: "{gbm: {drift: 0.125, volatility: \(sigma)}}", sampling: "{sobol: {scramble: none}}",
+      paths: paths, emit: "returns")
+    let r = try #require(try Self.run(yaml, ["--threads", "2", "--block-size", "5"])["returns"])
+    let sequence = try SobolSequence(dimensions: 252, scrambling: .none, seed: 0)
+    var point = [Double](repeating: 0, count: 252)
+    let dt = 1.0 / 252
+    for path in 0..<paths {
+      // The path's z_0 = Σ_t e_t / √252 (see `terminalStratification`): Φ(z_0) is the first
+      // coordinate of its point.
+      var sum = 0.0
+      for t in 0..<252 { sum += r.values[path * 252 + t] / (sigma * dt.squareRoot()) }
+      let observed = Self.normalCDF(sum / 252.0.squareRoot())
+      point.withUnsafeMutableBufferPointer {
+        sequence.fillUniforms(point: path + 1, into: $0.baseAddress!)
+      }
+      #expect(
+        abs(observed - point[0]) < 1e-9,
+        "path \(path): Φ(z_0) = \(observed), expected point \(path + 1)'s \(point[0]), tolerance 1e-9"
+      )
+    }
+    // The origin would have driven this GARCH's variance to overflow on path 0.
+    let garch = Self.scenario(
+      model: "{garch: {mean: 0.0003, omega: 0.000002, alpha: 0.05, beta: 0.9}}",
+      sampling: "{sobol: {scramble: none}}", paths: 101, emit: "prices")
+    let prices = try #require(try Self.run(garch)["prices"])
+    #expect(prices.values.allSatisfy { $0.isFinite && $0 > 0 }, "GARCH prices not all finite")
+  }
+
   @Test("Sobol' scrambling is keyed by the seed; unscrambled points ignore it")
   func seedKeyed() throws {
     func prices(_ scramble: String, seed: Int) throws -> [Double] {
