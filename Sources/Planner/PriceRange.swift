@@ -1,4 +1,5 @@
 import Processes
+import Synchronization
 
 /// The range every simulated price must stay in: positive, normal and finite in the output's
 /// precision. A price outside it has overflowed to ∞, underflowed to 0 (or to a subnormal
@@ -37,8 +38,10 @@ struct PriceRange {
   }
 
   /// What is wrong with the prices of `block` (laid out `[paths][steps + 1][assets]` from the
-  /// start of `prices`), or `nil`.
-  func problem(in prices: [Double], block: Range<Int>, steps: Int, assets: [String]) -> String? {
+  /// start of `prices`): the first price outside the range, or `nil`.
+  func problem(in prices: [Double], block: Range<Int>, steps: Int, assets: [String])
+    -> RangeProblem?
+  {
     let n = assets.count
     let count = block.count * (steps + 1) * n
     let index = prices.withUnsafeBufferPointer {
@@ -56,9 +59,11 @@ struct PriceRange {
     } else {
       what = "underflowed to \(value) (below \(lower))"
     }
-    return "path \(path), step \(step), asset \(assets[index % n]): the price \(what); the "
-      + "scenario's drift, volatility, stresses or horizon take prices out of the range a "
-      + "path file can hold"
+    return RangeProblem(
+      path: path, step: step, isVariance: false,
+      message: "path \(path), step \(step), asset \(assets[index % n]): the price \(what); the "
+        + "scenario's drift, volatility, stresses or horizon take prices out of the range a "
+        + "path file can hold")
   }
 }
 
@@ -70,7 +75,7 @@ extension PriceRange {
   /// write zeros as ground truth, or overflow it.
   func varianceProblem(
     in variance: [Double], block: Range<Int>, steps: Int, assets: [String]
-  ) -> String? {
+  ) -> RangeProblem? {
     let n = assets.count
     let count = block.count * steps * n
     let index = variance.withUnsafeBufferPointer {
@@ -79,9 +84,51 @@ extension PriceRange {
     guard let index else { return nil }
     let path = block.lowerBound + index / (steps * n)
     let step = index % (steps * n) / n + 1
-    return "path \(path), step \(step), asset \(assets[index % n]): the conditional variance is "
-      + "\(variance[index]), outside the range a path file can hold (from \(lower) to \(upper)); "
-      + "the GARCH recursion is not stationary (allow_nonstationary) and has collapsed or "
-      + "exploded"
+    return RangeProblem(
+      path: path, step: step, isVariance: true,
+      message: "path \(path), step \(step), asset \(assets[index % n]): the conditional "
+        + "variance is \(variance[index]), outside the range a path file can hold (from "
+        + "\(lower) to \(upper)); the GARCH recursion is not stationary (allow_nonstationary) "
+        + "and has collapsed or exploded")
   }
+}
+
+/// A value outside the range a path file can hold: where, and the message naming it.
+///
+/// Problems order by path, then step, a price before a variance: a run reports the first one
+/// in that order whatever the thread count and block size (`RangeProblems`).
+struct RangeProblem: Comparable, Sendable {
+  let path: Int
+  let step: Int
+  let isVariance: Bool
+  let message: String
+
+  static func < (a: Self, b: Self) -> Bool {
+    (a.path, a.step, a.isVariance ? 1 : 0) < (b.path, b.step, b.isVariance ? 1 : 0)
+  }
+}
+
+/// The first range problem the workers of a run have found, in `RangeProblem`'s order.
+///
+/// Blocks are taken in path order, so once a block has a problem every block taken after it
+/// lies above it: a worker stops taking blocks, and stops a block whose first path lies above
+/// the problem. Blocks below it run to the end, since one of them may hold an earlier problem.
+final class RangeProblems: Sendable {
+  private let first = Mutex<RangeProblem?>(nil)
+
+  /// Keeps `problem` when it comes before the one kept.
+  func record(_ problem: RangeProblem) {
+    first.withLock { if $0 == nil || problem < $0! { $0 = problem } }
+  }
+
+  /// Whether a problem was recorded at a path before `path`.
+  func found(before path: Int) -> Bool {
+    first.withLock { $0.map { $0.path < path } ?? false }
+  }
+
+  /// Whether any problem was recorded.
+  var any: Bool { first.withLock { $0 != nil } }
+
+  /// The first problem recorded.
+  var earliest: RangeProblem? { first.withLock { $0 } }
 }

@@ -215,6 +215,9 @@ public struct Runner: Sendable {
     let blocks = plan.blocks
     let next = BlockQueue(count: blocks.count)
     let failure = CancellationFlag()
+    // A value out of range is reported at its first path (then step), whatever the thread
+    // count and block size: blocks below the first problem found still run to the end.
+    let rangeProblems = RangeProblems()
     let steps = spec.grid.steps
     let n = spec.assets.count
     let emit = Set(spec.output.emit)
@@ -246,7 +249,8 @@ public struct Runner: Sendable {
         turn += 1
         // Waited for before the next block is taken (see `BlockBuffer`).
         if slot < buffers.count && !buffers[slot].waitUntilReleased(stopIf: stopped) { return }
-        guard let b = next.take() else { return }
+        // Every block taken from now on lies above a problem already found.
+        guard let b = next.take(), !rangeProblems.any else { return }
         if slot == buffers.count {
           buffers.append(
             BlockBuffer(
@@ -266,19 +270,19 @@ public struct Runner: Sendable {
               let now = DispatchTime.now().uptimeNanoseconds
               guard now >= nextCheck else { return false }
               nextCheck = now + 10_000_000
-              return stopped()
+              return stopped() || rangeProblems.found(before: block.lowerBound)
             })
         }
         if done < block.count { return }
         let range = PriceRange(spec.output.precision)
-        if let problem =
-          range.problem(in: buffer.arrays.prices, block: block, steps: steps, assets: spec.assets)
-          ?? (scansVariance
-            ? range.varianceProblem(
-              in: buffer.arrays.variance, block: block, steps: steps, assets: spec.assets) : nil)
-        {
-          failure.cancel(
-            reason: "\(spec.file): variant \(variant.name): \(problem)".escapingControlCharacters)
+        let priceProblem = range.problem(
+          in: buffer.arrays.prices, block: block, steps: steps, assets: spec.assets)
+        let varianceProblem =
+          scansVariance
+          ? range.varianceProblem(
+            in: buffer.arrays.variance, block: block, steps: steps, assets: spec.assets) : nil
+        if let problem = [priceProblem, varianceProblem].compactMap({ $0 }).min() {
+          rangeProblems.record(problem)
           return
         }
         do {
@@ -301,7 +305,10 @@ public struct Runner: Sendable {
         progress.add(block.count)
       }
     }
-    if let reason = failure.cancellationReason ?? cancel.cancellationReason {
+    let rangeReason = rangeProblems.earliest.map {
+      "\(spec.file): variant \(variant.name): \($0.message)".escapingControlCharacters
+    }
+    if let reason = failure.cancellationReason ?? cancel.cancellationReason ?? rangeReason {
       sinks.abandon()
       throw RunError(reason, exitCode: cancel.isCancelled ? Self.exitCode(signal: reason) : 1)
     }

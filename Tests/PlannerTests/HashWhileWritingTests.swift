@@ -140,6 +140,38 @@ struct HashWhileWritingTests {
     #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
   }
 
+  /// 19 of 5,000 paths leave the float32 range; the first, in path order, is path 309 at step
+  /// 374 (checked with numpy on the float64 run's prices); path 1067 leaves it at step 316.
+  static let overflowsOnSeveralPaths = """
+    name: several-overflows
+    seed: 7
+    paths: 5000
+    time: {steps: 378, dt: 1/252}
+    assets: [A0]
+    initial: 100
+    model: {gbm: {drift: 10, volatility: 10}}
+    output: {precision: float32, emit: [prices]}
+
+    """
+
+  @Test(
+    "a value out of range is reported at its first path, whatever the threads and block size",
+    arguments: [(1, 64), (2, 1), (2, 7), (2, 1000), (3, 64)])
+  func firstProblemReported(threads: Int, blockSize: Int) throws {
+    let folder = try TemporaryDirectory("first-range-problem")
+    defer { folder.remove() }
+    let file = try folder.write(Self.overflowsOnSeveralPaths, to: "s.yaml")
+    let out = folder.path("out")
+    let error = #expect(throws: RunError.self) {
+      _ = try Self.run(
+        file, out: out, paths: 5000, precision: .float32, threads: threads, blockSize: blockSize)
+    }
+    #expect(
+      error?.message.contains("path 309, step 374, asset A0: the price underflowed") == true,
+      "expected path 309, step 374; got \(String(describing: error))")
+    #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
+  }
+
   @Test("a cancel while blocks wait to be hashed: the run stops and leaves nothing")
   func cancelInTheMiddle() throws {
     let folder = try TemporaryDirectory("hash-while-writing-cancel")
