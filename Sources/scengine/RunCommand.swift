@@ -69,7 +69,10 @@ struct RunCommand: ParsableCommand {
       """)
   var force = false
 
+  // Takes the next argument even when it starts with a dash, so that `--shard -1/2` is
+  // reported as a bad shard rather than as a missing value.
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Run one shard of the paths: K/N (0 <= K < N), or auto in a Slurm job array.",
       valueName: "K/N|auto"))

@@ -69,6 +69,8 @@ struct ScenarioOptions: ParsableArguments {
 
   func validate() throws {
     if let paths, paths < 1 { throw ValidationError("--paths must be at least 1, got \(paths).") }
+    // A bad --emit is reported with the subcommand's usage, before anything is loaded.
+    _ = try overrides()
   }
 
   /// Loads the scenario, or prints its error and exits with status 2.
