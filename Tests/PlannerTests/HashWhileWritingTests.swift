@@ -126,18 +126,25 @@ struct HashWhileWritingTests {
     "a price out of range in a later block, while other blocks wait to be hashed: the run fails and leaves nothing",
     arguments: [(2, 1), (3, 1), (3, 7)])
   func failureInTheMiddle(threads: Int, blockSize: Int) throws {
-    let folder = try TemporaryDirectory("hash-while-writing-failure")
+    let error = try Self.failedRun(Self.overflowsLate, threads: threads, blockSize: blockSize)
+    #expect(
+      error?.message.contains("path 162, step") == true
+        && error?.message.contains("overflowed") == true, "\(String(describing: error))")
+  }
+
+  /// The error of a float32 run of 5,000 paths of `scenario` that must fail, after checking
+  /// that it left no file.
+  static func failedRun(_ scenario: String, threads: Int, blockSize: Int) throws -> RunError? {
+    let folder = try TemporaryDirectory("range-failure")
     defer { folder.remove() }
-    let file = try folder.write(Self.overflowsLate, to: "s.yaml")
+    let file = try folder.write(scenario, to: "s.yaml")
     let out = folder.path("out")
     let error = #expect(throws: RunError.self) {
       _ = try Self.run(
         file, out: out, paths: 5000, precision: .float32, threads: threads, blockSize: blockSize)
     }
-    #expect(
-      error?.message.contains("path 162, step") == true
-        && error?.message.contains("overflowed") == true, "\(String(describing: error))")
     #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
+    return error
   }
 
   /// 19 of 5,000 paths leave the float32 range; the first, in path order, is path 309 at step
@@ -158,18 +165,11 @@ struct HashWhileWritingTests {
     "a value out of range is reported at its first path, whatever the threads and block size",
     arguments: [(1, 64), (2, 1), (2, 7), (2, 1000), (3, 64)])
   func firstProblemReported(threads: Int, blockSize: Int) throws {
-    let folder = try TemporaryDirectory("first-range-problem")
-    defer { folder.remove() }
-    let file = try folder.write(Self.overflowsOnSeveralPaths, to: "s.yaml")
-    let out = folder.path("out")
-    let error = #expect(throws: RunError.self) {
-      _ = try Self.run(
-        file, out: out, paths: 5000, precision: .float32, threads: threads, blockSize: blockSize)
-    }
+    let error = try Self.failedRun(
+      Self.overflowsOnSeveralPaths, threads: threads, blockSize: blockSize)
     #expect(
       error?.message.contains("path 309, step 374, asset A0: the price underflowed") == true,
       "expected path 309, step 374; got \(String(describing: error))")
-    #expect(regularFiles(under: URL(fileURLWithPath: out)).isEmpty)
   }
 
   @Test("a cancel while blocks wait to be hashed: the run stops and leaves nothing")
