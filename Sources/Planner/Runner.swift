@@ -247,8 +247,14 @@ public struct Runner: Sendable {
       while !stopped() {
         let slot = turn % buffersPerWorker
         turn += 1
-        // Waited for before the next block is taken (see `BlockBuffer`).
-        if slot < buffers.count && !buffers[slot].waitUntilReleased(stopIf: stopped) { return }
+        // Waited for before the next block is taken (see `BlockBuffer`). Once a value out of
+        // range is found no block is taken any more, and the buffer may never be released: its
+        // block may lie behind the failed one, which is never written.
+        if slot < buffers.count
+          && !buffers[slot].waitUntilReleased(stopIf: { stopped() || rangeProblems.any })
+        {
+          return
+        }
         // Every block taken from now on lies above a problem already found.
         guard let b = next.take(), !rangeProblems.any else { return }
         if slot == buffers.count {
