@@ -253,13 +253,16 @@ extension ScenarioSpec {
     case .monteCarlo: return nil
     case .antithetic: return .object(["antithetic": .bool(true)])
     case .sobol(let scrambling):
-      return .object([
-        "sobol": .object([
-          "scramble": .string(scrambling.rawValue),
-          "direction_numbers": .string(SobolSequence.directionNumbersName),
-          "construction": .string("brownian_bridge"),
-        ])
-      ])
+      var record: [String: JSONValue] = [
+        "scramble": .string(scrambling.rawValue),
+        "direction_numbers": .string(SobolSequence.directionNumbersName),
+        "construction": .string("brownian_bridge"),
+      ]
+      // The plain sequence skips the origin: path i is point i + 1 (`Sampling.sobol`). The
+      // record says so, which also sets runs of it apart (resolved_sha256) from those of
+      // builds that used point i, so that `merge` and `--resume` never mix the two.
+      if scrambling == .none { record["first_point"] = .number(1) }
+      return .object(["sobol": .object(record)])
     }
   }
 }

@@ -255,8 +255,11 @@ public struct Runner: Sendable {
         {
           return
         }
-        // Every block taken from now on lies above a problem already found.
-        guard let b = next.take(), !rangeProblems.any else { return }
+        // A block above a problem already found is not simulated. (A block taken just before
+        // a problem above it was recorded is: it may hold an earlier one.)
+        guard let b = next.take(), !rangeProblems.found(before: blocks[b].lowerBound) else {
+          return
+        }
         if slot == buffers.count {
           buffers.append(
             BlockBuffer(
@@ -314,9 +317,14 @@ public struct Runner: Sendable {
     let rangeReason = rangeProblems.earliest.map {
       "\(spec.file): variant \(variant.name): \($0.message)".escapingControlCharacters
     }
-    if let reason = failure.cancellationReason ?? cancel.cancellationReason ?? rangeReason {
+    // Each flag read once, so that the exit status is the one of the reason given (a signal
+    // raised between two reads would have given a failure's message a signal's status).
+    let failed = failure.cancellationReason
+    let signal = cancel.cancellationReason
+    if let reason = failed ?? signal ?? rangeReason {
       sinks.abandon()
-      throw RunError(reason, exitCode: cancel.isCancelled ? Self.exitCode(signal: reason) : 1)
+      let status = failed == nil ? signal.map { Self.exitCode(signal: $0) } ?? 1 : 1
+      throw RunError(reason, exitCode: status)
     }
     let summary: RiskSummary
     var records: [FileRecord]

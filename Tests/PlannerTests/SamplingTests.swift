@@ -329,5 +329,15 @@ import Testing
     #expect(try parse(ScenarioFixture.scenario()).samplingRecord == nil)
     let anti = try parse(ScenarioFixture.scenario(extra: "sampling: {antithetic: true}"))
     #expect(anti.samplingRecord == .object(["antithetic": .bool(true)]))
+    // The plain sequence's record says that path i is point i + 1.
+    let plain = try parse(ScenarioFixture.scenario(extra: "sampling: {sobol: {scramble: none}}"))
+    #expect(
+      plain.samplingRecord
+        == .object([
+          "sobol": .object([
+            "scramble": .string("none"), "direction_numbers": .string("new-joe-kuo-6.21201"),
+            "construction": .string("brownian_bridge"), "first_point": .number(1),
+          ])
+        ]))
   }
 }
