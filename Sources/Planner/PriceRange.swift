@@ -72,7 +72,8 @@ extension PriceRange {
   /// from the start of `variance`), or `nil`: a GARCH variance must stay a positive, normal,
   /// finite number in the output's precision. A non-stationary recursion
   /// (`allow_nonstationary: true`) can underflow it to 0, which would freeze the price and
-  /// write zeros as ground truth, or overflow it.
+  /// write zeros as ground truth, or overflow it; so can a stationary one whose level lies
+  /// outside the range (an ω of 1e-300).
   func varianceProblem(
     in variance: [Double], block: Range<Int>, steps: Int, assets: [String]
   ) -> RangeProblem? {
@@ -88,8 +89,9 @@ extension PriceRange {
       path: path, step: step, isVariance: true,
       message: "path \(path), step \(step), asset \(assets[index % n]): the conditional "
         + "variance is \(variance[index]), outside the range a path file can hold (from "
-        + "\(lower) to \(upper)); the GARCH recursion is not stationary (allow_nonstationary) "
-        + "and has collapsed or exploded")
+        + "\(lower) to \(upper)); the GARCH recursion has collapsed toward 0 or exploded: it is "
+        + "not stationary (allow_nonstationary), or the level it settles at (for GARCH, "
+        + "omega / (1 - persistence)) lies outside that range")
   }
 }
 
