@@ -51,7 +51,8 @@ struct PlanReport {
     case .sobol(let s):
       lines.append(
         "sampling   Sobol' (\(SobolSequence.directionNumbersName), scramble \(s.rawValue)) with "
-          + "a Brownian bridge over the steps")
+          + "a Brownian bridge over the steps"
+          + (s == .none ? "; path i is point i + 1 (the origin skipped)" : ""))
     }
     var grid =
       "grid       \(spec.grid.steps) steps × dt \(format(spec.grid.timeStep)) years = \(format(spec.grid.horizon)) years"
