@@ -88,9 +88,11 @@ enum SymmetricTridiagonalQL {
 
   /// EISPACK `tred2`: on return `d` holds the diagonal of the tridiagonal matrix, `e[1..<n]`
   /// its subdiagonal, and `v` (by columns) the orthogonal `Q` when `accumulate`.
+  /// `fourColumns: false` takes the matrix-vector step one column at a time everywhere (the
+  /// same bits, slower: the tests' reference).
   static func tridiagonalize(
     _ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
-    _ e: UnsafeMutablePointer<Double>, n: Int, accumulate: Bool
+    _ e: UnsafeMutablePointer<Double>, n: Int, accumulate: Bool, fourColumns: Bool = true
   ) {
     // Entry (row i, column j) of the working matrix is v[j * n + i].
     for j in 0..<n { d[j] = v[j * n + n - 1] }
@@ -120,7 +122,12 @@ enum SymmetricTridiagonalQL {
         d[i - 1] = f - g
         for j in 0..<i { e[j] = 0 }
         // The similarity transformation of the remaining columns.
-        for j in 0..<i {
+        var first = 0
+        while fourColumns && first + 4 <= i && i - first >= 16 {
+          transformFourColumns(v, d, e, n: n, step: i, first: first)
+          first += 4
+        }
+        for j in first..<i {
           f = d[j]
           v[i * n + j] = f
           let column = v + j * n
@@ -174,6 +181,96 @@ enum SymmetricTridiagonalQL {
     }
     v[(n - 1) * n + n - 1] = 1
     e[0] = 0
+  }
+
+  /// The matrix-vector step of `tridiagonalize` for the four columns `first ..< first + 4`
+  /// (at least 16 rows above `step`): for each column `j` in turn, `g = (e_j + a_jj f_j) +
+  /// dot(a[j+1..<step, j], d[j+1..<step])` and `e_k += a_kj f_j` for `j < k < step`, then
+  /// `e_j = g`. The same operations in the same order per result as one column at a time
+  /// (each `e_k` still receives the columns in increasing `j`; each dot keeps its four
+  /// partial sums, lane `(m + c) mod 4` of column `c`'s vector holding sum `m`), but the four
+  /// columns' chains run side by side and each column is read once, not twice.
+  static func transformFourColumns(
+    _ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
+    _ e: UnsafeMutablePointer<Double>, n: Int, step i: Int, first j: Int
+  ) {
+    @inline(__always) func column(_ c: Int) -> UnsafeMutablePointer<Double> { v + (j + c) * n }
+    @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ k: Int) -> SIMD4<Double> {
+      UnsafeRawPointer(p + k).loadUnaligned(as: SIMD4<Double>.self)
+    }
+    let f = load(d, j)
+    for c in 0..<4 { v[i * n + j + c] = f[c] }
+    // Column c's dot runs over k = j + 1 + c ..< i, its full quads over the offsets below
+    // quadEnd(c); the rest is added after the partial sums are combined.
+    @inline(__always) func quadEnd(_ c: Int) -> Int { 4 * ((i - j - 1 - c) / 4) }
+    var partial = (SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero)
+    @inline(__always) func add(_ c: Int, offset t: Int, _ x: Double) {
+      let lane = (t + c) & 3
+      switch c {
+      case 0: partial.0[lane] += x
+      case 1: partial.1[lane] += x
+      case 2: partial.2[lane] += x
+      default: partial.3[lane] += x
+      }
+    }
+    // Rows j + 1 ... j + 4, where the columns start one after the other.
+    for k in (j + 1)...(j + 4) {
+      for c in 0..<4 where k > j + c {
+        add(c, offset: k - (j + 1 + c), column(c)[k] * d[k])
+        e[k] += column(c)[k] * f[c]
+      }
+    }
+    // Rows from j + 5 while every column is within its full quads.
+    let kEnd = min(j + 1 + quadEnd(0), j + 2 + quadEnd(1), j + 3 + quadEnd(2), j + 4 + quadEnd(3))
+    let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
+    let (f0, f1, f2, f3) = (f[0], f[1], f[2], f[3])
+    var k = j + 5
+    while k + 4 <= kEnd {
+      let dk = load(d, k)
+      let x0 = load(c0, k)
+      let x1 = load(c1, k)
+      let x2 = load(c2, k)
+      let x3 = load(c3, k)
+      partial.0 += x0 * dk
+      partial.1 += x1 * dk
+      partial.2 += x2 * dk
+      partial.3 += x3 * dk
+      var ek = load(e, k)
+      ek += x0 * f0
+      ek += x1 * f1
+      ek += x2 * f2
+      ek += x3 * f3
+      UnsafeMutableRawPointer(e + k).storeBytes(of: ek, as: SIMD4<Double>.self)
+      k += 4
+    }
+    // The rest of each column, in column order (so each e_k still gets column j first).
+    var g = SIMD4<Double>.zero
+    for c in 0..<4 {
+      let x = column(c)
+      var rest = k
+      while rest < i && rest - (j + 1 + c) < quadEnd(c) {
+        add(c, offset: rest - (j + 1 + c), x[rest] * d[rest])
+        e[rest] += x[rest] * f[c]
+        rest += 1
+      }
+      let s: SIMD4<Double>
+      switch c {
+      case 0: s = partial.0
+      case 1: s = partial.1
+      case 2: s = partial.2
+      default: s = partial.3
+      }
+      var sum = (s[c & 3] + s[(1 + c) & 3]) + (s[(2 + c) & 3] + s[(3 + c) & 3])
+      while rest < i {
+        sum += x[rest] * d[rest]
+        e[rest] += x[rest] * f[c]
+        rest += 1
+      }
+      g[c] = sum
+    }
+    for c in 0..<4 {
+      e[j + c] = (e[j + c] + column(c)[j + c] * f[c]) + g[c]
+    }
   }
 
   /// EISPACK `tql2`: the eigenvalues of the tridiagonal (`d`, `e`) into `d`, ascending, with
