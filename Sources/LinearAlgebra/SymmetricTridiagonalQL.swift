@@ -88,76 +88,121 @@ enum SymmetricTridiagonalQL {
 
   /// EISPACK `tred2`: on return `d` holds the diagonal of the tridiagonal matrix, `e[1..<n]`
   /// its subdiagonal, and `v` (by columns) the orthogonal `Q` when `accumulate`.
-  /// `fourColumns: false` takes the matrix-vector step one column at a time everywhere (the
-  /// same bits, slower: the tests' reference).
+  ///
+  /// Each step's rank-two update `A ← A − u pᵀ − p uᵀ` is applied to a column just before the
+  /// next step's matrix-vector product reads it, four columns at a time (see
+  /// `transformFourColumns`), so that each step reads and writes the remaining triangle once
+  /// instead of reading it three times; the next step's row, which it needs first, is
+  /// computed ahead by the same expression. Every entry gets the same operations in the same
+  /// order as in EISPACK's loops, so the same bits. `fused: false` runs those loops one
+  /// column at a time, each in its own pass (the tests' reference).
   static func tridiagonalize(
     _ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
-    _ e: UnsafeMutablePointer<Double>, n: Int, accumulate: Bool, fourColumns: Bool = true
+    _ e: UnsafeMutablePointer<Double>, n: Int, accumulate: Bool, fused: Bool = true
   ) {
     // Entry (row i, column j) of the working matrix is v[j * n + i].
     for j in 0..<n { d[j] = v[j * n + n - 1] }
-    var i = n - 1
-    while i > 0 {
-      var scale = 0.0
-      var h = 0.0
-      for k in 0..<i { scale += abs(d[k]) }
-      if scale == 0 {
-        e[i] = d[i - 1]
-        for j in 0..<i {
-          d[j] = v[j * n + i - 1]
-          v[j * n + i] = 0
-          v[i * n + j] = 0
-        }
-      } else {
-        // The Householder vector.
-        for k in 0..<i {
-          d[k] /= scale
-          h += d[k] * d[k]
-        }
-        var f = d[i - 1]
-        var g = h.squareRoot()
-        if f > 0 { g = -g }
-        e[i] = scale * g
-        h -= f * g
-        d[i - 1] = f - g
-        for j in 0..<i { e[j] = 0 }
-        // The similarity transformation of the remaining columns.
-        var first = 0
-        while fourColumns && first + 4 <= i && i - first >= 16 {
-          transformFourColumns(v, d, e, n: n, step: i, first: first)
-          first += 4
-        }
-        for j in first..<i {
-          f = d[j]
-          v[i * n + j] = f
+    // The update of step `pending` (its u and p) not yet applied to columns 0 ... pending − 1.
+    var pending: Int? = nil
+    var pu = [Double](repeating: 0, count: n)
+    var pp = [Double](repeating: 0, count: n)
+    pu.withUnsafeMutableBufferPointer { ub in
+      pp.withUnsafeMutableBufferPointer { pb in
+        let pu = ub.baseAddress!
+        let pp = pb.baseAddress!
+        /// Column j's part of step s's update: entries j ..< s, and entry s set to zero.
+        func update(_ j: Int, step s: Int) {
+          let f = pu[j]
+          let g = pp[j]
           let column = v + j * n
-          let tail = max(i - j - 1, 0)
-          g = (e[j] + column[j] * f) + dot(column + j + 1, d + j + 1, count: tail)
-          var k = j + 1
-          while k < i {
-            e[k] += column[k] * f
-            k += 1
+          for k in j..<s { column[k] -= (f * pp[k] + g * pu[k]) }
+          column[s] = 0
+        }
+        var i = n - 1
+        while i > 0 {
+          var scale = 0.0
+          var h = 0.0
+          for k in 0..<i { scale += abs(d[k]) }
+          if scale == 0 {
+            if let s = pending {
+              for j in 0..<s { update(j, step: s) }
+              pending = nil
+            }
+            e[i] = d[i - 1]
+            for j in 0..<i {
+              d[j] = v[j * n + i - 1]
+              v[j * n + i] = 0
+              v[i * n + j] = 0
+            }
+          } else {
+            // The Householder vector.
+            for k in 0..<i {
+              d[k] /= scale
+              h += d[k] * d[k]
+            }
+            var f = d[i - 1]
+            var g = h.squareRoot()
+            if f > 0 { g = -g }
+            e[i] = scale * g
+            h -= f * g
+            d[i - 1] = f - g
+            for j in 0..<i { e[j] = 0 }
+            // The similarity transformation of the remaining columns, after the previous
+            // step's update of each.
+            if let s = pending { update(i, step: s) }
+            var first = 0
+            while fused && first + 4 <= i && i - first >= 16 {
+              if let s = pending {
+                for j in first..<(first + 4) { update(j, step: s) }
+              }
+              transformFourColumns(v, d, e, n: n, step: i, first: first)
+              first += 4
+            }
+            for j in first..<i {
+              if let s = pending { update(j, step: s) }
+              f = d[j]
+              v[i * n + j] = f
+              let column = v + j * n
+              let tail = max(i - j - 1, 0)
+              g = (e[j] + column[j] * f) + dot(column + j + 1, d + j + 1, count: tail)
+              var k = j + 1
+              while k < i {
+                e[k] += column[k] * f
+                k += 1
+              }
+              e[j] = g
+            }
+            pending = nil
+            f = 0
+            for j in 0..<i {
+              e[j] /= h
+              f += e[j] * d[j]
+            }
+            let hh = f / (h + h)
+            for j in 0..<i { e[j] -= hh * d[j] }
+            for j in 0..<i {
+              pu[j] = d[j]
+              pp[j] = e[j]
+            }
+            pending = i
+            if fused {
+              // The next step's row: entry i − 1 of each column after this update.
+              for j in 0..<i {
+                d[j] = v[j * n + i - 1] - (pu[j] * pp[i - 1] + pp[j] * pu[i - 1])
+              }
+            } else {
+              for j in 0..<i { update(j, step: i) }
+              pending = nil
+              for j in 0..<i { d[j] = v[j * n + i - 1] }
+            }
           }
-          e[j] = g
+          d[i] = h
+          i -= 1
         }
-        f = 0
-        for j in 0..<i {
-          e[j] /= h
-          f += e[j] * d[j]
-        }
-        let hh = f / (h + h)
-        for j in 0..<i { e[j] -= hh * d[j] }
-        for j in 0..<i {
-          f = d[j]
-          g = e[j]
-          let column = v + j * n
-          for k in j..<i { column[k] -= (f * e[k] + g * d[k]) }
-          d[j] = column[i - 1]
-          column[i] = 0
+        if let s = pending {
+          for j in 0..<s { update(j, step: s) }
         }
       }
-      d[i] = h
-      i -= 1
     }
     // The accumulated transformations (the diagonal is saved in the last row as it goes).
     for i in 0..<(n - 1) {

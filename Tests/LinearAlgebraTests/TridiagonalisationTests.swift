@@ -44,7 +44,7 @@ struct TridiagonalisationTests {
             e.withUnsafeMutableBufferPointer { eb in
               SymmetricTridiagonalQL.tridiagonalize(
                 vb.baseAddress!, db.baseAddress!, eb.baseAddress!, n: n, accumulate: accumulate,
-                fourColumns: !reference)
+                fused: !reference)
             }
           }
         }
