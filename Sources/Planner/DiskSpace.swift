@@ -229,31 +229,24 @@ extension ScenarioSpec {
 
   /// The size of the manifest listing `files`, its timings at their longest text and `command`
   /// padded to 1 KiB at least, so that `check` and `run`, whose command lines differ a little,
-  /// give the same size. Correlation
-  /// matrices of more than 2^20 numbers in all are counted at 48 bytes a number (the longest
-  /// number, its indent and separator) instead of being encoded.
+  /// give the same size (`Manifest.encodedBytes`, which sizes large correlation matrices
+  /// without encoding them number by number).
   private func longestManifestBytes(
     files: [FileRecord], shard: Manifest.ShardRecord?, command: String
   ) -> Int {
-    var variantRecords = variants.map { Manifest.Variant($0, seconds: longestDouble) }
-    var correlation = correlationRecord
-    let repaired = variantRecords.reduce(0) { $0 + ($1.correlationRepairs?.count ?? 0) }
-    let numbers = (assets.count * assets.count).multipliedSaturated(by: 1 + repaired)
-    var bound = 0
-    if numbers > 1 << 20 {
-      correlation.matrix = []
-      for v in variantRecords.indices {
-        for r in (variantRecords[v].correlationRepairs ?? []).indices {
-          variantRecords[v].correlationRepairs?[r].target.matrix = []
-        }
-      }
-      bound = numbers.multipliedSaturated(by: 48)
-    }
+    longestManifest(files: files, shard: shard, command: command).encodedBytes() ?? .max
+  }
+
+  /// The manifest that `longestManifestBytes` sizes.
+  func longestManifest(files: [FileRecord], shard: Manifest.ShardRecord?, command: String)
+    -> Manifest
+  {
+    let variantRecords = variants.map { Manifest.Variant($0, seconds: longestDouble) }
     var manifest = Manifest(
       version: EngineInfo.version,
       scenario: .init(file: file, name: name, description: description, sha256: longestHash),
       seed: seed, paths: paths, steps: grid.steps, dt: grid.timeStep, assets: assets,
-      initial: initialPrices, dates: dates, measure: measureJSON, correlation: correlation,
+      initial: initialPrices, dates: dates, measure: measureJSON, correlation: correlationRecord,
       model: modelParameters, portfolio: portfolio,
       output: .init(
         format: output.format.rawValue, precision: output.precision.rawValue,
@@ -264,7 +257,72 @@ extension ScenarioSpec {
       command: command + String(repeating: " ", count: max(0, 1024 - command.utf8.count)))
     manifest.resolvedSHA256 = longestHash
     manifest.shard = shard
-    return (try? encodeJSON(manifest).count)?.addingSaturated(bound) ?? .max
+    return manifest
+  }
+}
+
+extension Manifest {
+  /// The correlation matrices the manifest holds: the one in use and the repaired targets of
+  /// correlation stresses.
+  private var matrices: [[[Double]]] {
+    [correlation.matrix]
+      + variants.flatMap { ($0.correlationRepairs ?? []).map(\.target.matrix) }
+  }
+
+  /// The manifest with every correlation matrix replaced by the `k × k` matrix of zeros.
+  private func withZeroMatrices(_ k: Int) -> Manifest {
+    let zeros = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+    var m = self
+    m.correlation.matrix = zeros
+    for v in m.variants.indices {
+      for r in (m.variants[v].correlationRepairs ?? []).indices {
+        m.variants[v].correlationRepairs?[r].target.matrix = zeros
+      }
+    }
+    return m
+  }
+
+  /// The byte count of `encodeJSON(self)`, or nil if it cannot be encoded.
+  ///
+  /// Encoding a matrix of a million numbers takes `JSONEncoder` half a second, so matrices of
+  /// more than 4,096 numbers in all are sized instead. Pretty-printed, the manifest with its
+  /// `n × n` matrices of zeros takes `c + a n + b n²` bytes (one line per number and per row),
+  /// found from three encodings with n = 1, 2 and 3; each number then adds its text's length
+  /// less the one of `0`: its shortest round-trip form, the form `JSONEncoder` writes, without
+  /// a trailing `.0`. Above 2²⁴ numbers, each counts as the longest (24 characters) instead of
+  /// being formatted. A test compares the size with the encoding's.
+  func encodedBytes() -> Int? {
+    let matrices = self.matrices
+    let n = correlation.matrix.count
+    let numbers = matrices.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+    guard numbers > 1 << 12,
+      matrices.allSatisfy({ $0.count == n && $0.allSatisfy { $0.count == n } })
+    else { return try? encodeJSON(self).count }
+    guard let s1 = try? encodeJSON(withZeroMatrices(1)).count,
+      let s2 = try? encodeJSON(withZeroMatrices(2)).count,
+      let s3 = try? encodeJSON(withZeroMatrices(3)).count
+    else { return nil }
+    let b = (s3 - 2 * s2 + s1) / 2
+    let a = s2 - s1 - 3 * b
+    let c = s1 - a - b
+    var total = c.addingSaturated(a.multipliedSaturated(by: n))
+      .addingSaturated(b.multipliedSaturated(by: n).multipliedSaturated(by: n))
+    if numbers > 1 << 24 {
+      return total.addingSaturated(numbers.multipliedSaturated(by: 24 - 1))
+    }
+    for matrix in matrices {
+      for row in matrix {
+        for x in row { total += Self.numberLength(x) - 1 }
+      }
+    }
+    return total
+  }
+
+  /// The length of `x` as `JSONEncoder` writes a finite double: its shortest round-trip text
+  /// (`description`) without a trailing `.0`.
+  static func numberLength(_ x: Double) -> Int {
+    let text = x.description
+    return text.hasSuffix(".0") ? text.utf8.count - 2 : text.utf8.count
   }
 }
 

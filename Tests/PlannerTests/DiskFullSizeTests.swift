@@ -1,8 +1,9 @@
 import Foundation
 import PathFiles
-import Planner
 import ScengineTestSupport
 import Testing
+
+@testable import Planner
 
 /// `ScenarioSpec.outputSize` against the files a run writes: NPY and Parquet files to the
 /// byte, CSV files within their range, `summary.json` and `manifest.json` from above and close.
@@ -14,8 +15,31 @@ struct DiskFullSizeTests {
   static let merton = F.model(
     "{merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, stdev: 0.1}}}")
 
+  /// 300 assets (one-factor correlation), and a variant whose correlation stress's target is
+  /// repaired: two 300 × 300 matrices in the manifest, sized without encoding them.
+  static let manyAssets: String = {
+    let names = (0..<300).map { "A\($0)" }
+    let loadings = names.enumerated().map { "\($1): \(0.2 + Double($0 % 70) / 100)" }
+    return F.scenario(
+      [
+        "paths": "paths: 9", "time": "time: {steps: 3, dt: 1/252}",
+        "assets": "assets: [\(names.joined(separator: ", "))]", "initial": "initial: 100",
+        "correlation":
+          "correlation: {one_factor: {loadings: {\(loadings.joined(separator: ", "))}}}",
+        "portfolio": nil, "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+        "variants": """
+        variants:
+          base: {}
+          flight:
+            stresses:
+              - correlation: {from: 1, to: 2, toward: {constant: -0.01, repair: nearest}, weight: 1}
+        """,
+      ])
+  }()
+
   /// Scenarios with their output options: every format, precision and series.
   static let cases: [(name: String, scenario: String)] = [
+    ("npy, 300 assets, a repaired stress target", manyAssets),
     ("npy prices", F.scenario()),
     ("npy float32 regimes", F.regime() + "output: {precision: float32, emit: [returns, regimes]}"),
     ("npy variance", garch + "output: {emit: [prices, returns, variance]}"),
@@ -88,6 +112,22 @@ struct DiskFullSizeTests {
     #expect(
       spec.outputSize(paths: 0..<spec.paths).bytes == spec.outputBytes(pathCount: spec.paths),
       "\(c.name)")
+  }
+
+  @Test("large correlation matrices are sized to the byte without encoding them")
+  func manifestSizedExactly() throws {
+    let spec = try ScenarioLoader.parse(
+      yaml: Self.manyAssets, file: "s.yaml", baseDirectory: ".")
+    let manifest = spec.longestManifest(files: [], shard: nil, command: "scengine run s.yaml")
+    let matrices = 1 + (manifest.variants.compactMap(\.correlationRepairs).joined().count)
+    #expect(matrices == 2, "the manifest holds \(matrices) matrices, expected 2")
+    let encoded = try encodeJSON(manifest).count
+    let sized = try #require(manifest.encodedBytes())
+    #expect(sized == encoded, "expected \(encoded) bytes, sized \(sized)")
+    for x in [1.0, -0.0, 0.0, 0.1, -0.30000000000000004, 1e-7, 2.5e-12, -1.0, 0.5] {
+      let text = try #require(String(bytes: try encodeJSON([x], pretty: false), encoding: .utf8))
+      #expect(Manifest.numberLength(x) == text.count - 2, "\(x) is written \(text)")
+    }
   }
 
   @Test(
