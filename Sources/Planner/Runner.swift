@@ -138,12 +138,19 @@ public struct Runner: Sendable {
   private func finish(
     _ manifest: Manifest, folder: OutputFolder, cancel: CancellationFlag
   ) throws(RunError) {
-    // A signal after the last block still ends the run: no manifest, no files.
-    if let reason = cancel.cancellationReason {
-      throw RunError(reason, exitCode: Self.exitCode(signal: reason))
+    // A signal after the last block still ends the run: no manifest, no files. Encoding a
+    // many-asset manifest takes seconds (the correlation matrices), so the signal is looked
+    // for again before the manifest is written.
+    func stopIfSignalled() throws(RunError) {
+      if let reason = cancel.cancellationReason {
+        throw RunError(reason, exitCode: Self.exitCode(signal: reason))
+      }
     }
+    try stopIfSignalled()
+    let bytes: [UInt8]
+    do { bytes = try encodeJSON(manifest) } catch { throw RunError(folderError: error) }
+    try stopIfSignalled()
     do {
-      let bytes = try encodeJSON(manifest)
       _ = try writeFileAtomically(
         bytes, in: folder, relativePath: OutputFolder.manifestFileName, sync: plan.sync)
     } catch {
