@@ -29,6 +29,14 @@ public struct CholeskyFactor: Sendable, Equatable {
     self.isPositiveDefinite = rank == a.rows
   }
 
+  /// The factor of the `n × n` identity, the identity, without the `n³ / 6` multiply-adds
+  /// (by zeros) that `init(_:)` spends on it; the same bits as `init(.identity(n))`.
+  public init(identityOfSize n: Int) {
+    self.lower = .identity(n)
+    self.rank = n
+    self.isPositiveDefinite = true
+  }
+
   /// The left-looking Cholesky algorithm with zero pivots tolerated, by panels of
   /// `panelWidth` columns.
   ///

@@ -51,6 +51,16 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     return m
   }
 
+  /// Whether the matrix is the identity: square, ones on the diagonal and zeros elsewhere
+  /// (either sign), found without building the identity.
+  public var isIdentity: Bool {
+    guard isSquare else { return false }
+    for i in 0..<rows {
+      for j in 0..<columns where elements[i * columns + j] != (i == j ? 1 : 0) { return false }
+    }
+    return true
+  }
+
   /// Whether the matrix is square.
   public var isSquare: Bool { rows == columns }
 

@@ -32,7 +32,7 @@ public struct CorrelationMatrix: Sendable, Equatable {
   /// The number of assets.
   public var dimension: Int { matrix.rows }
   /// Whether the matrix is the identity (no correlation work is then needed).
-  public var isIdentity: Bool { matrix == Matrix.identity(matrix.rows) }
+  public var isIdentity: Bool { matrix.isIdentity }
 
   /// Tolerance on symmetry, |a_ij − a_ji|.
   public static let symmetryTolerance = 1e-12
@@ -69,6 +69,18 @@ public struct CorrelationMatrix: Sendable, Equatable {
     }
     var m = NearestCorrelation.symmetrised(matrix)
     for i in 0..<n { m[i, i] = 1 }
+    // Independent assets (no correlation given): eigenvalues all 1, factor the identity, the
+    // bits the general path computes (a test compares them), without its O(n³) work. Only for
+    // the identity bit for bit: a −0 off the diagonal would give −0 entries in the factor.
+    let one = Double(1).bitPattern
+    if m.elements.indices.allSatisfy({ m.elements[$0].bitPattern == ($0 % (n + 1) == 0 ? one : 0) })
+    {
+      self.matrix = m
+      self.factor = CholeskyFactor(identityOfSize: n)
+      self.smallestEigenvalue = 1
+      self.repair = nil
+      return
+    }
     let smallest: Double
     do {
       smallest = try SymmetricEigen(m, vectors: false).values.first ?? 1

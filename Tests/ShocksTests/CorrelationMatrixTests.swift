@@ -140,6 +140,30 @@ struct CorrelationMatrixTests {
     }
   }
 
+  @Test("The identity's shortcut has the bits of the general path", arguments: [1, 2, 5, 40, 97])
+  func identityShortcut(n: Int) throws {
+    let shortcut = CorrelationMatrix.identity(n)
+    let values = try SymmetricEigen(Matrix.identity(n), vectors: false).values
+    let general = try CholeskyFactor(Matrix.identity(n))
+    #expect(
+      shortcut.smallestEigenvalue.bitPattern == (values.first ?? 1).bitPattern,
+      "smallest eigenvalue \(shortcut.smallestEigenvalue), general path \(values.first ?? 1)")
+    #expect(shortcut.factor.rank == general.rank)
+    #expect(shortcut.factor.isPositiveDefinite == general.isPositiveDefinite)
+    #expect(
+      shortcut.factor.lower.elements.map(\.bitPattern) == general.lower.elements.map(\.bitPattern))
+    // A −0 off the diagonal takes the general path (its factor keeps the −0).
+    var signed = Matrix.identity(n)
+    if n > 1 { signed[1, 0] = -0.0 }
+    if n > 1 { signed[0, 1] = -0.0 }
+    let withSignedZero = try CorrelationMatrix(signed)
+    let expected = try CholeskyFactor(signed)
+    #expect(
+      withSignedZero.factor.lower.elements.map(\.bitPattern)
+        == expected.lower.elements.map(\.bitPattern))
+    #expect(withSignedZero.isIdentity)
+  }
+
   @Test("Factories: identity and constant correlation")
   func factories() throws {
     let identity = CorrelationMatrix.identity(4)
