@@ -196,12 +196,19 @@ extension ScenarioParser {
     let correlated =
       model.correlations.contains { !$0.isIdentity }
       || variants.contains { !$0.schedule.correlationBlends.isEmpty }
+    guard correlated, let message = correlationWorkExcess else { return }
+    throw field.error(message)
+  }
+
+  /// Why `steps × assets²` is above `ScenarioLimits.maximumCorrelationWork`, or nil if it is
+  /// not. `validatedCorrelation` asks before validating a matrix that is not the identity, so
+  /// that such a scenario is refused before its O(assets³) factor.
+  var correlationWorkExcess: String? {
     let n = assets.count
     let work = [n, n].reduce(steps) { $0.multipliedChecked(by: $1) ?? .max }
     let most = ScenarioLimits.maximumCorrelationWork
-    guard correlated && work > most else { return }
-    throw field.error(
-      "\(steps) steps × \(n)² correlated assets take \(work) multiply-adds per path, expected at "
-        + "most \(most) (about a second); use fewer steps or assets")
+    guard work > most else { return nil }
+    return "\(steps) steps × \(n)² correlated assets take \(work) multiply-adds per path, "
+      + "expected at most \(most) (about a second); use fewer steps or assets"
   }
 }

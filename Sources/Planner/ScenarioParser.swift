@@ -523,6 +523,10 @@ struct ScenarioParser {
     }
     if let cf = m.optional("constant") {
       let rho = try cf.double()
+      // Checked here too, so that a one-asset scenario (where ρ is never used) refuses it.
+      guard abs(rho) <= 1 else {
+        throw cf.error("\(rho) is not a correlation, expected a value in [-1, 1]")
+      }
       var out = Matrix(rows: n, columns: n, repeating: rho)
       for i in 0..<n { out[i, i] = 1 }
       return (out, cf)
@@ -547,6 +551,7 @@ struct ScenarioParser {
   func validatedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
     throws(ScenarioError) -> CorrelationMatrix
   {
+    if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
     do {
       return try CorrelationMatrix(m, expectedDimension: assets.count, repair: policy)
     } catch {

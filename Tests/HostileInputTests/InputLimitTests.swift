@@ -114,14 +114,26 @@ struct InputLimitTests {
       "expected at most 10000000 per path", timeout: 20)
 
   /// One path whose correlated shocks take seconds (a cancelled run stops between paths).
-  static let slowPaths: [HostileCase] = both(
-    "2001 steps × 1000 correlated assets",
-    F.scenario([
-      "time": "time: {steps: 2001, dt: 1/252}",
-      "assets": "assets: [\((0..<1000).map { "A\($0)" }.joined(separator: ", "))]",
-      "initial": "initial: 100", "correlation": "correlation: {constant: 0.2}", "portfolio": nil,
-      "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}", "variants": nil,
-    ]), "2001 steps × 1000² correlated assets take 2001000000 multiply-adds per path")
+  static let slowPaths: [HostileCase] =
+    both(
+      "2001 steps × 1000 correlated assets",
+      F.scenario([
+        "time": "time: {steps: 2001, dt: 1/252}",
+        "assets": "assets: [\((0..<1000).map { "A\($0)" }.joined(separator: ", "))]",
+        "initial": "initial: 100", "correlation": "correlation: {constant: 0.2}", "portfolio": nil,
+        "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}", "variants": nil,
+      ]), "2001 steps × 1000² correlated assets take 2001000000 multiply-adds per path")
+    // Refused before the correlation's O(assets³) validation, which took 41 s here.
+    + both(
+      "56 steps × 6000 correlated assets, refused at once",
+      F.scenario([
+        "time": "time: {steps: 56, dt: 1/252}",
+        "assets": "assets: [\((0..<6000).map { "A\($0)" }.joined(separator: ", "))]",
+        "initial": "initial: 100", "correlation": "correlation: {constant: 0.2}",
+        "portfolio": nil, "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+        "variants": nil,
+      ]), "56 steps × 6000² correlated assets take 2016000000 multiply-adds per path",
+      timeout: 8)
 
   /// Scales that made every price ∞ or 0 with exit status 0.
   static let infinities: [HostileCase] =

@@ -116,6 +116,16 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
       yaml: nonPSDScenario(repair: nil),
       fragment: "not positive semi-definite: smallest eigenvalue -0.8", field: "correlation.matrix"),
     .init(
+      name: "constant correlation 2 with one asset (never used, still refused)",
+      yaml: F.scenario([
+        "assets": "assets: [EQ]", "initial": "initial: 100",
+        "correlation": "correlation: {constant: 2}",
+        "portfolio": nil,
+        "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}", "variants": nil,
+      ]),
+      fragment: "2.0 is not a correlation, expected a value in [-1, 1]",
+      field: "correlation.constant"),
+    .init(
       name: "one-factor loading above 1",
       yaml: F.scenario([
         "correlation": "correlation: {one_factor: {loadings: {EQ: 0.5, BOND: 1.5}}}"
