@@ -58,7 +58,8 @@ public struct CorrelationMatrix: Sendable, Equatable {
       throw .diagonalNotOne(index: i, value: matrix[i, i])
     }
     for i in 0..<n {
-      for j in 0..<n where abs(matrix[i, j]) > 1 {
+      // The diagonal was checked above: within 1e-12 of 1 on either side, then set to 1.
+      for j in 0..<n where j != i && abs(matrix[i, j]) > 1 {
         throw .outOfRange(row: i, column: j, value: matrix[i, j])
       }
     }

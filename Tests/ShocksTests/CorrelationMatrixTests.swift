@@ -164,6 +164,19 @@ struct CorrelationMatrixTests {
     #expect(withSignedZero.isIdentity)
   }
 
+  @Test("A diagonal within 1e-12 of 1 is set to 1 on either side of 1; further is refused")
+  func diagonalTolerance() throws {
+    for d in [1 + 1e-13, 1 - 1e-13] {
+      let c = try CorrelationMatrix(rows: [[d, 0.3], [0.3, 1]])
+      #expect(c.matrix[0, 0] == 1, "diagonal \(d) became \(c.matrix[0, 0])")
+    }
+    for d in [1 + 1e-11, 1 - 1e-11] {
+      #expect(throws: CorrelationError.diagonalNotOne(index: 0, value: d)) {
+        try CorrelationMatrix(rows: [[d, 0.3], [0.3, 1]])
+      }
+    }
+  }
+
   @Test("Factories: identity and constant correlation")
   func factories() throws {
     let identity = CorrelationMatrix.identity(4)
