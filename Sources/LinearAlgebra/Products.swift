@@ -51,6 +51,13 @@ public struct TransposedLowerPanels: Sendable {
     self.panelStart = starts
   }
 
+  /// No panels: the stand-in for a factor whose product is never taken (the identity's).
+  public init() {
+    self.n = 0
+    self.elements = []
+    self.panelStart = []
+  }
+
   /// Packs the lower triangle of a row-major `n × n` matrix given as its `n²` elements.
   public init(lower: [Double], n: Int) {
     precondition(lower.count == n * n, "\(lower.count) elements do not fill \(n) × \(n)")

@@ -100,7 +100,7 @@ public struct Manifest: Codable, Sendable {
     public init(_ variant: VariantSpec, seconds: Double) {
       var repairs: [StressRepair] = []
       for (i, stress) in variant.stresses.enumerated() {
-        if let target = stress.correlationTarget, target.repair != nil {
+        if let target = stress.repairedCorrelationTarget {
           repairs.append(StressRepair(stress: i, target: Correlation(target)))
         }
       }

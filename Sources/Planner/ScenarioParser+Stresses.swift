@@ -183,7 +183,8 @@ extension ScenarioParser {
       }
       try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
       try checkCorrelationCount(s.correlationBlends.count + 1, model: model, field: body)
-      let valid = try validatedCorrelation(target, field: targetField, policy: policy)
+      // Only the blends are factored (in the simulation's set-up), not the target itself.
+      let valid = try checkedCorrelation(target, field: targetField, policy: policy)
       s.correlationBlends.append(.init(target: valid.matrix, weight: weight))
       var arr = s.correlationBlend ?? Array(repeating: 0, count: steps)
       for t in from...to { arr[t - 1] = UInt16(s.correlationBlends.count) }
@@ -195,8 +196,14 @@ extension ScenarioParser {
           + "\(r.frobeniusDistance), \(r.eigenvaluesClipped) eigenvalue(s) clipped, smallest input "
           + "eigenvalue \(r.smallestInputEigenvalue))"
       }
+      var repaired: CorrelationMatrix? = nil
+      if valid.repair != nil {
+        do { repaired = try CorrelationMatrix(valid) } catch {
+          throw targetField.error(describe(error))
+        }
+      }
       return StressSpec(
-        kind: kind, from: from, to: to, detail: detail, correlationTarget: valid)
+        kind: kind, from: from, to: to, detail: detail, repairedCorrelationTarget: repaired)
     case "jumps":
       guard latent.contains(.jumps) else {
         throw body.error(

@@ -548,15 +548,24 @@ struct ScenarioParser {
     return (out, ff)
   }
 
-  func validatedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
-    throws(ScenarioError) -> CorrelationMatrix
+  /// `m` checked as a correlation matrix of the assets, not yet factored (a stress's target).
+  func checkedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
+    throws(ScenarioError) -> CorrelationMatrix.Checked
   {
     if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
     do {
-      return try CorrelationMatrix(m, expectedDimension: assets.count, repair: policy)
+      return try CorrelationMatrix.checked(m, expectedDimension: assets.count, repair: policy)
     } catch {
       throw field.error(describe(error))
     }
+  }
+
+  /// `m` checked as a correlation matrix of the assets, and factored.
+  func validatedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
+    throws(ScenarioError) -> CorrelationMatrix
+  {
+    let checked = try checkedCorrelation(m, field: field, policy: policy)
+    do { return try CorrelationMatrix(checked) } catch { throw field.error(describe(error)) }
   }
 
   /// A correlation error with asset names instead of indices.

@@ -141,8 +141,10 @@ public struct StressSpec: Sendable, Equatable, CustomStringConvertible {
   public var from: Int
   public var to: Int
   public var detail: String
-  /// A correlation stress's validated target, with what `repair: nearest` changed, if anything.
-  public var correlationTarget: CorrelationMatrix? = nil
+  /// A correlation stress's target as `repair: nearest` made it, with what the repair changed,
+  /// when the repair changed it (the manifest records it); `nil` otherwise. The target itself
+  /// lives in the variant's schedule.
+  public var repairedCorrelationTarget: CorrelationMatrix? = nil
   /// The file a `historical` stress reads (resolved against the scenario's folder).
   public var inputFile: String? = nil
 

@@ -31,6 +31,14 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
         "the process draws \(process.shocksPerStep) shocks per step, its correlation has "
           + "\(matrix.dimension) rows")
     }
+    let k = process.shocksPerStep
+    if let blend = schedule.correlationBlends.first(where: {
+      $0.target.rows != k || $0.target.columns != k || !(0...1).contains($0.weight)
+    }) {
+      throw .scheduleMismatch(
+        "a correlation stress's target is \(blend.target.rows) × \(blend.target.columns) with "
+          + "weight \(blend.weight), expected \(k) × \(k) and a weight in [0, 1]")
+    }
     if let problem = schedule.inconsistency(regimes: process.correlations.count) {
       throw .scheduleMismatch(problem)
     }
@@ -42,7 +50,7 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
     {
       throw .outOfRange("sampling: \(problem)")
     }
-    let factors: [CorrelationMatrix]
+    let factors: CorrelationFactors
     do { factors = try schedule.correlationFactors(model: process.correlations) } catch {
       throw .correlation(error)
     }

@@ -137,20 +137,17 @@ public struct StressSchedule: Sendable, Equatable {
     return nil
   }
 
-  /// The correlation matrices a path can use: for each blend `b` (0 = none) and each model
-  /// correlation `s` (one per regime), entry `b · K + s`.
+  /// The factors of the correlation matrices a path can use: for each blend `b` (0 = none)
+  /// and each model correlation `s` (one per regime), entry `b · K + s`. A blend's factor is
+  /// packed as soon as it is made (`CorrelationFactors`), so one full factor is held at a
+  /// time.
   func correlationFactors(model: [CorrelationMatrix]) throws(CorrelationError)
-    -> [CorrelationMatrix]
+    -> CorrelationFactors
   {
-    var out = model
+    var out = CorrelationFactors(model)
     for blend in correlationBlends {
       for base in model {
-        var m = base.matrix
-        for i in m.elements.indices {
-          m.elements[i] =
-            (1 - blend.weight) * base.matrix.elements[i] + blend.weight * blend.target.elements[i]
-        }
-        out.append(try CorrelationMatrix(m))
+        out.append(try base.blendFactor(toward: blend.target, weight: blend.weight))
       }
     }
     return out

@@ -26,11 +26,9 @@ public struct CorrelatedShockGenerator: Sendable {
     case studentT(degreesOfFreedom: Double)
   }
 
-  /// The validated correlation of the shocks (the first of `factors`).
-  public var correlation: CorrelationMatrix { factors[0] }
-  /// The correlation matrices a path can switch between, step by step (regimes, stressed
-  /// windows). Each is factored once, on construction.
-  public let factors: [CorrelationMatrix]
+  /// The factors of the correlation matrices a path can switch between, step by step (regimes,
+  /// stressed windows), in the form the products read.
+  public let factors: CorrelationFactors
   /// The 64-bit seed: the Philox key.
   public let seed: UInt64
   /// The marginal law.
@@ -40,11 +38,6 @@ public struct CorrelatedShockGenerator: Sendable {
   /// How the normals are drawn (`Sampling`).
   public let sampling: Sampling
 
-  @usableFromInline let lowers: [[Double]]
-  /// `Lᵀ` of each factor in the panels of the blocked product, for more than
-  /// `smallDimension` assets (empty otherwise).
-  @usableFromInline let panels: [TransposedLowerPanels]
-  @usableFromInline let identities: [Bool]
   @usableFromInline let studentT: StudentTDistribution?
   /// The Sobol' points and bridge of `Sampling.sobol`.
   @usableFromInline let quasi: QuasiRandomNormals?
@@ -60,33 +53,28 @@ public struct CorrelatedShockGenerator: Sendable {
   public init(
     correlation: CorrelationMatrix, seed: UInt64, distribution: Distribution = .normal
   ) throws(RandomnessError) {
-    try self.init(factors: [correlation], seed: seed, distribution: distribution)
+    try self.init(
+      factors: CorrelationFactors([correlation]), seed: seed, distribution: distribution)
   }
 
-  /// A generator that can correlate each step by one of several matrices of the same size.
+  /// A generator that can correlate each step by one of several factors of the same size.
   ///
   /// - Parameters:
   ///   - sampling: how the normals are drawn; `.sobol` needs `steps`, the number of steps of
   ///     every path (its points have `steps × assets` coordinates).
   /// - Throws: `RandomnessError` for ν ≤ 2 or non-finite ν, or a Sobol' dimension beyond
   ///   `SobolSequence.maximumDimensions`.
-  /// - Precondition: `factors` is not empty and all have the same dimension.
+  /// - Precondition: `factors` is not empty.
   public init(
-    factors: [CorrelationMatrix], seed: UInt64, distribution: Distribution = .normal,
+    factors: CorrelationFactors, seed: UInt64, distribution: Distribution = .normal,
     sampling: Sampling = .monteCarlo, steps: Int = 0
   ) throws(RandomnessError) {
-    precondition(!factors.isEmpty, "at least one correlation matrix is needed")
-    let n = factors[0].dimension
-    precondition(factors.allSatisfy { $0.dimension == n }, "correlation matrices differ in size")
+    precondition(factors.count > 0, "at least one correlation matrix is needed")
+    let n = factors.dimension
     self.factors = factors
     self.assetCount = n
     self.seed = seed
     self.distribution = distribution
-    self.lowers = factors.map { $0.factor.lower.elements }
-    self.panels =
-      n > Self.smallDimension
-      ? factors.map { TransposedLowerPanels(lower: $0.factor.lower.elements, n: n) } : []
-    self.identities = factors.map(\.isIdentity)
     self.sampling = sampling
     antithetic = sampling == .antithetic
     if case .sobol(let scrambling) = sampling {
@@ -171,7 +159,7 @@ public struct CorrelatedShockGenerator: Sendable {
     antithetic ? path & ~1 : path
   }
 
-  /// Correlates step `t` of a path by `factors[schedule[t]]`, each run of steps with the same
+  /// Correlates step `t` of a path by factor `schedule[t]`, each run of steps with the same
   /// factor in one product, in place.
   ///
   /// Both products treat each row on its own (the bits of a row do not depend on how many
@@ -193,18 +181,18 @@ public struct CorrelatedShockGenerator: Sendable {
     }
   }
 
-  /// `z ← L z` for each of `rowCount` rows of independent normals, with `L` the factor of
-  /// `factors[factor]`.
+  /// `z ← L z` for each of `rowCount` rows of independent normals, with `L` factor number
+  /// `factor`.
   @inlinable
   func correlate(_ rows: UnsafeMutablePointer<Double>, rowCount: Int, factor: Int) {
-    if identities[factor] { return }
+    if factors.identities[factor] { return }
     let n = assetCount
     if n <= Self.smallDimension {
-      lowers[factor].withUnsafeBufferPointer { l in
+      factors.lowers[factor].withUnsafeBufferPointer { l in
         Self.multiplySmall(rows, rowCount: rowCount, lower: l.baseAddress!, n: n)
       }
     } else {
-      multiplyRowsByTransposedLower(rows, rowCount: rowCount, factor: panels[factor])
+      multiplyRowsByTransposedLower(rows, rowCount: rowCount, factor: factors.panels[factor])
     }
   }
 

@@ -39,10 +39,47 @@ public struct CorrelationMatrix: Sendable, Equatable {
   /// Tolerance on the diagonal, |a_ii − 1|.
   public static let diagonalTolerance = 1e-12
 
-  /// Validates `matrix`, optionally against an expected number of assets.
+  /// Validates `matrix`, optionally against an expected number of assets, and factors it.
   public init(
     _ matrix: Matrix, expectedDimension: Int? = nil, repair policy: RepairPolicy = .error
   ) throws(CorrelationError) {
+    try self.init(Self.checked(matrix, expectedDimension: expectedDimension, repair: policy))
+  }
+
+  /// Factors a checked matrix.
+  public init(_ checked: Checked) throws(CorrelationError) {
+    let n = checked.matrix.rows
+    if Self.isIdentityBitForBit(checked.matrix) {
+      self.factor = CholeskyFactor(identityOfSize: n)
+    } else {
+      do {
+        self.factor = try CholeskyFactor(
+          checked.matrix, tolerance: Self.eigenvalueTolerance(n) * 10)
+      } catch {
+        throw .notPositiveSemiDefinite(smallestEigenvalue: checked.smallestEigenvalue)
+      }
+    }
+    self.matrix = checked.matrix
+    self.smallestEigenvalue = checked.smallestEigenvalue
+    self.repair = checked.repair
+  }
+
+  /// A matrix that passed every check of `init(_:expectedDimension:repair:)`, not yet factored:
+  /// what a correlation stress's target needs, since only its blends are factored.
+  public struct Checked: Sendable, Equatable {
+    /// The (possibly repaired) matrix, symmetric with a diagonal of 1.
+    public let matrix: Matrix
+    /// The smallest eigenvalue of `matrix`.
+    public let smallestEigenvalue: Double
+    /// What the repair changed, when one was made.
+    public let repair: NearestCorrelation?
+  }
+
+  /// Runs the checks of `init(_:expectedDimension:repair:)` (and the repair, when asked for)
+  /// without factoring the matrix.
+  public static func checked(
+    _ matrix: Matrix, expectedDimension: Int? = nil, repair policy: RepairPolicy = .error
+  ) throws(CorrelationError) -> Checked {
     let n = matrix.rows
     if let expected = expectedDimension, n != expected || matrix.columns != expected {
       if matrix.columns != n { throw .raggedRow(row: 0, count: matrix.columns, expected: n) }
@@ -68,47 +105,75 @@ public struct CorrelationMatrix: Sendable, Equatable {
         throw .asymmetric(row: i, column: j, value: matrix[i, j], mirror: matrix[j, i])
       }
     }
-    var m = NearestCorrelation.symmetrised(matrix)
-    for i in 0..<n { m[i, i] = 1 }
-    // Independent assets (no correlation given): eigenvalues all 1, factor the identity, the
-    // bits the general path computes (a test compares them), without its O(n³) work. Only for
-    // the identity bit for bit: a −0 off the diagonal would give −0 entries in the factor.
-    let one = Double(1).bitPattern
-    if m.elements.indices.allSatisfy({ m.elements[$0].bitPattern == ($0 % (n + 1) == 0 ? one : 0) })
-    {
-      self.matrix = m
-      self.factor = CholeskyFactor(identityOfSize: n)
-      self.smallestEigenvalue = 1
-      self.repair = nil
-      return
-    }
+    let m = symmetrisedWithUnitDiagonal(matrix)
+    // Independent assets (no correlation given): eigenvalues all 1 (and in `init(_:)` the
+    // identity as factor), the bits the general path computes (a test compares them), without
+    // its O(n³) work.
+    if isIdentityBitForBit(m) { return Checked(matrix: m, smallestEigenvalue: 1, repair: nil) }
     let smallest: Double
     do {
       smallest = try SymmetricEigen(m, vectors: false).values.first ?? 1
     } catch {
       throw .numerical(error.description)
     }
-    var report: NearestCorrelation? = nil
-    var finalSmallest = smallest
-    if smallest < -Self.eigenvalueTolerance(n) {
-      guard policy == .nearest else { throw .notPositiveSemiDefinite(smallestEigenvalue: smallest) }
-      do {
-        let repaired = try NearestCorrelation(repairing: m)
-        report = repaired
-        m = repaired.matrix
-        finalSmallest = try SymmetricEigen(m, vectors: false).values.first ?? 1
-      } catch {
-        throw .numerical("repair failed: \(error.description)")
-      }
+    guard smallest < -Self.eigenvalueTolerance(n) else {
+      return Checked(matrix: m, smallestEigenvalue: smallest, repair: nil)
     }
+    guard policy == .nearest else { throw .notPositiveSemiDefinite(smallestEigenvalue: smallest) }
     do {
-      self.factor = try CholeskyFactor(m, tolerance: Self.eigenvalueTolerance(n) * 10)
+      let repaired = try NearestCorrelation(repairing: m)
+      let finalSmallest = try SymmetricEigen(repaired.matrix, vectors: false).values.first ?? 1
+      return Checked(matrix: repaired.matrix, smallestEigenvalue: finalSmallest, repair: repaired)
     } catch {
-      throw .notPositiveSemiDefinite(smallestEigenvalue: finalSmallest)
+      throw .numerical("repair failed: \(error.description)")
     }
-    self.matrix = m
-    self.smallestEigenvalue = finalSmallest
-    self.repair = report
+  }
+
+  /// The factor of the blend `(1 − weight) · self + weight · target`, entry by entry, for a
+  /// checked `target` of the same size and `weight` in [0, 1] (a correlation stress).
+  ///
+  /// The blend is symmetric with a unit diagonal and positive semi-definite, as a convex
+  /// combination of two such matrices: by Weyl's inequality its smallest eigenvalue is at
+  /// least `(1 − weight) λ_min(self) + weight λ_min(target)`, above the tolerance of both. So
+  /// it is factored without an eigensolver, and the factor has the bits that validating the
+  /// blend as a `CorrelationMatrix` and factoring it gives.
+  public func blendFactor(toward target: Matrix, weight: Double) throws(CorrelationError)
+    -> CholeskyFactor
+  {
+    precondition(target.rows == dimension && target.columns == dimension, "blend of other sizes")
+    var m = matrix
+    for i in m.elements.indices {
+      m.elements[i] = (1 - weight) * matrix.elements[i] + weight * target.elements[i]
+    }
+    m = Self.symmetrisedWithUnitDiagonal(m)
+    if Self.isIdentityBitForBit(m) { return CholeskyFactor(identityOfSize: dimension) }
+    do {
+      return try CholeskyFactor(m, tolerance: Self.eigenvalueTolerance(dimension) * 10)
+    } catch {
+      // Only rounding can bring a blend of valid matrices here.
+      if case .notPositiveSemiDefinite(let smallest) = error {
+        throw .notPositiveSemiDefinite(smallestEigenvalue: smallest)
+      }
+      throw .numerical(error.description)
+    }
+  }
+
+  /// `a` with each off-diagonal pair replaced by its mean and the diagonal set to 1 (the
+  /// checks allow 1e-12 of asymmetry and of the diagonal's distance to 1).
+  static func symmetrisedWithUnitDiagonal(_ a: Matrix) -> Matrix {
+    var m = NearestCorrelation.symmetrised(a)
+    for i in 0..<m.rows { m[i, i] = 1 }
+    return m
+  }
+
+  /// Whether `m` is the identity bit for bit. A −0 off the diagonal is not: the general path
+  /// would give −0 entries in the factor.
+  static func isIdentityBitForBit(_ m: Matrix) -> Bool {
+    let n = m.rows
+    let one = Double(1).bitPattern
+    return m.elements.indices.allSatisfy {
+      m.elements[$0].bitPattern == ($0 % (n + 1) == 0 ? one : 0)
+    }
   }
 
   /// Validates a matrix given as rows.

@@ -192,7 +192,7 @@ struct ScenarioSemanticsTests {
         variants: "{base: {}, panic: {stresses: [{shock: {at: 2, returns: -0.1}}, "
           + "{correlation: \(stress)}]}}"))
     let panic = try #require(spec.variants.last)
-    let target = try #require(panic.stresses[1].correlationTarget)
+    let target = try #require(panic.stresses[1].repairedCorrelationTarget)
     let repair = try #require(target.repair, "the target was repaired")
     #expect(panic.stresses[1].description.contains("repaired"))
     let record = Manifest.Variant(panic, seconds: 0)
@@ -203,6 +203,7 @@ struct ScenarioSemanticsTests {
     #expect(repairs[0].target.repair?.eigenvaluesClipped == 1)
     #expect(repairs[0].target.matrix.count == 3 && repairs[0].target.smallestEigenvalue > -1e-12)
     #expect(Manifest.Variant(spec.variants[0], seconds: 0).correlationRepairs == nil)
+    #expect(panic.stresses[0].repairedCorrelationTarget == nil)
   }
 
   @Test("repair given both in toward and beside it is refused")

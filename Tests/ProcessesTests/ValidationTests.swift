@@ -380,6 +380,13 @@ struct ValidationTests {
       steps: 2...3, toward: constantCorrelation(0.5, dimension: 3).matrix, weight: 0.5)
     blend.correlationBlend![5] = 2
     Self.refuse(gbm, blend, mentions: "blend 2")
+    for (target, weight) in [
+      (constantCorrelation(0.5, dimension: 4).matrix, 0.5), (.identity(3), 1.5),
+    ] {
+      var wrong = StressSchedule(steps: 10, assets: 3)
+      wrong.blendCorrelation(steps: 2...3, toward: target, weight: weight)
+      Self.refuse(gbm, wrong, mentions: "expected 3 × 3 and a weight in [0, 1]")
+    }
     let regime = Model.regime.process as! RegimeSwitchingProcess
     var forced = StressSchedule(steps: 10, assets: 3)
     forced.forcedRegime = (0..<10).map { $0 == 4 ? 3 : -1 }

@@ -13,10 +13,10 @@ struct AntitheticShockTests {
     "odd paths are the exact negatives of even paths",
     arguments: [(3, false), (3, true), (50, false), (50, true)])
   func exactNegatives(n: Int, studentT: Bool) throws {
-    let factors = [
+    let factors = CorrelationFactors([
       try CorrelationMatrix.constant(0.4, dimension: n),
       try CorrelationMatrix.constant(-0.8 / Double(n), dimension: n),
-    ]
+    ])
     let distribution: CorrelatedShockGenerator.Distribution =
       studentT ? .studentT(degreesOfFreedom: 4) : .normal
     let antithetic = try CorrelatedShockGenerator(

@@ -51,7 +51,7 @@ struct CorrelatedShockBitsTests {
       try CorrelationMatrix.constant(0.3, dimension: n),
       try CorrelationMatrix.constant(0.7, dimension: n), .identity(n),
     ]
-    let generator = try CorrelatedShockGenerator(factors: factors, seed: 11)
+    let generator = try CorrelatedShockGenerator(factors: CorrelationFactors(factors), seed: 11)
     let steps = 29
     let schedule = (0..<steps).map { UInt16(($0 / 3 + $0 % 2) % 3) }
     var observed = [Double](repeating: .nan, count: steps * n)

@@ -167,7 +167,7 @@ struct CorrelatedShockGeneratorTests {
       correlation: .identity(n), seed: generator.seed
     ).shocks(paths: 11..<12, steps: steps)
     let z = try Matrix(rows: steps, columns: n, elements: normals)
-    let expected = Matrix.product(z, generator.correlation.factor.lower.transposed)
+    let expected = Matrix.product(z, config.correlation.factor.lower.transposed)
     let observed = try Matrix(rows: steps, columns: n, elements: shocks)
     #expect(observed.maximumDifference(from: expected) < 1e-13)
   }
@@ -305,12 +305,13 @@ struct CorrelatedShockGeneratorTests {
   @Test("A per-step schedule correlates each step by its own factor", arguments: GeneratorCase.all)
   func perStepFactors(_ config: GeneratorCase) throws {
     let base = config.correlation
+    let correlations = [base, try Self.stressed(base)]
     let generator = try CorrelatedShockGenerator(
-      factors: [base, try Self.stressed(base)], seed: 5, distribution: config.distribution)
+      factors: CorrelationFactors(correlations), seed: 5, distribution: config.distribution)
     let n = generator.assetCount
     let plain = [0, 1].map {
       try! CorrelatedShockGenerator(
-        correlation: generator.factors[$0], seed: 5, distribution: config.distribution
+        correlation: correlations[$0], seed: 5, distribution: config.distribution
       ).shocks(paths: 17..<18, steps: Self.window.count)
     }
     let mixed = Self.shocks(generator, path: 17, schedule: Self.window)
@@ -328,7 +329,8 @@ struct CorrelatedShockGeneratorTests {
   func commonRandomNumbers(_ config: GeneratorCase) throws {
     let base = config.correlation
     let generator = try CorrelatedShockGenerator(
-      factors: [base, try Self.stressed(base)], seed: 6, distribution: config.distribution)
+      factors: CorrelationFactors([base, try Self.stressed(base)]), seed: 6,
+      distribution: config.distribution)
     let n = generator.assetCount
     for path in [0, 1, 999] {
       let baseline = Self.shocks(generator, path: path, schedule: nil)

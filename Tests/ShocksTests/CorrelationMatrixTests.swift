@@ -1,8 +1,9 @@
 import BLASReference
 import LinearAlgebra
 import Randomness
-import Shocks
 import Testing
+
+@testable import Shocks
 
 /// A matrix `CorrelationMatrix` must reject, the error case it must give, and words its
 /// message must contain.
@@ -162,6 +163,91 @@ struct CorrelationMatrixTests {
       withSignedZero.factor.lower.elements.map(\.bitPattern)
         == expected.lower.elements.map(\.bitPattern))
     #expect(withSignedZero.isIdentity)
+  }
+
+  /// Correlation matrices to blend: constant, one-factor, repaired (not exactly symmetric
+  /// after Higham's projections), the identity, and semi-definite (two assets perfectly
+  /// correlated).
+  static func blendCases(_ n: Int) throws -> [CorrelationMatrix] {
+    var oneFactor = Matrix.identity(n)
+    var inconsistent = Matrix(rows: n, columns: n, repeating: 0.2)
+    var perfect = Matrix(rows: n, columns: n, repeating: 0.4)
+    for i in 0..<n {
+      inconsistent[i, i] = 1
+      perfect[i, i] = 1
+      for j in 0..<n where j != i {
+        oneFactor[i, j] = (0.2 + 0.07 * Double(i % 9)) * (0.2 + 0.07 * Double(j % 9))
+      }
+    }
+    inconsistent[0, 1] = 0.95
+    inconsistent[1, 0] = 0.95
+    inconsistent[1, 2] = 0.95
+    inconsistent[2, 1] = 0.95
+    inconsistent[0, 2] = -0.95
+    inconsistent[2, 0] = -0.95
+    perfect[0, 1] = 1
+    perfect[1, 0] = 1
+    return [
+      try .constant(0.3, dimension: n), try CorrelationMatrix(oneFactor),
+      try CorrelationMatrix(inconsistent, repair: .nearest), .identity(n),
+      try CorrelationMatrix(perfect),
+    ]
+  }
+
+  @Test(
+    "A blend's factor has the bits of validating the blend and factoring it", arguments: [3, 9, 70])
+  func blendFactorSameBits(n: Int) throws {
+    let cases = try Self.blendCases(n)
+    #expect(cases[2].repair != nil, "the inconsistent matrix must be repaired")
+    for (b, base) in cases.enumerated() {
+      for (t, target) in cases.enumerated() {
+        for weight in [0, 0.37, 0.5, 1] {
+          var m = base.matrix
+          for i in m.elements.indices {
+            m.elements[i] =
+              (1 - weight) * base.matrix.elements[i] + weight * target.matrix.elements[i]
+          }
+          let expected = try CorrelationMatrix(m).factor
+          let observed = try base.blendFactor(toward: target.matrix, weight: weight)
+          let differing = zip(expected.lower.elements, observed.lower.elements).filter {
+            $0.bitPattern != $1.bitPattern
+          }.count
+          #expect(
+            differing == 0 && observed.rank == expected.rank,
+            "n \(n), base \(b), target \(t), weight \(weight): \(differing) entries differ, rank \(observed.rank) against \(expected.rank)"
+          )
+        }
+      }
+    }
+  }
+
+  @Test("Checking without factoring keeps what the checks give, repair included")
+  func checkedWithoutFactor() throws {
+    for c in try Self.blendCases(12) {
+      let checked = try CorrelationMatrix.checked(c.matrix, repair: .nearest)
+      #expect(checked.matrix == c.matrix)
+      #expect(checked.smallestEigenvalue.bitPattern == c.smallestEigenvalue.bitPattern)
+      #expect(try CorrelationMatrix(checked) == CorrelationMatrix(c.matrix))
+    }
+    let indefinite = try Matrix(
+      rows: 3, columns: 3, elements: [1, 0.9, -0.9, 0.9, 1, 0.9, -0.9, 0.9, 1])
+    #expect(throws: CorrelationError.self) { try CorrelationMatrix.checked(indefinite) }
+  }
+
+  @Test("The factors a generator keeps: panels above 8 assets, elements up to 8, none for I")
+  func factorsAsTheProductsReadThem() throws {
+    for n in [3, 8, 9, 40] {
+      let factors = CorrelationFactors([.identity(n), try .constant(0.5, dimension: n)])
+      #expect(factors.count == 2 && factors.dimension == n)
+      #expect(factors.identities == [true, false])
+      if n <= CorrelatedShockGenerator.smallDimension {
+        #expect(factors.panels.isEmpty)
+        #expect(factors.lowers[0].isEmpty && factors.lowers[1].count == n * n)
+      } else {
+        #expect(factors.lowers.isEmpty)
+        #expect(factors.panels[0].panelCount == 0 && factors.panels[1].panelCount == (n + 7) / 8)
+      }
+    }
   }
 
   @Test("A diagonal within 1e-12 of 1 is set to 1 on either side of 1; further is refused")
