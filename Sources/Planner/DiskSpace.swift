@@ -262,16 +262,20 @@ extension ScenarioSpec {
 }
 
 extension Manifest {
-  /// The correlation matrices the manifest holds: the one in use and the repaired targets of
-  /// correlation stresses.
+  /// The `n × n` correlation matrices the manifest holds, `n` the number of assets: the one in
+  /// use, the repaired targets of correlation stresses, and those of the model's record (one
+  /// per regime).
   private var matrices: [[[Double]]] {
-    [correlation.matrix]
+    let n = correlation.matrix.count
+    return [correlation.matrix]
       + variants.flatMap { ($0.correlationRepairs ?? []).map(\.target.matrix) }
+      + model.values.flatMap { $0.squareMatrices(n) }
   }
 
-  /// The manifest with every correlation matrix replaced by the `k × k` matrix of zeros.
+  /// The manifest with every matrix of `matrices` replaced by the `k × k` matrix of zeros.
   private func withZeroMatrices(_ k: Int) -> Manifest {
     let zeros = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+    let n = correlation.matrix.count
     var m = self
     m.correlation.matrix = zeros
     for v in m.variants.indices {
@@ -279,6 +283,8 @@ extension Manifest {
         m.variants[v].correlationRepairs?[r].target.matrix = zeros
       }
     }
+    let zeroValue = JSONValue.array(zeros.map { .array($0.map { .number($0) }) })
+    m.model = model.mapValues { $0.replacingSquareMatrices(n, by: zeroValue) }
     return m
   }
 
@@ -323,6 +329,48 @@ extension Manifest {
   static func numberLength(_ x: Double) -> Int {
     let text = x.description
     return text.hasSuffix(".0") ? text.utf8.count - 2 : text.utf8.count
+  }
+}
+
+extension JSONValue {
+  /// The rows of this value if it is an `n × n` matrix of finite numbers.
+  private func squareMatrix(_ n: Int) -> [[Double]]? {
+    guard case .array(let rows) = self, rows.count == n else { return nil }
+    var out: [[Double]] = []
+    out.reserveCapacity(n)
+    for row in rows {
+      guard case .array(let entries) = row, entries.count == n else { return nil }
+      var values: [Double] = []
+      values.reserveCapacity(n)
+      for entry in entries {
+        guard case .number(let x) = entry, x.isFinite else { return nil }
+        values.append(x)
+      }
+      out.append(values)
+    }
+    return out
+  }
+
+  /// The `n × n` matrices of finite numbers in this value, at any depth.
+  func squareMatrices(_ n: Int) -> [[[Double]]] {
+    if let m = squareMatrix(n) { return [m] }
+    switch self {
+    case .array(let items): return items.flatMap { $0.squareMatrices(n) }
+    case .object(let fields): return fields.values.flatMap { $0.squareMatrices(n) }
+    default: return []
+    }
+  }
+
+  /// This value with each of its `n × n` matrices of finite numbers replaced by `replacement`.
+  func replacingSquareMatrices(_ n: Int, by replacement: JSONValue) -> JSONValue {
+    if squareMatrix(n) != nil { return replacement }
+    switch self {
+    case .array(let items):
+      return .array(items.map { $0.replacingSquareMatrices(n, by: replacement) })
+    case .object(let fields):
+      return .object(fields.mapValues { $0.replacingSquareMatrices(n, by: replacement) })
+    default: return self
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import PathFiles
 import Planner
 import Randomness
+import Shocks
 
 /// `scengine check`: validate a scenario and print the resolved plan; writes nothing.
 struct CheckCommand: ParsableCommand {
@@ -72,15 +73,7 @@ struct PlanReport {
         "measure    risk neutral, rate \(format(r)), dividends \(q.map(format).joined(separator: ", "))"
       )
     }
-    let c = spec.correlation
-    var corr =
-      "correlation \(c.dimension)×\(c.dimension), valid (positive semi-definite), smallest eigenvalue \(format(c.smallestEigenvalue)), rank \(c.factor.rank)"
-    if c.isIdentity { corr = "correlation identity (independent assets)" }
-    if let r = c.repair {
-      corr +=
-        "; REPAIRED (Higham 2002): Frobenius distance \(format(r.frobeniusDistance)), \(r.eigenvaluesClipped) eigenvalue(s) clipped"
-    }
-    lines.append(corr)
+    lines += correlationLines
     if let w = spec.portfolio {
       lines.append(
         "portfolio  " + zip(spec.assets, w).map { "\($0) \(format($1))" }.joined(separator: ", "))
@@ -137,13 +130,45 @@ struct PlanReport {
       separator: "; ")
   }
 
+  /// The correlation line: the scenario's matrix, or with regimes that use their own, one line
+  /// per regime (the matrix each one uses).
+  var correlationLines: [String] {
+    let names = spec.model.regimeNames
+    let used = spec.model.correlations
+    guard names.count == used.count, used.contains(where: { $0 != spec.correlation }) else {
+      return ["correlation " + describe(spec.correlation)]
+    }
+    return zip(names, used).map { "correlation \($0): " + describe($1) }
+  }
+
+  func describe(_ c: CorrelationMatrix) -> String {
+    if c.isIdentity { return "identity (independent assets)" }
+    var text =
+      "\(c.dimension)×\(c.dimension), valid (positive semi-definite), smallest eigenvalue "
+      + "\(format(c.smallestEigenvalue)), rank \(c.factor.rank)"
+    if let r = c.repair {
+      text +=
+        "; REPAIRED (Higham 2002): Frobenius distance \(format(r.frobeniusDistance)), "
+        + "\(r.eigenvaluesClipped) eigenvalue(s) clipped"
+    }
+    return text
+  }
+
+  /// Matrices of more than this many rows are summarised by their size (the manifest holds
+  /// them in full).
+  static let largestMatrixShown = 10
+
   func render(_ v: JSONValue) -> String {
     switch v {
     case .number(let d): return format(d)
     case .string(let s): return s
     case .bool(let b): return "\(b)"
     case .null: return "null"
-    case .array(let a): return "[" + a.map(render).joined(separator: ", ") + "]"
+    case .array(let a):
+      if a.count > Self.largestMatrixShown, case .array(let row) = a[0] {
+        return "<\(a.count)×\(row.count) matrix>"
+      }
+      return "[" + a.map(render).joined(separator: ", ") + "]"
     case .object(let o):
       return "{" + o.keys.sorted().map { "\($0): \(render(o[$0]!))" }.joined(separator: ", ") + "}"
     }

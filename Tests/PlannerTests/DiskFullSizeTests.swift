@@ -17,29 +17,46 @@ struct DiskFullSizeTests {
 
   /// 300 assets (one-factor correlation), and a variant whose correlation stress's target is
   /// repaired: two 300 × 300 matrices in the manifest, sized without encoding them.
-  static let manyAssets: String = {
-    let names = (0..<300).map { "A\($0)" }
-    let loadings = names.enumerated().map { "\($1): \(0.2 + Double($0 % 70) / 100)" }
-    return F.scenario(
-      [
-        "paths": "paths: 9", "time": "time: {steps: 3, dt: 1/252}",
-        "assets": "assets: [\(names.joined(separator: ", "))]", "initial": "initial: 100",
-        "correlation":
-          "correlation: {one_factor: {loadings: {\(loadings.joined(separator: ", "))}}}",
-        "portfolio": nil, "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
-        "variants": """
-        variants:
-          base: {}
-          flight:
-            stresses:
-              - correlation: {from: 1, to: 2, toward: {constant: -0.01, repair: nearest}, weight: 1}
-        """,
-      ])
-  }()
+  static let manyAssets = F.assets(
+    300,
+    [
+      "paths": "paths: 9", "time": "time: {steps: 3, dt: 1/252}",
+      "correlation": "correlation: \(F.oneFactor(300) { 0.2 + Double($0 % 70) / 100 })",
+      "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+      "variants": """
+      variants:
+        base: {}
+        flight:
+          stresses:
+            - correlation: {from: 1, to: 2, toward: {constant: -0.01, repair: nearest}, weight: 1}
+      """,
+    ])
+
+  /// 70 assets and three regimes, two with correlations of their own: the model's record holds
+  /// a matrix per regime (19,600 numbers with the top-level one).
+  static let manyRegimes = F.assets(
+    70,
+    [
+      "paths": "paths: 7", "time": "time: {steps: 4, dt: 1/252}",
+      "correlation": "correlation: {constant: 0.2}", "variants": "variants: {baseline: {}}",
+      "model": """
+      model:
+        regime:
+          transition: [[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]]
+          regimes:
+            calm: {drift: 0.05, volatility: 0.1}
+            tense: {drift: 0, volatility: 0.2, correlation: {constant: 0.37}}
+            crisis:
+              drift: -0.2
+              volatility: 0.4
+              correlation: \(F.oneFactor(70) { 0.1 + Double($0 % 13) / 17 })
+      """,
+    ])
 
   /// Scenarios with their output options: every format, precision and series.
   static let cases: [(name: String, scenario: String)] = [
     ("npy, 300 assets, a repaired stress target", manyAssets),
+    ("npy, 70 assets, correlations per regime", manyRegimes),
     ("npy prices", F.scenario()),
     ("npy float32 regimes", F.regime() + "output: {precision: float32, emit: [returns, regimes]}"),
     ("npy variance", garch + "output: {emit: [prices, returns, variance]}"),
@@ -114,13 +131,19 @@ struct DiskFullSizeTests {
       "\(c.name)")
   }
 
-  @Test("large correlation matrices are sized to the byte without encoding them")
-  func manifestSizedExactly() throws {
-    let spec = try ScenarioLoader.parse(
-      yaml: Self.manyAssets, file: "s.yaml", baseDirectory: ".")
+  @Test(
+    "large correlation matrices are sized to the byte without encoding them",
+    arguments: [(manyAssets, 2), (manyRegimes, 4)])
+  func manifestSizedExactly(scenario: String, expectedMatrices: Int) throws {
+    let spec = try ScenarioLoader.parse(yaml: scenario, file: "s.yaml", baseDirectory: ".")
     let manifest = spec.longestManifest(files: [], shard: nil, command: "scengine run s.yaml")
-    let matrices = 1 + (manifest.variants.compactMap(\.correlationRepairs).joined().count)
-    #expect(matrices == 2, "the manifest holds \(matrices) matrices, expected 2")
+    let n = spec.assets.count
+    let matrices =
+      1 + manifest.variants.compactMap(\.correlationRepairs).joined().count
+      + manifest.model.values.flatMap { $0.squareMatrices(n) }.count
+    #expect(
+      matrices == expectedMatrices,
+      "the manifest holds \(matrices) matrices, expected \(expectedMatrices)")
     let encoded = try encodeJSON(manifest).count
     let sized = try #require(manifest.encodedBytes())
     #expect(sized == encoded, "expected \(encoded) bytes, sized \(sized)")

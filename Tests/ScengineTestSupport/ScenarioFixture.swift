@@ -18,6 +18,24 @@ public enum ScenarioFixture {
     ),
   ]
 
+  /// The scenario with `count` assets `A0`, `A1`, … all priced 100, no portfolio, and
+  /// `changes` as in `scenario(_:extra:)`.
+  public static func assets(_ count: Int, _ changes: [String: String?] = [:]) -> String {
+    let names = (0..<count).map { "A\($0)" }
+    var all: [String: String?] = [
+      "assets": "assets: [\(names.joined(separator: ", "))]", "initial": "initial: 100",
+      "portfolio": nil,
+    ]
+    all.merge(changes) { $1 }
+    return scenario(all)
+  }
+
+  /// `{one_factor: {loadings: {A0: …, A1: …}}}` with asset `i`'s loading `loading(i)`.
+  public static func oneFactor(_ count: Int, loading: (Int) -> Double) -> String {
+    let loadings = (0..<count).map { "A\($0): \(loading($0))" }
+    return "{one_factor: {loadings: {\(loadings.joined(separator: ", "))}}}"
+  }
+
   /// The fixture with the lines of `changes` replaced (a `nil` line removes the key) and
   /// `extra` appended.
   public static func scenario(_ changes: [String: String?] = [:], extra: String? = nil) -> String {

@@ -148,9 +148,9 @@ public struct ModelSpec: Sendable {
   /// The resolved parameters under their keys, for the manifest and `scengine check`.
   public var record: [String: JSONValue] { unit.record }
   /// The correlation matrices of the model's shocks: one, or one per regime.
-  var correlations: [CorrelationMatrix] { unit.process.correlations }
+  public var correlations: [CorrelationMatrix] { unit.process.correlations }
   /// Per asset, the largest annual jump intensity (any regime); empty without jumps.
   var largestJumpIntensities: [Double] { unit.process.largestJumpIntensities }
   /// The names of the regimes a `regime` stress can force.
-  var regimeNames: [String] { unit.regimeNames }
+  public var regimeNames: [String] { unit.regimeNames }
 }
