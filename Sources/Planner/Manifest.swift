@@ -224,7 +224,7 @@ public struct Manifest: Codable, Sendable {
       v.seconds = 0
       return v
     }
-    var text = try encodeJSON(identity)
+    var text = try identity.encodedJSON()
     for file in inputFiles {
       text += Array("\(file) \(try sha256Hex(ofFileAt: file))\n".utf8)
     }

@@ -150,7 +150,7 @@ public struct Merger: Sendable {
     try stopIfCancelled(cancel)
     do {
       _ = try writeFileAtomically(
-        try encodeJSON(manifest), in: folder, relativePath: OutputFolder.manifestFileName,
+        try manifest.encodedJSON(), in: folder, relativePath: OutputFolder.manifestFileName,
         sync: sync)
     } catch {
       throw RunError(folderError: error)
@@ -197,7 +197,7 @@ public struct Merger: Sendable {
       let summary = "\(v.name)/summary.json"
       files.append(.init(path: summary, bytes: 64 << 10, leastBytes: 0))
     }
-    let manifest = (try? encodeJSON(first).count) ?? 0
+    let manifest = first.encodedBytes() ?? 0
     files.append(
       .init(path: OutputFolder.manifestFileName, bytes: manifest * 2, leastBytes: manifest))
     let series = first.assets.count + (first.portfolio == nil ? 0 : 1)

@@ -148,7 +148,7 @@ public struct Runner: Sendable {
     }
     try stopIfSignalled()
     let bytes: [UInt8]
-    do { bytes = try encodeJSON(manifest) } catch { throw RunError(folderError: error) }
+    do { bytes = try manifest.encodedJSON() } catch { throw RunError(folderError: error) }
     try stopIfSignalled()
     do {
       _ = try writeFileAtomically(

@@ -132,7 +132,7 @@ struct DiskFullSizeTests {
   }
 
   @Test(
-    "large correlation matrices are sized to the byte without encoding them",
+    "large correlation matrices are sized and written to the byte without the encoder",
     arguments: [(manyAssets, 2), (manyRegimes, 4)])
   func manifestSizedExactly(scenario: String, expectedMatrices: Int) throws {
     let spec = try ScenarioLoader.parse(yaml: scenario, file: "s.yaml", baseDirectory: ".")
@@ -144,9 +144,19 @@ struct DiskFullSizeTests {
     #expect(
       matrices == expectedMatrices,
       "the manifest holds \(matrices) matrices, expected \(expectedMatrices)")
-    let encoded = try encodeJSON(manifest).count
+    let encoded = try encodeJSON(manifest)
     let sized = try #require(manifest.encodedBytes())
-    #expect(sized == encoded, "expected \(encoded) bytes, sized \(sized)")
+    #expect(sized == encoded.count, "expected \(encoded.count) bytes, sized \(sized)")
+    let written = try manifest.encodedJSON()
+    let differ =
+      zip(written, encoded).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+      ?? min(written.count, encoded.count)
+    let context = String(decoding: written[differ...].prefix(80), as: UTF8.self)
+    let same = written == encoded  // not in #expect, which would print both arrays
+    #expect(
+      same,
+      "written \(written.count) bytes, the encoder \(encoded.count); first difference at \(differ): \(context)"
+    )
     for x in [1.0, -0.0, 0.0, 0.1, -0.30000000000000004, 1e-7, 2.5e-12, -1.0, 0.5] {
       let text = try #require(String(bytes: try encodeJSON([x], pretty: false), encoding: .utf8))
       #expect(Manifest.numberLength(x) == text.count - 2, "\(x) is written \(text)")
