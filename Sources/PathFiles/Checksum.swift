@@ -28,6 +28,13 @@ public func sha256Hex(of bytes: some Sequence<UInt8>) -> String {
   return hexadecimal(hash.finalize())
 }
 
+/// The SHA-256 digest of the bytes of `buffer`, as 64 lowercase hexadecimal digits.
+public func sha256Hex(of buffer: UnsafeRawBufferPointer) -> String {
+  var hash = SHA256()
+  hash.update(bufferPointer: buffer)
+  return hexadecimal(hash.finalize())
+}
+
 /// Hashes the whole of an open file from offset 0 with `pread(2)` (the file offset is left
 /// alone), returning the digest and the number of bytes read.
 ///

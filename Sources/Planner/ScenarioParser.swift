@@ -60,6 +60,17 @@ public enum ScenarioLoader {
     yaml: String, file: String, baseDirectory: String = ".", overrides: ScenarioOverrides = .init(),
     schedules: ScheduleRetention = .all
   ) throws(ScenarioError) -> ScenarioSpec {
+    try parse(
+      yaml: yaml, file: file, baseDirectory: baseDirectory, overrides: overrides,
+      schedules: schedules, memo: CorrelationMemo())
+  }
+
+  /// `parse(yaml:file:baseDirectory:overrides:schedules:)` with the correlations validated by
+  /// an earlier parse of the same text (`CorrelationMemo`).
+  static func parse(
+    yaml: String, file: String, baseDirectory: String, overrides: ScenarioOverrides,
+    schedules: ScheduleRetention, memo: CorrelationMemo
+  ) throws(ScenarioError) -> ScenarioSpec {
     if let (line, message) = YAMLAliases.check(yaml) {
       throw ScenarioError(file: file, field: "", line: line, message: message)
     }
@@ -78,10 +89,12 @@ public enum ScenarioLoader {
         file: file, field: "", message: "the file is empty; expected a scenario mapping")
     }
     try YAMLTags.check(root, file: file)
-    var parser = ScenarioParser(file: file, baseDirectory: baseDirectory, overrides: overrides)
+    var parser = ScenarioParser(
+      file: file, baseDirectory: baseDirectory, overrides: overrides, memo: memo)
     parser.schedules = schedules
     var spec = try parser.parse(YAMLField(node: root, path: "", file: file))
-    spec.source = ScenarioSource(yaml: yaml, baseDirectory: baseDirectory, overrides: overrides)
+    spec.source = ScenarioSource(
+      yaml: yaml, baseDirectory: baseDirectory, overrides: overrides, memo: memo)
     return spec
   }
 
@@ -136,10 +149,17 @@ struct ScenarioParser {
   /// The step length in years, once read.
   var timeStep = 0.0
 
-  init(file: String, baseDirectory: String, overrides: ScenarioOverrides) {
+  /// The correlations validated so far, by this parse or an earlier one of the same text.
+  let memo: CorrelationMemo
+
+  init(
+    file: String, baseDirectory: String, overrides: ScenarioOverrides,
+    memo: CorrelationMemo = CorrelationMemo()
+  ) {
     self.file = file
     self.baseDirectory = baseDirectory
     self.overrides = overrides
+    self.memo = memo
   }
 
   mutating func parse(_ root: YAMLField) throws(ScenarioError) -> ScenarioSpec {
@@ -549,23 +569,43 @@ struct ScenarioParser {
   }
 
   /// `m` checked as a correlation matrix of the assets, not yet factored (a stress's target).
+  /// A target an earlier parse of the same text checked (`memo`) keeps that check's
+  /// eigenvalue or repair.
   func checkedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
     throws(ScenarioError) -> CorrelationMatrix.Checked
   {
     if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
+    // The identity (no correlation given) is checked at once, without hashing its n² zeros.
+    let key = m.isIdentity ? nil : CorrelationMemo.key(m, assets: assets.count, policy: policy)
+    let known = key.map(memo.target) ?? (checked: nil, smallestEigenvalue: nil)
+    if let repaired = known.checked { return repaired }
     do {
-      return try CorrelationMatrix.checked(m, expectedDimension: assets.count, repair: policy)
+      let checked = try CorrelationMatrix.checked(
+        m, expectedDimension: assets.count, repair: policy,
+        knownSmallestEigenvalue: known.smallestEigenvalue)
+      if let key { memo.record(target: key, checked) }
+      return checked
     } catch {
       throw field.error(describe(error))
     }
   }
 
-  /// `m` checked as a correlation matrix of the assets, and factored.
+  /// `m` checked as a correlation matrix of the assets, and factored (once per text: `memo`).
   func validatedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
     throws(ScenarioError) -> CorrelationMatrix
   {
-    let checked = try checkedCorrelation(m, field: field, policy: policy)
-    do { return try CorrelationMatrix(checked) } catch { throw field.error(describe(error)) }
+    if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
+    func validate() throws(ScenarioError) -> CorrelationMatrix {
+      let checked = try checkedCorrelation(m, field: field, policy: policy)
+      do throws(CorrelationError) {
+        return try CorrelationMatrix(checked)
+      } catch {
+        throw field.error(describe(error))
+      }
+    }
+    if m.isIdentity { return try validate() }
+    return try memo.matrix(
+      CorrelationMemo.key(m, assets: assets.count, policy: policy), validate: validate)
   }
 
   /// A correlation error with asset names instead of indices.

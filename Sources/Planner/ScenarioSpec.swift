@@ -46,7 +46,7 @@ public struct ScenarioSpec: Sendable {
     overrides.variants = [variant.name]
     let again = try ScenarioLoader.parse(
       yaml: source.yaml, file: file, baseDirectory: source.baseDirectory, overrides: overrides,
-      schedules: .only(variant.name))
+      schedules: .only(variant.name), memo: source.memo)
     guard let compiled = again.variants.first, compiled.isScheduleCompiled else {
       throw ScenarioError(
         file: file, field: "variants.\(variant.name)",
@@ -64,6 +64,8 @@ public struct ScenarioSource: Sendable {
   public var baseDirectory: String
   /// The command-line values that replaced the file's.
   public var overrides: ScenarioOverrides
+  /// The correlations the parse validated, for the parses that compile a variant again.
+  var memo = CorrelationMemo()
 }
 
 /// Which variants' stress schedules a parse keeps. A schedule holds arrays of steps × assets

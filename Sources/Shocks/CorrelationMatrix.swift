@@ -77,8 +77,13 @@ public struct CorrelationMatrix: Sendable, Equatable {
 
   /// Runs the checks of `init(_:expectedDimension:repair:)` (and the repair, when asked for)
   /// without factoring the matrix.
+  ///
+  /// - Parameter knownSmallestEigenvalue: the smallest eigenvalue of these very entries,
+  ///   found by an earlier check (a scenario's variant compiled again), taken instead of
+  ///   running the eigensolver; every other check runs as usual.
   public static func checked(
-    _ matrix: Matrix, expectedDimension: Int? = nil, repair policy: RepairPolicy = .error
+    _ matrix: Matrix, expectedDimension: Int? = nil, repair policy: RepairPolicy = .error,
+    knownSmallestEigenvalue: Double? = nil
   ) throws(CorrelationError) -> Checked {
     let n = matrix.rows
     if let expected = expectedDimension, n != expected || matrix.columns != expected {
@@ -111,10 +116,14 @@ public struct CorrelationMatrix: Sendable, Equatable {
     // its O(n³) work.
     if isIdentityBitForBit(m) { return Checked(matrix: m, smallestEigenvalue: 1, repair: nil) }
     let smallest: Double
-    do {
-      smallest = try SymmetricEigen(m, vectors: false).values.first ?? 1
-    } catch {
-      throw .numerical(error.description)
+    if let knownSmallestEigenvalue {
+      smallest = knownSmallestEigenvalue
+    } else {
+      do {
+        smallest = try SymmetricEigen(m, vectors: false).values.first ?? 1
+      } catch {
+        throw .numerical(error.description)
+      }
     }
     guard smallest < -Self.eigenvalueTolerance(n) else {
       return Checked(matrix: m, smallestEigenvalue: smallest, repair: nil)
