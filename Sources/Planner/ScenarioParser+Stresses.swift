@@ -183,8 +183,9 @@ extension ScenarioParser {
       }
       try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
       try checkCorrelationCount(s.correlationBlends.count + 1, model: model, field: body)
-      // Only the blends are factored (in the simulation's set-up), not the target itself.
-      let valid = try checkedCorrelation(target, field: targetField, policy: policy)
+      // The target's factor is not kept: only its blends' are (in the simulation's set-up).
+      let valid = try checkedCorrelation(
+        target, field: targetField, policy: policy, factors: true)
       s.correlationBlends.append(.init(target: valid.matrix, weight: weight))
       var arr = s.correlationBlend ?? Array(repeating: 0, count: steps)
       for t in from...to { arr[t - 1] = UInt16(s.correlationBlends.count) }

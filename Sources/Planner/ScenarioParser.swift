@@ -571,18 +571,25 @@ struct ScenarioParser {
   /// `m` checked as a correlation matrix of the assets, not yet factored (a stress's target).
   /// A target an earlier parse of the same text checked (`memo`) keeps that check's
   /// eigenvalue or repair.
-  func checkedCorrelation(_ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy)
-    throws(ScenarioError) -> CorrelationMatrix.Checked
-  {
+  ///
+  /// - Parameter factors: also factor it (and drop the factor), so that a target is accepted
+  ///   exactly when the same matrix would be as a scenario's correlation: at the edge of the
+  ///   eigenvalue tolerance, a Cholesky pivot can fall below its own tolerance.
+  func checkedCorrelation(
+    _ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy, factors: Bool = false
+  ) throws(ScenarioError) -> CorrelationMatrix.Checked {
     if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
     // The identity (no correlation given) is checked at once, without hashing its n² zeros.
     let key = m.isIdentity ? nil : CorrelationMemo.key(m, assets: assets.count, policy: policy)
     let known = key.map(memo.target) ?? (checked: nil, smallestEigenvalue: nil)
     if let repaired = known.checked { return repaired }
     do {
-      let checked = try CorrelationMatrix.checked(
+      var checked = try CorrelationMatrix.checked(
         m, expectedDimension: assets.count, repair: policy,
         knownSmallestEigenvalue: known.smallestEigenvalue)
+      if factors && known.smallestEigenvalue == nil {
+        checked = try CorrelationMatrix(checked).unfactored
+      }
       if let key { memo.record(target: key, checked) }
       return checked
     } catch {
@@ -621,6 +628,11 @@ struct ScenarioParser {
       return "entry [\(r)][\(c)] (\(name(r)), \(name(c))) is \(v), expected a value in [-1, 1]"
     case .nonFinite(let r, let c, let v):
       return "entry [\(r)][\(c)] is \(v), expected a finite number"
+    case .notPositiveSemiDefinite(let smallest)
+    where smallest >= -CorrelationMatrix.eigenvalueTolerance(assets.count):
+      return "correlation matrix is not positive semi-definite: its smallest eigenvalue "
+        + "\(smallest) is within the tolerance (-1e-10 × assets), but its Cholesky factor meets "
+        + "a negative pivot beyond the factor's; fix the entries or set `repair: nearest`"
     default:
       return error.description
     }

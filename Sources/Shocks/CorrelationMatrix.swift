@@ -47,21 +47,54 @@ public struct CorrelationMatrix: Sendable, Equatable {
   }
 
   /// Factors a checked matrix.
+  ///
+  /// A matrix within the eigenvalue tolerance can still meet a Cholesky pivot below the
+  /// factor's tolerance (the last pivot of a matrix with a tiny negative eigenvalue can be far
+  /// more negative than the eigenvalue). It is then refused, or repaired when its check was
+  /// asked for `repair: nearest`, as a matrix beyond the eigenvalue tolerance is.
   public init(_ checked: Checked) throws(CorrelationError) {
-    let n = checked.matrix.rows
-    if Self.isIdentityBitForBit(checked.matrix) {
-      self.factor = CholeskyFactor(identityOfSize: n)
+    var checked = checked
+    let factor: CholeskyFactor
+    if let f = Self.factor(checked.matrix) {
+      factor = f
     } else {
-      do {
-        self.factor = try CholeskyFactor(
-          checked.matrix, tolerance: Self.eigenvalueTolerance(n) * 10)
-      } catch {
+      guard checked.policy == .nearest, checked.repair == nil else {
         throw .notPositiveSemiDefinite(smallestEigenvalue: checked.smallestEigenvalue)
       }
+      checked = try Self.repaired(checked.matrix)
+      guard let f = Self.factor(checked.matrix) else {
+        throw .notPositiveSemiDefinite(smallestEigenvalue: checked.smallestEigenvalue)
+      }
+      factor = f
     }
+    self.factor = factor
     self.matrix = checked.matrix
     self.smallestEigenvalue = checked.smallestEigenvalue
     self.repair = checked.repair
+  }
+
+  /// This matrix's check, without the factor (the policy is `.error`: it is valid as it is).
+  public var unfactored: Checked {
+    Checked(matrix: matrix, smallestEigenvalue: smallestEigenvalue, repair: repair, policy: .error)
+  }
+
+  /// The semi-definite Cholesky factor of a checked matrix, or `nil` at a negative pivot.
+  static func factor(_ m: Matrix) -> CholeskyFactor? {
+    if isIdentityBitForBit(m) { return CholeskyFactor(identityOfSize: m.rows) }
+    return try? CholeskyFactor(m, tolerance: eigenvalueTolerance(m.rows) * 10)
+  }
+
+  /// The check of the nearest correlation matrix to `m` (Higham 2002).
+  static func repaired(_ m: Matrix) throws(CorrelationError) -> Checked {
+    do {
+      let repaired = try NearestCorrelation(repairing: m)
+      let finalSmallest = try SymmetricEigen(repaired.matrix, vectors: false).values.first ?? 1
+      return Checked(
+        matrix: repaired.matrix, smallestEigenvalue: finalSmallest, repair: repaired,
+        policy: .nearest)
+    } catch {
+      throw .numerical("repair failed: \(error.description)")
+    }
   }
 
   /// A matrix that passed every check of `init(_:expectedDimension:repair:)`, not yet factored:
@@ -73,6 +106,8 @@ public struct CorrelationMatrix: Sendable, Equatable {
     public let smallestEigenvalue: Double
     /// What the repair changed, when one was made.
     public let repair: NearestCorrelation?
+    /// The policy the check was asked for.
+    public let policy: RepairPolicy
   }
 
   /// Runs the checks of `init(_:expectedDimension:repair:)` (and the repair, when asked for)
@@ -114,7 +149,9 @@ public struct CorrelationMatrix: Sendable, Equatable {
     // Independent assets (no correlation given): eigenvalues all 1 (and in `init(_:)` the
     // identity as factor), the bits the general path computes (a test compares them), without
     // its O(n³) work.
-    if isIdentityBitForBit(m) { return Checked(matrix: m, smallestEigenvalue: 1, repair: nil) }
+    if isIdentityBitForBit(m) {
+      return Checked(matrix: m, smallestEigenvalue: 1, repair: nil, policy: policy)
+    }
     let smallest: Double
     if let knownSmallestEigenvalue {
       smallest = knownSmallestEigenvalue
@@ -126,16 +163,10 @@ public struct CorrelationMatrix: Sendable, Equatable {
       }
     }
     guard smallest < -Self.eigenvalueTolerance(n) else {
-      return Checked(matrix: m, smallestEigenvalue: smallest, repair: nil)
+      return Checked(matrix: m, smallestEigenvalue: smallest, repair: nil, policy: policy)
     }
     guard policy == .nearest else { throw .notPositiveSemiDefinite(smallestEigenvalue: smallest) }
-    do {
-      let repaired = try NearestCorrelation(repairing: m)
-      let finalSmallest = try SymmetricEigen(repaired.matrix, vectors: false).values.first ?? 1
-      return Checked(matrix: repaired.matrix, smallestEigenvalue: finalSmallest, repair: repaired)
-    } catch {
-      throw .numerical("repair failed: \(error.description)")
-    }
+    return try repaired(m)
   }
 
   /// The factor of the blend `(1 − weight) · self + weight · target`, entry by entry, for a
