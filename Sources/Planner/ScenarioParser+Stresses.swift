@@ -182,7 +182,8 @@ extension ScenarioParser {
         policy = p
       }
       try b.finish(allowed: ["from", "to", "toward", "weight", "repair"])
-      try checkCorrelationCount(s.correlationBlends.count + 1, model: model, field: body)
+      try checkCorrelationCount(
+        s.correlationBlends.count + 1, regimes: max(model.regimeNames.count, 1), field: body)
       // The target's factor is not kept: only its blends' are (in the simulation's set-up).
       let valid = try checkedCorrelation(
         target, field: targetField, policy: policy, factors: true)
@@ -458,15 +459,13 @@ extension ScenarioParser {
   /// many or too large: at most `ScenarioLimits.maximumCorrelationStresses` stresses, and
   /// `(count + 1) × regimes` matrices of `assets²` entries (with their factors) within
   /// `ScenarioLimits.maximumCorrelationMatrices` and `maximumCorrelationBytes`.
-  func checkCorrelationCount(_ count: Int, model: ModelSpec, field: YAMLField)
+  func checkCorrelationCount(_ count: Int, regimes: Int, field: YAMLField)
     throws(ScenarioError)
   {
     let most = ScenarioLimits.maximumCorrelationStresses
     guard count <= most else {
       throw field.error("more than \(most) correlation stresses in one variant")
     }
-    var regimes = 1
-    if !model.regimeNames.isEmpty { regimes = model.regimeNames.count }
     let n = assets.count
     let matrices = (count + 1).multipliedChecked(by: regimes) ?? .max
     let bytes = [n, n, 16].reduce(matrices) { $0.multipliedChecked(by: $1) ?? .max }
@@ -478,6 +477,33 @@ extension ScenarioParser {
           + "matrices of \(n) × \(n) in force, expected at most "
           + "\(ScenarioLimits.maximumCorrelationMatrices) and "
           + "\(ScenarioLimits.maximumCorrelationBytes >> 30) GiB with their factors")
+    }
+  }
+
+  /// Applies `checkCorrelationCount` to the correlation stresses of every variant as written,
+  /// before any correlation matrix is validated (a 10,000-asset matrix takes minutes), with
+  /// the regimes counted from the model as written. What is not laid out as expected is left
+  /// to the parse, which reports it in its place.
+  func checkCorrelationCounts(variants: YAMLField?, model: YAMLField?) throws(ScenarioError) {
+    var regimes = 1
+    if let model, let m = try? model.mapping(), let regime = m.peek("regime"),
+      let r = try? regime.mapping(), let named = r.peek("regimes"), let list = try? named.mapping()
+    {
+      regimes = max(list.keys.count, 1)
+    }
+    guard let variants, let all = try? variants.mapping() else { return }
+    for key in all.keys {
+      guard let body = all.peek(key), let v = try? body.mapping(),
+        let items = try? v.peek("stresses")?.sequence()
+      else { continue }
+      var count = 0
+      for item in items {
+        guard let stress = try? item.mapping(), stress.keys == ["correlation"],
+          let correlation = stress.peek("correlation")
+        else { continue }
+        count += 1
+        try checkCorrelationCount(count, regimes: regimes, field: correlation)
+      }
     }
   }
 

@@ -260,6 +260,9 @@ struct ScenarioParser {
           + "\(prices.upperBound)")
     }
 
+    // The caps on correlation stresses are arithmetic on counts: applied before any matrix is
+    // validated.
+    try checkCorrelationCounts(variants: top.peek("variants"), model: top.peek("model"))
     let correlation = try parseCorrelation(top.optional("correlation"))
     let measure = try parseMeasure(top.optional("measure"))
     let model = try parseModel(

@@ -164,6 +164,12 @@ struct MappingReader {
     return field.child(node, key)
   }
 
+  /// The value of `key` without marking it read (for checks made before the key is parsed).
+  func peek(_ key: String) -> YAMLField? {
+    guard let node = pairs.first(where: { $0.0 == key })?.1 else { return nil }
+    return field.child(node, key)
+  }
+
   mutating func required(_ key: String, _ what: String) throws(ScenarioError) -> YAMLField {
     guard let f = optional(key) else {
       throw field.error("missing required key '\(key)' (\(what))")

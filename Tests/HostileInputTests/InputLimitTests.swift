@@ -134,6 +134,21 @@ struct InputLimitTests {
         "variants": nil,
       ]), "56 steps × 6000² correlated assets take 2016000000 multiply-adds per path",
       timeout: 8)
+    // Refused before the correlation and the 28 targets before it are validated (133 s here).
+    + both(
+      "29 correlation stresses of 3000 assets, over the matrices' 4 GiB, refused at once",
+      F.assets(
+        3000,
+        [
+          "time": "time: {steps: 40, dt: 1/252}", "correlation": "correlation: {constant: 0.2}",
+          "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+          "variants": "variants: {x: {stresses: ["
+            + (1...29).map {
+              "{correlation: {from: \($0), to: \($0), toward: {constant: 0.5}, weight: 0.5}}"
+            }.joined(separator: ", ") + "]}}",
+        ]),
+      "29 correlation stresses × 1 regimes need 30 correlation matrices of 3000 × 3000 in force",
+      timeout: 8)
 
   /// Scales that made every price ∞ or 0 with exit status 0.
   static let infinities: [HostileCase] =
