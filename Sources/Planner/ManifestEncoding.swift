@@ -161,8 +161,8 @@ extension Manifest {
   /// `n × n` matrices of zeros takes `c + a n + b n²` bytes (one line per number and per row),
   /// found from three encodings with n = 1, 2 and 3; each number then adds its text's length
   /// less the one of `0`: its shortest round-trip form, the form `JSONEncoder` writes, without
-  /// a trailing `.0`. Above 2²⁴ numbers, each counts as the longest (24 characters) instead of
-  /// being formatted. A test compares the size with the encoding's.
+  /// a trailing `.0` (0 and 1, the identity's entries, without formatting them). Tests compare
+  /// the size with the encoding's.
   func encodedBytes() -> Int? {
     let matrices = self.matrices
     let n = correlation.matrix.count
@@ -179,9 +179,6 @@ extension Manifest {
     let c = s1 - a - b
     var total = c.addingSaturated(a.multipliedSaturated(by: n))
       .addingSaturated(b.multipliedSaturated(by: n).multipliedSaturated(by: n))
-    if numbers > 1 << 24 {
-      return total.addingSaturated(numbers.multipliedSaturated(by: 24 - 1))
-    }
     for matrix in matrices {
       for row in matrix {
         for x in row { total += Self.numberLength(x) - 1 }
@@ -192,7 +189,11 @@ extension Manifest {
 
   /// The length of `x` as `JSONEncoder` writes a finite double: its shortest round-trip text
   /// (`description`) without a trailing `.0`.
-  static func numberLength(_ x: Double) -> Int { numberText(x).utf8.count }
+  static func numberLength(_ x: Double) -> Int {
+    if x == 0 { return x.sign == .minus ? 2 : 1 }  // "0" or "-0"
+    if x == 1 { return 1 }
+    return numberText(x).utf8.count
+  }
 }
 
 extension JSONValue {

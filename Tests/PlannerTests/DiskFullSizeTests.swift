@@ -163,6 +163,24 @@ struct DiskFullSizeTests {
     }
   }
 
+  @Test("above 2²⁴ numbers the size is still exact (4,100 independent assets)")
+  func manifestSizedExactlyAboveTwoToThe24() throws {
+    let yaml = F.assets(
+      4100,
+      [
+        "paths": "paths: 2", "time": "time: {steps: 2, dt: 1/252}", "correlation": nil,
+        "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+        "variants": "variants: {baseline: {}}",
+      ])
+    let spec = try ScenarioLoader.parse(yaml: yaml, file: "s.yaml", baseDirectory: ".")
+    let manifest = spec.longestManifest(files: [], shard: nil, command: "scengine run s.yaml")
+    #expect(manifest.correlation.matrix.count == 4100)
+    let sized = try #require(manifest.encodedBytes())
+    // The writer, not the encoder (minutes here): the test above compares the two.
+    let written = try manifest.encodedJSON().count
+    #expect(sized == written, "written \(written) bytes, sized \(sized)")
+  }
+
   @Test(
     "a shard's estimate bounds its files (risk_inputs.npy in place of summary.json)",
     arguments: ["0/3", "2/3", "6/7"])
