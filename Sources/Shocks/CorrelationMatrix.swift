@@ -97,8 +97,8 @@ public struct CorrelationMatrix: Sendable, Equatable {
     }
   }
 
-  /// A matrix that passed every check of `init(_:expectedDimension:repair:)`, not yet factored:
-  /// what a correlation stress's target needs, since only its blends are factored.
+  /// A matrix that passed the checks of `init(_:expectedDimension:repair:)` before the factor:
+  /// what a correlation stress's target keeps, since only its blends' factors are used.
   public struct Checked: Sendable, Equatable {
     /// The (possibly repaired) matrix, symmetric with a diagonal of 1.
     public let matrix: Matrix
