@@ -51,6 +51,12 @@ extension Manifest {
   /// appears nowhere else, and each marker's lines are then replaced by the matrix, one number
   /// a line at the marker's indentation, each number in the encoder's form (`numberLength`).
   public func encodedJSON() throws(PathFilesError) -> [UInt8] {
+    var count = 0
+    _ = replacingMatrices {
+      count += $0.reduce(0) { $0 + $1.count }
+      return []
+    }
+    guard count > 1 << 12 else { return try encodeJSON(self) }
     var matrices: [[[Double]]] = []
     var markers: [[UInt8]] = []
     // Negative numbers below 1e-300 in magnitude: no correlation, price or setting.
@@ -61,8 +67,6 @@ extension Manifest {
         markers.append(Array(Self.numberText(marker).utf8))
         return [[marker]]
       })
-    let numbers = matrices.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
-    guard numbers > 1 << 12 else { return try encodeJSON(self) }
     // Each marker's block, in the order of the text (keys are sorted there).
     var blocks: [(from: Int, to: Int, indent: Int, matrix: Int)] = []
     for (i, marker) in markers.enumerated() {
@@ -74,7 +78,7 @@ extension Manifest {
     }
     blocks.sort { $0.from < $1.from }
     var out: [UInt8] = []
-    out.reserveCapacity(marked.count + numbers * 16)
+    out.reserveCapacity(marked.count + count * 16)
     var start = 0
     for block in blocks {
       out += marked[start..<block.from]

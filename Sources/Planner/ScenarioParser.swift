@@ -582,8 +582,21 @@ struct ScenarioParser {
     _ m: Matrix, field: YAMLField, policy: CorrelationMatrix.RepairPolicy, factors: Bool = false
   ) throws(ScenarioError) -> CorrelationMatrix.Checked {
     if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
-    // The identity (no correlation given) is checked at once, without hashing its n² zeros.
-    let key = m.isIdentity ? nil : CorrelationMemo.key(m, assets: assets.count, policy: policy)
+    return try checkedCorrelation(
+      m, key: memoKey(m, policy: policy), field: field, policy: policy, factors: factors)
+  }
+
+  /// The memo's key of `m`, or `nil` for the identity (no correlation given), which is checked
+  /// at once without hashing its n² zeros.
+  private func memoKey(_ m: Matrix, policy: CorrelationMatrix.RepairPolicy) -> String? {
+    m.isIdentity ? nil : CorrelationMemo.key(m, assets: assets.count, policy: policy)
+  }
+
+  /// `checkedCorrelation` with the memo's key of `m` already found.
+  private func checkedCorrelation(
+    _ m: Matrix, key: String?, field: YAMLField, policy: CorrelationMatrix.RepairPolicy,
+    factors: Bool
+  ) throws(ScenarioError) -> CorrelationMatrix.Checked {
     let known = key.map(memo.target) ?? (checked: nil, smallestEigenvalue: nil)
     if let repaired = known.checked { return repaired }
     do {
@@ -605,17 +618,18 @@ struct ScenarioParser {
     throws(ScenarioError) -> CorrelationMatrix
   {
     if let message = correlationWorkExcess, !m.isIdentity { throw field.error(message) }
+    let key = memoKey(m, policy: policy)
     func validate() throws(ScenarioError) -> CorrelationMatrix {
-      let checked = try checkedCorrelation(m, field: field, policy: policy)
+      let checked = try checkedCorrelation(
+        m, key: key, field: field, policy: policy, factors: false)
       do throws(CorrelationError) {
         return try CorrelationMatrix(checked)
       } catch {
         throw field.error(describe(error))
       }
     }
-    if m.isIdentity { return try validate() }
-    return try memo.matrix(
-      CorrelationMemo.key(m, assets: assets.count, policy: policy), validate: validate)
+    guard let key else { return try validate() }
+    return try memo.matrix(key, validate: validate)
   }
 
   /// A correlation error with asset names instead of indices.

@@ -31,15 +31,9 @@ public struct PathSimulator<Process: PriceProcess>: Sendable {
         "the process draws \(process.shocksPerStep) shocks per step, its correlation has "
           + "\(matrix.dimension) rows")
     }
-    let k = process.shocksPerStep
-    if let blend = schedule.correlationBlends.first(where: {
-      $0.target.rows != k || $0.target.columns != k || !(0...1).contains($0.weight)
-    }) {
-      throw .scheduleMismatch(
-        "a correlation stress's target is \(blend.target.rows) × \(blend.target.columns) with "
-          + "weight \(blend.weight), expected \(k) × \(k) and a weight in [0, 1]")
-    }
-    if let problem = schedule.inconsistency(regimes: process.correlations.count) {
+    if let problem = schedule.inconsistency(
+      regimes: process.correlations.count, shocks: process.shocksPerStep)
+    {
       throw .scheduleMismatch(problem)
     }
     if let problem = Self.limitProblem(process: process, grid: grid, schedule: schedule) {

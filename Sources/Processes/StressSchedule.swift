@@ -103,9 +103,16 @@ public struct StressSchedule: Sendable, Equatable {
   }
 
   /// Why this schedule cannot drive a run whose model has `regimes` correlations (one per
-  /// regime), or `nil`: an array of the wrong length, a forced regime the model does not have,
-  /// or a blend index without a blend. The kernels index these arrays without checks.
-  func inconsistency(regimes k: Int) -> String? {
+  /// regime) of `shocks × shocks`, or `nil`: an array of the wrong length, a forced regime the
+  /// model does not have, a blend index without a blend, or a blend target of another size or
+  /// a weight outside [0, 1]. The kernels index these arrays without checks.
+  func inconsistency(regimes k: Int, shocks: Int) -> String? {
+    if let blend = correlationBlends.first(where: {
+      $0.target.rows != shocks || $0.target.columns != shocks || !(0...1).contains($0.weight)
+    }) {
+      return "a correlation stress's target is \(blend.target.rows) × \(blend.target.columns) "
+        + "with weight \(blend.weight), expected \(shocks) × \(shocks) and a weight in [0, 1]"
+    }
     let perStepAndAsset: [(String, Int?)] = [
       ("volatilityMultiplier", volatilityMultiplier?.count),
       ("driftOverride", driftOverride?.count), ("shockReturn", shockReturn?.count),
