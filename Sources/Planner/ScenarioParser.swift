@@ -285,7 +285,9 @@ struct ScenarioParser {
       portfolio = w
     }
 
-    let sampling = try parseSampling(top.optional("sampling"), model: model, steps: steps)
+    let sampling = try parseSampling(
+      top.optional("sampling"), model: model, steps: steps, paths: paths,
+      pathsFromCommandLine: overrides.paths != nil)
     var output = try parseOutput(top.optional("output"), model: model)
     if let f = overrides.format {
       output.format = f
@@ -394,9 +396,10 @@ struct ScenarioParser {
 
   /// `sampling: {antithetic: true}` or `sampling: {sobol: {scramble: owen | shift | none}}`
   /// (scramble defaults to owen); absent, `{}` or `{antithetic: false}` is plain Monte Carlo.
-  func parseSampling(_ field: YAMLField?, model: ModelSpec, steps: Int)
-    throws(ScenarioError) -> Sampling
-  {
+  /// Unscrambled, path i is point i + 1, so at most 2³² − 1 paths have a point of their own.
+  func parseSampling(
+    _ field: YAMLField?, model: ModelSpec, steps: Int, paths: Int, pathsFromCommandLine: Bool
+  ) throws(ScenarioError) -> Sampling {
     guard let field else { return .monteCarlo }
     var top = try field.mapping()
     let antithetic = try top.optional("antithetic")?.bool() ?? false
@@ -420,6 +423,13 @@ struct ScenarioParser {
       scrambling = s
     }
     try sobol.finish(allowed: ["scramble"])
+    if scrambling == .none && paths >= SobolSequence.maximumPoints {
+      throw sobolField.error(
+        "\(paths) paths\(pathsFromCommandLine ? " (--paths)" : ""): unscrambled, path i is "
+          + "point i + 1 (the origin skipped), and the sequence has \(SobolSequence.maximumPoints) "
+          + "points, so at most \(SobolSequence.maximumPoints - 1) paths; scramble with owen or "
+          + "shift (path i is point i) for more")
+    }
     if let problem = Sampling.sobolProblem(steps: steps, shocks: model.process.shocksPerStep) {
       throw sobolField.error(problem)
     }

@@ -131,11 +131,18 @@ struct YAMLField {
     return v
   }
 
+  /// `true` or `false` (also `True`, `TRUE`, `False`, `FALSE`: YAML 1.2's core schema), plain.
+  /// YAML 1.1's `yes`, `no`, `on`, `off`, `y` and `n` are refused: `on` is as likely a word
+  /// as a switch.
   func bool() throws(ScenarioError) -> Bool {
-    guard case .scalar(let s) = node, s.style == .plain, let b = node.bool else {
+    guard case .scalar(let s) = node, s.style == .plain else {
       throw error("expected true or false, got \(shown)")
     }
-    return b
+    switch s.string {
+    case "true", "True", "TRUE": return true
+    case "false", "False", "FALSE": return false
+    default: throw error("expected true or false, got \(shown)")
+    }
   }
 
   func isString(_ text: String) -> Bool {

@@ -54,6 +54,11 @@ struct PlanReport {
         "sampling   Sobol' (\(SobolSequence.directionNumbersName), scramble \(s.rawValue)) with "
           + "a Brownian bridge over the steps"
           + (s == .none ? "; path i is point i + 1 (the origin skipped)" : ""))
+      if spec.paths & (spec.paths - 1) != 0 {
+        lines.append(
+          "           \(spec.paths) paths is not a power of two: Sobol' points balance best "
+            + "at 2^m paths")
+      }
     }
     var grid =
       "grid       \(spec.grid.steps) steps × dt \(format(spec.grid.timeStep)) years = \(format(spec.grid.horizon)) years"

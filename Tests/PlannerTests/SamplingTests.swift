@@ -36,6 +36,8 @@ import Testing
       ("{antithetic: true, sobol: {}}", "sampling", "cannot be combined"),
       ("{sobol: {scramble: halton}}", "sampling.sobol.scramble", "is not a scrambling"),
       ("{antithetic: yes please}", "sampling.antithetic", "expected true or false"),
+      ("{antithetic: yes}", "sampling.antithetic", "expected true or false, got 'yes'"),
+      ("{antithetic: on}", "sampling.antithetic", "expected true or false, got 'on'"),
       ("{latin: true}", "sampling.latin", "unknown key 'latin'"),
       ("{sobol: {scramble: owen, skip: 3}}", "sampling.sobol.skip", "unknown key 'skip'"),
       ("antithetic", "sampling", "expected a mapping"),
@@ -44,6 +46,32 @@ import Testing
     let e = failure(ScenarioFixture.scenario(extra: "sampling: \(text)"))
     #expect(e?.field == field, "\(text): field \(e?.field ?? "none")")
     #expect(e?.message.contains(words) == true, "\(text): \(e?.message ?? "none")")
+  }
+
+  @Test("unscrambled Sobol' takes at most 2³² − 1 paths: path i is point i + 1")
+  func unscrambledPathLimit() throws {
+    let most = SobolSequence.maximumPoints - 1
+    for (scramble, paths, refused) in [
+      ("none", most, false), ("none", most + 1, true), ("owen", most + 1, false),
+      ("shift", most + 1, false),
+    ] {
+      let yaml = ScenarioFixture.scenario(
+        ["paths": "paths: \(paths)"], extra: "sampling: {sobol: {scramble: \(scramble)}}")
+      if refused {
+        let e = failure(yaml)
+        #expect(e?.field == "sampling.sobol", "\(scramble) \(paths): \(e?.field ?? "none")")
+        #expect(
+          e?.message.contains("at most \(most) paths") == true, "\(e?.message ?? "none")")
+        let overridden = #expect(throws: ScenarioError.self) {
+          try ScenarioLoader.parse(
+            yaml: ScenarioFixture.scenario(extra: "sampling: {sobol: {scramble: none}}"),
+            file: "test.yaml", overrides: .init(paths: paths))
+        }
+        #expect(overridden?.message.contains("(--paths)") == true, "\(overridden?.message ?? "")")
+      } else {
+        #expect(try parse(yaml).paths == paths, "\(scramble) \(paths)")
+      }
+    }
   }
 
   @Test("Sobol' beyond the Joe–Kuo table's dimensions is refused with the counts")
