@@ -127,12 +127,12 @@ public enum FittedScenario {
     for fit in model.fits {
       var parameters: [String: JSONValue] = [:]
       for p in fit.parameters {
-        var entry: [String: JSONValue] = [
+        let entry: [String: JSONValue] = [
           "estimate": .number(p.estimate),
           "std_error": p.standardError.map { .number($0) } ?? .null,
+          "robust_std_error": p.robustStandardError.map { .number($0) } ?? .null,
           "at_bound": .bool(p.atBound),
         ]
-        if let robust = p.robustStandardError { entry["robust_std_error"] = .number(robust) }
         parameters[p.key] = .object(entry)
       }
       assets[fit.asset] = .object([

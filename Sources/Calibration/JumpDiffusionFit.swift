@@ -309,6 +309,13 @@ func validateJumpSample(_ sample: ReturnSample, model: String, needed: Int)
   }
 }
 
+/// What a jump-diffusion fit's total log-likelihood is with several assets (fit.json's
+/// `loglik_basis`, and the summary's).
+let jumpLogLikelihoodBasis =
+  "sum of the assets' log-likelihoods, each asset fitted alone: the correlation is a moment "
+  + "estimate, outside the likelihood and the parameter count, so this total and its AIC "
+  + "and BIC do not compare with the joint log-likelihood of a gbm, garch or regime fit"
+
 func jumpYAMLList(_ values: [Double]) -> String {
   "[" + values.map(yamlNumber).joined(separator: ", ") + "]"
 }
@@ -352,6 +359,7 @@ func jumpSummary(
     "total log-likelihood \(String(format: "%.4f", logLikelihood))   AIC "
       + "\(String(format: "%.4f", aic))   BIC \(String(format: "%.4f", bic))   "
       + "nobs \(observations)   parameters \(parameterCount)")
+  if assets.count > 1 { out.append("(\(jumpLogLikelihoodBasis))") }
   out.append("* on a bound of the parameter space; units: annualized, intensity per year")
   return out.joined(separator: "\n") + "\n"
 }

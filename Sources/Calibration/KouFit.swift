@@ -99,7 +99,9 @@ public struct KouFit: CalibratedModel {
     self.fits = all.fits
     self.correlation = sample.assets.count > 1 ? sampleCorrelation(sample.returns) : nil
     self.observations = sample.count
-    self.report = all.report
+    var report = all.report
+    if sample.assets.count > 1 { report["loglik_basis"] = .string(jumpLogLikelihoodBasis) }
+    self.report = report
   }
 
   public var scenarioModel: String {

@@ -7,9 +7,9 @@ import Planner
 /// Fits: one `AssetFit` per asset with that asset's `regime<k>.drift` and
 /// `regime<k>.volatility` (annualized, the scenario file's units). The parameters the assets
 /// share — `transition[i][j]` and, for several assets, `regime<k>.correlation[a][b]` — and the
-/// joint log-likelihood are stated once, in the first asset's fit; the other assets' fits give
-/// the log-likelihood as NaN (the model has no per-asset likelihood). `logLikelihood` is the
-/// joint one.
+/// the joint log-likelihood are stated once, in the first asset's fit. With several assets
+/// every asset's fit gives the log-likelihood as NaN (null in fit.json: the model has no
+/// per-asset likelihood); `logLikelihood` is the joint one.
 public struct MarkovSwitchingModel: CalibratedModel {
   public let assets: [String]
   /// The length of a step in years.
@@ -198,7 +198,7 @@ public struct MarkovSwitchingModel: CalibratedModel {
       }
       return AssetFit(
         asset: assets[a], parameters: estimates,
-        logLikelihood: a == 0 ? logLikelihood : .nan, observations: observations,
+        logLikelihood: n == 1 ? logLikelihood : .nan, observations: observations,
         iterations: iterations, converged: converged, warnings: a == 0 ? warnings : [])
     }
   }

@@ -567,14 +567,18 @@ private func choleskySolve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
 }
 
 /// The Hessian of a function with a known gradient, by central differences of the gradient:
-/// `H_ij = [g_i(x + h_j e_j) − g_i(x − h_j e_j)] / (2 h_j)` with `h_j = ε^{1/3} max(|x_j|, 0.1)`,
-/// symmetrized, row-major `n × n`. The gradient must be finite within `h` of `x`.
-public func numericalHessian(gradient: ([Double]) -> [Double], at x: [Double]) -> [[Double]] {
+/// `H_ij = [g_i(x + h_j e_j) − g_i(x − h_j e_j)] / (2 h_j)` with `h_j = ε^{1/3} max(|x_j|, 0.1)`
+/// (`gradientSteps(at:)`) unless `steps` are given, symmetrized, row-major `n × n`. The gradient
+/// must be finite within `h` of `x`.
+public func numericalHessian(
+  gradient: ([Double]) -> [Double], at x: [Double], steps: [Double]? = nil
+) -> [[Double]] {
   let n = x.count
+  let steps = steps ?? gradientSteps(at: x)
   var columns: [[Double]] = []
   var p = x
   for j in 0..<n {
-    let h = cbrt(Double.ulpOfOne) * max(abs(x[j]), 0.1)
+    let h = steps[j]
     p[j] = x[j] + h
     let up = gradient(p)
     p[j] = x[j] - h
@@ -587,4 +591,9 @@ public func numericalHessian(gradient: ([Double]) -> [Double], at x: [Double]) -
     for j in 0..<n { hessian[i][j] = 0.5 * (columns[j][i] + columns[i][j]) }
   }
   return hessian
+}
+
+/// The default steps of `numericalHessian(gradient:at:steps:)`: `ε^{1/3} max(|x_j|, 0.1)`.
+public func gradientSteps(at x: [Double]) -> [Double] {
+  x.map { cbrt(Double.ulpOfOne) * max(abs($0), 0.1) }
 }

@@ -121,6 +121,29 @@ import Testing
     #expect(yaml.contains("initial: {\"Y\": 50.0}"), "\(yaml)")
   }
 
+  @Test("monthly rows fitted with the daily --dt get a warning naming the spacing; --dt 1/12 none")
+  func spacingWarning() throws {
+    let folder = try TemporaryDirectory("calibrate")
+    defer { folder.remove() }
+    // 60 month-start rows: gaps of 28 to 31 days.
+    var lines = ["date,A"]
+    var price = 100.0
+    for k in 0..<60 {
+      price *= exp(0.01 * sin(Double(k) * 1.7))
+      lines.append(String(format: "%04d-%02d-01,%.6f", 2020 + k / 12, k % 12 + 1, price))
+    }
+    try folder.write(lines.joined(separator: "\n") + "\n", to: "monthly.csv")
+    let daily = try ScengineBinary.run(
+      ["calibrate", "monthly.csv", "--model", "gbm"], in: folder.url, timeout: 60)
+    #expect(daily.status == 0, "stderr: \(daily.stderr)")
+    #expect(
+      daily.stderr.contains("a median 31 days apart (about 12 a year), but --dt is 1/252")
+        && daily.stderr.contains("pass --dt 1/12"), "\(daily.stderr)")
+    let monthly = try ScengineBinary.run(
+      ["calibrate", "monthly.csv", "--model", "gbm", "--dt", "1/12"], in: folder.url, timeout: 60)
+    #expect(monthly.status == 0 && monthly.stderr.isEmpty, "stderr: \(monthly.stderr)")
+  }
+
   @Test("a fit the engine cannot run is refused and nothing is written")
   func unrunnableFit() throws {
     let folder = try TemporaryDirectory("calibrate")
