@@ -140,6 +140,17 @@ public struct PriceTable: Sendable {
           + "column, separated by commas")
     }
     let indexColumn = dateColumn ?? 0
+    // A file without a header: its first row would name the columns after its prices.
+    if dateColumn == nil,
+      BusinessDays.parse(header[0]) != nil || isStrictInteger(header[0]),
+      header.dropFirst().allSatisfy({ Double($0) != nil })
+    {
+      throw PriceFileError(
+        file: path, line: headerLine,
+        message: "the first line \(excerpt(header.joined(separator: ","), limit: 60)) is data, "
+          + "not a header; the first line names the columns, e.g. date,SPX,TLT")
+    }
+    let named = headerText.split(separator: ",", omittingEmptySubsequences: false).count
     let indexName = dateColumn != nil ? "date" : header[0]
     var kind: IndexKind? = dateColumn != nil ? .date : nil
     var rows: [Row] = []
@@ -147,6 +158,12 @@ public struct PriceTable: Sendable {
     for (number, line) in lines {
       let cells = line.split(separator: ",", omittingEmptySubsequences: false)
       guard cells.count == header.count else {
+        if cells.count == named {
+          throw PriceFileError(
+            file: path, line: headerLine,
+            message: "the header \(excerpt(first, limit: 60)) has an empty column name; "
+              + "every column needs one")
+        }
         throw PriceFileError(
           file: path, line: number,
           message: "\(cells.count) cells, the header has \(header.count)")

@@ -150,6 +150,19 @@ struct CalibrateCommand: ParsableCommand {
     return value
   }
 
+  /// Why `count` assets are more than a fitted scenario may have, or nil: at most
+  /// `ScenarioLimits.maximumAssets`, and with several (correlated) assets `FittedScenario.steps
+  /// × count²` within `ScenarioLimits.maximumCorrelationWork` (2,817 assets). Asked before the
+  /// fit, whose correlation takes O(count³).
+  static func assetExcess(_ count: Int) -> String? {
+    let steps = FittedScenario.steps
+    var most = ScenarioLimits.maximumAssets
+    while most > 1 && steps * most * most > ScenarioLimits.maximumCorrelationWork { most -= 1 }
+    guard count > most else { return nil }
+    return "\(count) price columns; a fitted scenario (\(steps) steps, correlated assets) takes "
+      + "at most \(most): choose columns with --columns"
+  }
+
   /// A warning when dated rows are far from `dt` apart: the median gap between rows, in
   /// calendar days, implies more than 3 times fewer (or more) rows a year than `1/dt` (daily
   /// business rows, 1 day apart on most rows, imply 365 a year against 252: no warning).
@@ -204,6 +217,10 @@ struct CalibrateCommand: ParsableCommand {
           options, columns?.count ?? table.priceColumns.count))
     } catch let error as PriceFileError {
       printError("error: \(error.description)")
+      throw ExitCode(2)
+    }
+    if let excess = Self.assetExcess(history.columns.count) {
+      printError("error: \(prices): \(excess)".escapingControlCharacters)
       throw ExitCode(2)
     }
     if let warning = Self.spacingWarning(history, dt: dt, option: self.dt) {
@@ -280,6 +297,9 @@ struct CalibrateCommand: ParsableCommand {
   func checkDestinations() throws {
     var input = stat()
     let inputExists = stat(prices, &input) == 0
+    // Each destination by its folder's device and inode and its last name: two spellings of
+    // one file (`fit.yaml`, `./fit.yaml`, `sub/../fit.yaml`) would overwrite each other.
+    var seen: [String: (option: String, path: String)] = [:]
     for (option, path) in [
       ("--out", out), ("--report", report), ("--probabilities", probabilities),
     ] {
@@ -309,7 +329,15 @@ struct CalibrateCommand: ParsableCommand {
         guard Int(f.st_mode) & Int(S_IFMT) == Int(S_IFDIR) else {
           try refuse("\(folder) is not a folder")
         }
+      } else if stat(".", &f) != 0 {
+        try refuse("the current folder cannot be read")
       }
+      let name = path.split(separator: "/").last.map(String.init) ?? path
+      let key = "\(f.st_dev):\(f.st_ino):\(name)"
+      if let other = seen[key] {
+        try refuse("is the same file as \(other.option) \(other.path); choose another name")
+      }
+      seen[key] = (option, path)
     }
   }
 }

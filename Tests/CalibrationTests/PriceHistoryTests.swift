@@ -100,6 +100,20 @@ import Testing
     #expect(e.description.contains("p.csv:3: A: '\(cell)' is not a price"), "\(e)")
   }
 
+  @Test("a file without a header, or with an empty column name, is named at its first line")
+  func headerProblems() throws {
+    for text in ["2024-01-02,100,50\n2024-01-03,101,51\n", "0,100.5,50\n1,101,51\n"] {
+      let e = try #require(try Self.failure(text))
+      #expect(e.line == 1 && e.description.contains("is data, not a header"), "\(e)")
+    }
+    let e = try #require(try Self.failure("date,,B\n2024-01-02,100,50\n2024-01-03,101,51\n"))
+    #expect(e.line == 1 && e.description.contains("'date,,B' has an empty column name"), "\(e)")
+    // Headers that are names, even odd ones, still read.
+    let (t, folder) = try Self.table("t,A1,B\n0,100,50\n1,101,51\n")
+    defer { folder.remove() }
+    #expect(t.priceColumns == ["A1", "B"])
+  }
+
   @Test func duplicateAndDescendingIndices() throws {
     let dup = try #require(try Self.failure("date,A\n2024-01-02,1\n2024-01-02,2\n"))
     #expect(dup.description.contains("p.csv:3: date: duplicate date 2024-01-02"), "\(dup)")

@@ -94,6 +94,14 @@ struct CalibrateHostileTests {
     calibrate(
       "--out and --report the same", args: ["--out", "f", "--report", "f"], "name the same file"),
     calibrate(
+      "--out and --report one file spelled twice",
+      args: ["--out", "f.yaml", "--report", "./f.yaml"],
+      "--report ./f.yaml: is the same file as --out f.yaml"),
+    calibrate(
+      "--out through another path to the folder",
+      args: ["--out", "r.json", "--report", "/proc/self/cwd/r.json"],
+      "--report /proc/self/cwd/r.json: is the same file as --out r.json"),
+    calibrate(
       "--probabilities for a model without regimes", args: ["--probabilities", "p.out"],
       "--probabilities needs a model with regimes"),
     calibrate(
@@ -103,6 +111,13 @@ struct CalibrateHostileTests {
       "--innovations applies to --model garch, gjr or egarch"),
     calibrate("an unknown model", args: ["--model", "heston"], "'heston'"),
     calibrate("an unknown shrinkage", args: ["--shrinkage", "oas"], "'oas'"),
+    calibrate(
+      "more price columns than a fitted scenario may correlate",
+      csv: (["date"] + (0..<2818).map { "A\($0)" }).joined(separator: ",") + "\n"
+        + (2...4).map { d in
+          "2024-01-0\(d)," + (0..<2818).map { "\(100 + d + $0 % 7)" }.joined(separator: ",")
+        }.joined(separator: "\n") + "\n",
+      "2818 price columns; a fitted scenario (252 steps, correlated assets) takes at most 2817"),
     calibrate(
       "a header that cannot name an asset", csv: "date,S&P 500\n2024-01-02,1\n2024-01-03,2\n",
       "column 'S&P 500' cannot name an asset"),
