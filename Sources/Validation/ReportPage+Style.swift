@@ -1,5 +1,6 @@
 /// The page's only stylesheet, inline: system fonts, a 1240 px column, charts scaled to their
-/// boxes, and print rules (colours kept, no page break inside a chart or a table row).
+/// boxes, fewer columns on narrow screens (wide tables scroll sideways below 700 px), long
+/// names wrapped, and print rules (colours kept, no page break inside a chart or a table row).
 extension ReportPage {
   static let style = """
     :root{--syn:#1f5fa8;--real:#d4560b;--ok:#1a7f37;--bad:#b42318;--ink:#1d1d1f;--muted:#5b6270;\
@@ -97,6 +98,20 @@ extension ReportPage {
     details.variant>summary{cursor:pointer;font-size:19px;font-weight:700;padding:6px 0}
     footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);\
     padding-top:8px}
+    h1,h2,h3,summary,caption,.scorebox,.ftitle,nav{overflow-wrap:anywhere}
+    @media (max-width:1100px){
+    .top{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
+    .top>.scorebox{grid-column:1/-1}
+    .grid3{grid-template-columns:repeat(2,minmax(0,1fr))}
+    .factsgrid{grid-template-columns:minmax(0,1fr)}
+    }
+    @media (max-width:700px){
+    main{padding:12px 10px 30px}
+    .top{grid-template-columns:minmax(0,1fr)}
+    .grid3{grid-template-columns:minmax(0,1fr)}
+    table{display:block;overflow-x:auto;max-width:100%}
+    table.risk{table-layout:auto}
+    }
     @media print{
     body{font-size:11px}
     main{max-width:none;padding:0}

@@ -200,6 +200,19 @@ public enum SeriesStatistics {
     for v in absolute { put(v) }
     for v in squared { put(v) }
     for v in leverage { put(v) }
+    // Returns that spread no more than rounding does have no shape: a zero-volatility asset's
+    // ln(Pₜ/Pₜ₋₁) differ from its drift by the prices' rounding, a few ε (about 1e-16, while
+    // a market's daily spread is 1e-3 or more). Their volatility is 0 and every statistic of
+    // their spread is undefined (NaN), not a statistic of rounding noise. The mean, the
+    // quantiles and the drawdown stay.
+    let largest = r.reduce(0.0) { max($0, abs($1)) }
+    if m2.squareRoot() <= 64 * Double.ulpOfOne * max(1, largest) {
+      let kept: Set<String> = ["ann_mean", "quantile_01", "quantile_99", "max_drawdown"]
+      for (j, scalar) in scalars.enumerated() where !kept.contains(scalar.name) {
+        out[j] = scalar.name == "ann_vol" ? 0 : .nan
+      }
+      for j in absOffset..<count { out[j] = .nan }
+    }
   }
 
   /// Σ of the values, in four interleaved partial sums (as vector lanes) added at the end.

@@ -500,10 +500,12 @@ extension AssetReport {
 }
 
 extension CorrelationReport {
+  /// An undefined entry (an asset constant over the window has no correlation) is `null`.
   public func encode(to encoder: any Encoder) throws {
+    func nullable(_ m: [[Double]]) -> [[Double?]] { m.map { $0.map { $0.isNaN ? nil : $0 } } }
     var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(real, forKey: .real)
-    try c.encode(synthetic, forKey: .synthetic)
+    try c.encode(real.map(nullable), forKey: .real)
+    try c.encode(nullable(synthetic), forKey: .synthetic)
     try c.encode(distance, forKey: .distance)
     try c.encode(statistic, forKey: .statistic)
   }

@@ -132,10 +132,36 @@ struct ValidateCommand: ParsableCommand {
     try write(report, to: outFolder)
   }
 
-  /// Refuses an output that is not a folder (or cannot become one), or that is the run itself.
+  /// Refuses an output that is not a folder (or cannot become one), that is the run itself or
+  /// a folder inside it other than `validation` (a later run into the folder would refuse an
+  /// entry it did not write), or whose report files are not regular files (checked before
+  /// anything is written, so the reports already there stay).
   func checkOutput(_ folder: String, run: String) throws(ValidationInputError) {
+    let parent = parentFolder(of: folder)
+    if let runPath = realPath(run), let parentPath = realPath(parent.isEmpty ? "." : parent) {
+      let name = folder.split(separator: "/").last.map(String.init) ?? folder
+      let inside = parentPath == runPath || parentPath.hasPrefix(runPath + "/")
+      if inside && !(parentPath == runPath && name == OutputFolder.validationFolderName) {
+        throw ValidationInputError(
+          "--out \(folder) is inside the run folder \(run), where a later run would refuse it; "
+            + "use \(run)/\(OutputFolder.validationFolderName) (the default) or a folder outside")
+      }
+    }
     var s = stat()
     if lstat(folder, &s) == 0 {
+      for name in OutputFolder.validationFileNames.sorted() {
+        var f = stat()
+        let path = folder + "/" + name
+        guard lstat(path, &f) == 0 else { continue }
+        let kind = Int(f.st_mode) & Int(S_IFMT)
+        guard kind == Int(S_IFREG) else {
+          let what =
+            kind == Int(S_IFLNK)
+            ? "a symbolic link" : kind == Int(S_IFDIR) ? "a folder" : "not a regular file"
+          throw ValidationInputError(
+            "--out \(folder): \(path) is \(what); validate replaces only regular files")
+        }
+      }
       if Int(s.st_mode) & Int(S_IFMT) == Int(S_IFLNK) {
         throw ValidationInputError("--out \(folder) is a symbolic link; give the folder itself")
       }
@@ -152,7 +178,6 @@ struct ValidateCommand: ParsableCommand {
       throw ValidationInputError(
         "--out \(folder) is not a folder one can write into (\(String(cString: strerror(errno))))")
     } else {
-      let parent = parentFolder(of: folder)
       var p = stat()
       guard
         parent.isEmpty || (stat(parent, &p) == 0 && Int(p.st_mode) & Int(S_IFMT) == Int(S_IFDIR))
@@ -204,4 +229,11 @@ struct ValidateCommand: ParsableCommand {
     lines.append("wrote \(folder)/report.json, \(folder)/report.html")
     printOutput(lines.map(\.escapingControlCharacters).joined(separator: "\n"))
   }
+}
+
+/// The canonical absolute path of an existing `path` (symbolic links resolved), or nil.
+private func realPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
 }

@@ -94,6 +94,8 @@ import Testing
       (["validate", "run", "--out", "afile/"], "is not a folder"),
       (["validate", "run", "--threads", "0"], "--threads"),
       (["validate", "run", "--from", "2023-01-02"], "--real"),
+      (["validate", "run", "--out", "run/baseline"], "is inside the run folder run"),
+      (["validate", "run", "--out", "run/mine"], "is inside the run folder run"),
     ]
     for c in cases {
       let out = c.arguments.contains("--out") ? [] : ["--out", "out"]
@@ -106,6 +108,17 @@ import Testing
         !FileManager.default.fileExists(atPath: folder.path("out")),
         "\(c.arguments) wrote \(folder.path("out"))")
     }
+    // A report file that is not a regular file: refused before the reports there are touched.
+    let kept = try ScengineBinary.run(["validate", "run", "--out", "kept"], in: folder.url)
+    #expect(kept.status == 0, "\(kept.stderr)")
+    let json = try Data(contentsOf: URL(fileURLWithPath: folder.path("kept/report.json")))
+    try FileManager.default.removeItem(atPath: folder.path("kept/report.html"))
+    try FileManager.default.createDirectory(
+      atPath: folder.path("kept/report.html"), withIntermediateDirectories: false)
+    let refused = try ScengineBinary.run(["validate", "run", "--out", "kept"], in: folder.url)
+    #expect(refused.status == 2, "\(refused.stderr)")
+    #expect(refused.stderr.contains("kept/report.html is a folder"), "\(refused.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: folder.path("kept/report.json"))) == json)
     // A run shorter than the statistics' longest lag.
     try folder.write(
       ScenarioFixture.scenario(["time": "time: {steps: 30, dt: 1/252}"]), to: "short.yaml")

@@ -52,6 +52,24 @@ func expectClose(
     expectClose(v[index("excess_kurtosis")], -2, 1e-9, "excess kurtosis of a two-point law")
   }
 
+  @Test("a zero-volatility series (a drift and rounding) has volatility 0 and no shape")
+  func roundingNoiseIsNoSpread() {
+    // 100 exp(0.07 t) day by day, as a run prices a volatility-0 asset: the log returns
+    // differ from 0.07/252 by the prices' rounding only.
+    let p = (0...252).map { 100 * exp(0.07 * Double($0) / 252) }
+    let v = values(p)
+    expectClose(v[index("ann_mean")], 0.07, 1e-9, "ann_mean")
+    #expect(v[index("ann_vol")] == 0)
+    for name in ["skewness", "excess_kurtosis", "hill_right", "hill_left", "acf_1", "kurtosis_21"] {
+      #expect(v[index(name)].isNaN, "\(name): \(v[index(name)]) from rounding noise")
+    }
+    #expect((SeriesStatistics.absOffset..<SeriesStatistics.count).allSatisfy { v[$0].isNaN })
+    #expect(v[index("max_drawdown")] == 0)
+    // A market's spread (1e-4 a day, far below any real series) is kept.
+    let r = (0..<252).map { 1e-4 * sin(Double($0) * 2.1) }
+    #expect(values(prices(r))[index("skewness")].isFinite)
+  }
+
   @Test func drawdownOfKnownPath() {
     // 100 → 120 → 90 → 130 → 65: the worst fall is from 130 to 65, 50%.
     let p = [100.0, 120, 90, 130, 65] + Array(repeating: 65.0, count: 60)
