@@ -437,8 +437,9 @@ public struct Merger: Sendable {
           file.abandon()
           throw RunError(
             "\(shard.label): \(source) does not match the SHA-256 its manifest records: the "
-              + "file is damaged or changed since the shard was written; run the shard again"
-              .escapingControlCharacters, exitCode: 2)
+              + "file is damaged or changed since the shard was written; run the shard again "
+              + "(the merge failed: like a failed run, it leaves no files in the output folder)"
+              .escapingControlCharacters, exitCode: 1)
         }
       }
       return try file.finish(sync: sync, dtype: dtype, shape: shape)
@@ -516,8 +517,9 @@ public struct Merger: Sendable {
         guard try sha256Hex(ofFileAt: path) == record.sha256 else {
           throw RunError(
             "\(shard.label): \(path) does not match the SHA-256 its manifest records: the file "
-              + "is damaged or changed since the shard was written; run the shard again"
-              .escapingControlCharacters, exitCode: 2)
+              + "is damaged or changed since the shard was written; run the shard again "
+              + "(the merge failed: like a failed run, it leaves no files in the output folder)"
+              .escapingControlCharacters, exitCode: 1)
         }
         try loadRiskInputs(
           fileAt: path, into: risk, firstPath: shard.paths.lowerBound, count: shard.paths.count)
