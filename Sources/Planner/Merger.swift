@@ -361,6 +361,23 @@ public struct Merger: Sendable {
   /// A shard folder inside the output folder must lie under its `shards/` subfolder, which
   /// the merge leaves alone; the output folder must not be a shard folder.
   private func refuseShardsInside(_ shards: [LoadedShard]) throws(RunError) {
+    // The output folder inside a shard's folder: a later run of that shard (`--resume`, a
+    // retried Slurm task) would refuse the entry it did not write. The folder may not exist
+    // yet: its parent is resolved.
+    let parent = parentFolder(of: outputDirectory)
+    let name = outputDirectory.split(separator: "/").last.map(String.init) ?? outputDirectory
+    if let base = resolvedPath(parent.isEmpty ? "." : parent) {
+      let target = base == "/" ? "/" + name : base + "/" + name
+      for shard in shards {
+        guard let dir = resolvedPath(shard.directory), target.hasPrefix(dir + "/") else {
+          continue
+        }
+        throw RunError(
+          "the output folder \(outputDirectory) lies inside the folder of \(shard.label), whose "
+            + "next run (--resume) would refuse it: merge into another folder"
+            .escapingControlCharacters, exitCode: 2)
+      }
+    }
     guard let out = resolvedPath(outputDirectory) else { return }
     for shard in shards {
       guard let dir = resolvedPath(shard.directory) else { continue }
@@ -540,7 +557,7 @@ func joinedPath(_ directory: String, _ name: String) -> String {
 
 /// The absolute path of `path` with every symbolic link resolved, or `nil` when it does not
 /// exist.
-func resolvedPath(_ path: String) -> String? {
+public func resolvedPath(_ path: String) -> String? {
   guard let resolved = realpath(path, nil) else { return nil }
   defer { free(resolved) }
   return String(cString: resolved)

@@ -378,15 +378,16 @@ public struct PriceTable: Sendable {
       throw PriceFileError(
         file: file,
         message: "price file \(file) has \(window.count) row(s)\(range), \(kept.count) complete "
-          + "(\(dropped) dropped for an empty cell): \(max(kept.count - 1, 0)) return(s); the "
-          + "model needs at least \(minimumReturns) returns (\(minimumReturns + 1) rows)")
+          + "(\(dropped) dropped for an empty cell): \(max(kept.count - 1, 0)) return(s); at "
+          + "least \(minimumReturns) returns (\(minimumReturns + 1) rows) are needed")
     }
     for (j, series) in prices.enumerated() where series.allSatisfy({ $0 == series[0] }) {
       throw PriceFileError(
         file: file, column: names[j],
         message: "column \(excerpt(names[j])) of price file \(file) is constant: every price "
           + "from line \(kept[0].line) to line \(kept[kept.count - 1].line) is \(series[0]), so "
-          + "its returns are all 0 and no volatility can be fitted; leave it out with --columns")
+          + "its returns are all 0, with no volatility to fit or compare; leave it out with "
+          + "--columns")
     }
     // Each price is a normal number, but the ratio of two consecutive ones can still leave the
     // doubles (1e-300 then 1e300): such a return is no number a model or a statistic can use.

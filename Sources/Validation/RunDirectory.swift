@@ -54,6 +54,12 @@ public struct RunDirectory: Sendable {
         "\(file) is not a scengine manifest: \(Self.describe(error))")
     }
     manifestSHA256 = sha256Hex(of: bytes)
+    if let shard = manifest.shard {
+      throw ValidationInputError(
+        "\(path) is shard \(shard.index) of \(shard.count) of a run (paths "
+          + "\(shard.paths.map(String.init).joined(separator: "..<"))): validate the run that "
+          + "`scengine merge` makes of its shards")
+    }
     guard manifest.engine == "scengine", manifest.formatVersion == 1 else {
       throw ValidationInputError(
         "\(file): engine '\(manifest.engine)' format_version \(manifest.formatVersion); expected "

@@ -284,7 +284,9 @@ struct CalibrateCommand: ParsableCommand {
   /// Parses the fitted scenario as `scengine run` will, and sets up its simulation.
   func checkRunnable(_ yaml: String) throws(CalibrationError) {
     do {
-      let spec = try ScenarioLoader.parse(yaml: yaml, file: out ?? "the fitted scenario")
+      // Named as what it is: a message citing `--out`'s path and a line would point into a
+      // file that is never written.
+      let spec = try ScenarioLoader.parse(yaml: yaml, file: "(the fitted scenario, unwritten)")
       try spec.checkSimulations()
     } catch {
       throw CalibrationError(

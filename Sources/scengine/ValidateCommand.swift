@@ -88,9 +88,16 @@ struct ValidateCommand: ParsableCommand {
       }
       if Set(assets).count != assets.count {
         throw ValidationInputError(
-          "--columns names an asset twice: \(assets.joined(separator: ","))")
+          columns == nil
+            ? "\(runDirectory)/manifest.json lists an asset twice: "
+              + "\(assets.joined(separator: ",")); it is not a manifest scengine wrote"
+            : "--columns names an asset twice: \(assets.joined(separator: ","))")
       }
       let names = m.variants.map(\.name)
+      guard !names.isEmpty else {
+        throw ValidationInputError(
+          "\(runDirectory)/manifest.json lists no variants; it is not a manifest scengine wrote")
+      }
       var variants = variant.isEmpty ? names : variant
       if let unknown = variants.first(where: { !names.contains($0) }) {
         throw ValidationInputError(
@@ -138,7 +145,9 @@ struct ValidateCommand: ParsableCommand {
   /// anything is written, so the reports already there stay).
   func checkOutput(_ folder: String, run: String) throws(ValidationInputError) {
     let parent = parentFolder(of: folder)
-    if let runPath = realPath(run), let parentPath = realPath(parent.isEmpty ? "." : parent) {
+    if let runPath = resolvedPath(run),
+      let parentPath = resolvedPath(parent.isEmpty ? "." : parent)
+    {
       let name = folder.split(separator: "/").last.map(String.init) ?? folder
       let inside = parentPath == runPath || parentPath.hasPrefix(runPath + "/")
       if inside && !(parentPath == runPath && name == OutputFolder.validationFolderName) {
@@ -187,6 +196,9 @@ struct ValidateCommand: ParsableCommand {
     }
   }
 
+  /// Below this many paths per variant the bands say little, and validate says so.
+  static let fewestMeaningfulPaths = 100
+
   /// Writes report.json and report.html into `folder` (made if missing): both or neither.
   func write(_ report: ValidationReport, to folder: String) throws {
     let json: [UInt8]
@@ -228,12 +240,11 @@ struct ValidateCommand: ParsableCommand {
     }
     lines.append("wrote \(folder)/report.json, \(folder)/report.html")
     printOutput(lines.map(\.escapingControlCharacters).joined(separator: "\n"))
+    if report.ensemblePaths < Self.fewestMeaningfulPaths {
+      printError(
+        "warning: \(report.ensemblePaths) path(s) per variant: each band is the 5–95% range "
+          + "of as many values, too few for a verdict; run at least "
+          + "\(Self.fewestMeaningfulPaths) paths")
+    }
   }
-}
-
-/// The canonical absolute path of an existing `path` (symbolic links resolved), or nil.
-private func realPath(_ path: String) -> String? {
-  guard let resolved = realpath(path, nil) else { return nil }
-  defer { free(resolved) }
-  return String(cString: resolved)
 }

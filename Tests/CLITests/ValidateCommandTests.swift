@@ -81,6 +81,9 @@ import Testing
       .replacingOccurrences(of: "date,A,B", with: "date,EQ,BOND")
     try folder.write(short, to: "short.csv")
     try folder.write("x", to: "afile")
+    let shard = try ScengineBinary.run(
+      ["run", "scenario.yaml", "--out", "shard", "--shard", "1/2"], in: folder.url, timeout: 120)
+    #expect(shard.status == 0, "stderr: \(shard.stderr)")
     let cases: [(arguments: [String], message: String)] = [
       (["validate", "missing"], "does not exist"),
       (["validate", "empty"], "has no manifest.json"),
@@ -96,6 +99,7 @@ import Testing
       (["validate", "run", "--from", "2023-01-02"], "--real"),
       (["validate", "run", "--out", "run/baseline"], "is inside the run folder run"),
       (["validate", "run", "--out", "run/mine"], "is inside the run folder run"),
+      (["validate", "shard"], "shard is shard 1 of 2 of a run (paths 150..<300)"),
     ]
     for c in cases {
       let out = c.arguments.contains("--out") ? [] : ["--out", "out"]

@@ -162,7 +162,7 @@ import Testing
   @Test func tooFewObservationsSaysHowManyAreNeeded() throws {
     let e = try #require(try Self.failure(Self.dated, minimumReturns: 10))
     #expect(
-      e.description.contains("3 return(s); the model needs at least 10 returns (11 rows)"), "\(e)")
+      e.description.contains("3 return(s); at least 10 returns (11 rows) are needed"), "\(e)")
     let window = try #require(
       try Self.failure(Self.dated, from: "2024-01-05", to: "2024-01-05", minimumReturns: 1))
     #expect(window.description.contains("from 2024-01-05 to 2024-01-05"), "\(window)")

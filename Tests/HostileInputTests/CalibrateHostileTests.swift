@@ -50,7 +50,7 @@ struct CalibrateHostileTests {
     calibrate("a zero price", csv: cell("0"), "p.csv:4: A: '0' is not a price"),
     calibrate(
       "a column of empty cells leaves no row", csv: "date,A,B\n2024-01-02,1,\n2024-01-03,2,\n",
-      "0 complete (2 dropped for an empty cell): 0 return(s); the model needs at least 2"),
+      "0 complete (2 dropped for an empty cell): 0 return(s); at least 2 returns"),
     calibrate(
       "a duplicate date", csv: "date,A\n2024-01-02,1\n2024-01-03,2\n2024-01-03,3\n",
       "p.csv:4: date: duplicate date 2024-01-03"),
@@ -69,12 +69,13 @@ struct CalibrateHostileTests {
       "--from that is not a date", args: ["--from", "last week"], "--from 'last week' is not a date"
     ),
     calibrate(
-      "a window with too few rows", args: ["--from", "2024-01-10"], "the model needs at least 2"),
+      "a window with too few rows", args: ["--from", "2024-01-10"],
+      "at least 2 returns (3 rows) are needed"),
     // Three regimes of two assets: 3·2 means, 3·3 covariances, 3·2 transitions, 10 returns each.
     HostileCase(
       name: "too few returns for the regimes asked for", files: ["p.csv": good],
       arguments: ["calibrate", "p.csv", "--model", "regime", "--regimes", "3"], status: 2,
-      fragment: "the model needs at least 210 returns"),
+      fragment: "at least 210 returns"),
     calibrate("--dt 0", args: ["--dt", "0"], "--dt '0' is 0.0 years; expected a step length > 0"),
     calibrate("--dt -1", args: ["--dt", "-1"], "--dt '-1' is -1.0 years"),
     calibrate("--dt nan", args: ["--dt", "nan"], "--dt 'nan' is not a number"),

@@ -251,6 +251,14 @@ struct ShardMergeTests {
     try expectRefused(shards, ["a0", "a1", "emit"], "another resolved scenario")
     try expectRefused(shards, ["a0", "nothing"], "cannot read")
 
+    // The output folder inside a shard's folder: the shard's next run would refuse it.
+    let inside = shards.path("a0") + "/merged"
+    let nested = try ScengineBinary.run(
+      ["merge", inside] + ["a0", "a1", "a2"].map(shards.path))
+    #expect(nested.status == 2, "\(nested.stderr)")
+    #expect(nested.stderr.contains("lies inside the folder of"), "\(nested.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: inside), "left \(inside)")
+
     // A byte changed inside a shard's prices: same size, other hash.
     let prices = URL(fileURLWithPath: shards.path("a1/baseline/prices.npy"))
     var bytes = try Data(contentsOf: prices)
