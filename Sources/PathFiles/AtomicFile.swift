@@ -16,6 +16,30 @@ public func writeFileAtomically(
     data, into: try PartialFile(path: path), relativePath: relativePath, sync: sync)
 }
 
+/// Writes small files that belong together (a report's JSON and HTML) so that the earlier ones
+/// stay unless all of them could be written: every file is written in full to its
+/// `<path>.<run>.partial` first, and only then renamed, in order. A failure before the renames
+/// (a folder that cannot be written, a full disk) leaves every earlier file as it was; only a
+/// rename failing after another succeeded (something at the name that may not be replaced)
+/// leaves the files mixed.
+///
+/// - Parameter files: each file's whole content and final path (its directory must exist).
+/// - Throws: `PathFilesError` naming the file; no partial file is left behind.
+public func writeFilesAtomically(_ files: [(data: [UInt8], path: String)]) throws(PathFilesError) {
+  var partials: [PartialFile] = []
+  do throws(PathFilesError) {
+    for file in files {
+      let partial = try PartialFile(path: file.path)
+      partials.append(partial)
+      try partial.write(file.data, at: 0)
+    }
+    for partial in partials { _ = try partial.commit(sync: false) }
+  } catch {
+    for partial in partials { partial.abandon() }
+    throw error
+  }
+}
+
 /// Writes a small file inside an output folder so that it appears complete or not at all; the
 /// file never replaces anything (see `OutputFolder`).
 ///

@@ -199,7 +199,8 @@ struct ValidateCommand: ParsableCommand {
   /// Below this many paths per variant the bands say little, and validate says so.
   static let fewestMeaningfulPaths = 100
 
-  /// Writes report.json and report.html into `folder` (made if missing): both or neither.
+  /// Writes report.json and report.html into `folder` (made if missing): both in full before
+  /// either takes its name (`writeFilesAtomically`), so a failure leaves the earlier pair.
   func write(_ report: ValidationReport, to folder: String) throws {
     let json: [UInt8]
     do {
@@ -216,18 +217,14 @@ struct ValidateCommand: ParsableCommand {
       printError("error: cannot create \(folder): \(String(cString: strerror(errno)))")
       throw ExitCode(1)
     }
-    var written: [String] = []
-    for (name, bytes) in [("report.json", json), ("report.html", html)] {
-      let path = folder + "/" + name
-      do {
-        _ = try writeFileAtomically(bytes, path: path, relativePath: name)
-        written.append(path)
-      } catch {
-        for p in written { unlink(p) }
-        if created { rmdir(folder) }
-        printError("error: \(error.description)".escapingControlCharacters)
-        throw ExitCode(1)
-      }
+    do {
+      try writeFilesAtomically([
+        (json, folder + "/report.json"), (html, folder + "/report.html"),
+      ])
+    } catch {
+      if created { rmdir(folder) }
+      printError("error: \(error.description)".escapingControlCharacters)
+      throw ExitCode(1)
     }
     let score = report.score.map { String(format: "%.2f", $0) } ?? "n/a (no real series)"
     var lines = [

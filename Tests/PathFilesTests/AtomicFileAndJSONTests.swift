@@ -20,6 +20,29 @@ struct AtomicFileAndJSONTests {
           path: "base/summary.json", sha256: sha256Hex(of: data), bytes: data.count))
   }
 
+  @Test("files written together: a failure before the renames leaves the earlier ones")
+  func filesWrittenTogether() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let json = directory.file("report.json")
+    let html = directory.file("report.html")
+    try writeFilesAtomically([(Array("old json".utf8), json), (Array("old html".utf8), html)])
+    // The second file cannot be created (its folder is missing): neither is replaced.
+    #expect(throws: PathFilesError.self) {
+      try writeFilesAtomically([
+        (Array("new json".utf8), json), (Array("x".utf8), directory.file("missing/report.html")),
+      ])
+    }
+    #expect(try contents(of: json) == Array("old json".utf8))
+    #expect(try contents(of: html) == Array("old html".utf8))
+    try writeFilesAtomically([(Array("new json".utf8), json), (Array("new html".utf8), html)])
+    #expect(try contents(of: json) == Array("new json".utf8))
+    #expect(try contents(of: html) == Array("new html".utf8))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        == ["report.html", "report.json"])
+  }
+
   @Test func atomicWriteIntoMissingDirectoryNamesThePath() {
     let path = "/nonexistent-scengine-dir/manifest.json"
     #expect(throws: PathFilesError.cannotCreate(path: path + ".partial", errno: ENOENT)) {
