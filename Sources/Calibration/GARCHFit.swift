@@ -153,8 +153,11 @@ public struct GARCHFit: CalibratedModel {
     ]
     if let separate = separateDegreesOfFreedom {
       report["student_t_choice"] = .string(
-        "one ν for all assets, the maximum of the joint log-likelihood (each asset refitted at "
-          + "every ν); std_error from the profile's curvature")
+        "one ν for all assets, the maximum of "
+          + (correlationPart == nil
+            ? "the sum of the assets' log-likelihoods (the correlation is singular)"
+            : "the joint log-likelihood")
+          + " (each asset refitted at every ν); std_error from the profile's curvature")
       report["student_t_per_asset"] = .object(
         Dictionary(
           uniqueKeysWithValues: zip(assets, separate.map { JSONValue.number($0) })))
@@ -218,11 +221,13 @@ public struct GARCHFit: CalibratedModel {
     }
     var separate: [Double]? = nil
     var sharedStandardError: Double? = nil
+    var sharedAtBound = false
     if family == .studentT && results.count > 1 {
       separate = results.map { $0.parameters.degreesOfFreedom ?? 0 }
       let shared = try sharedDegreesOfFreedom(sample, type: type)
       results = shared.fits
       sharedStandardError = shared.standardError
+      sharedAtBound = shared.atBound
     }
     var correlation: [[Double]]? = nil
     var correlationPart: Double? = nil
@@ -235,11 +240,17 @@ public struct GARCHFit: CalibratedModel {
         degreesOfFreedom: results[0].parameters.degreesOfFreedom)
     }
     var fits = results.map(\.fit)
-    if let sharedStandardError {
+    if sharedStandardError != nil || sharedAtBound {
       for a in fits.indices {
         for i in fits[a].parameters.indices
         where fits[a].parameters[i].key == ModelParameter.degreesOfFreedom.key {
           fits[a].parameters[i].standardError = sharedStandardError
+          fits[a].parameters[i].atBound = sharedAtBound
+        }
+        if sharedAtBound {
+          fits[a].warnings.append(
+            "the shared student_t is on its bound \(fits[a].parameters.last?.estimate ?? 0): "
+              + "the joint log-likelihood still rises beyond it (no standard error)")
         }
       }
     }
@@ -260,7 +271,7 @@ public struct GARCHFit: CalibratedModel {
   /// difference of step `0.1 (ν − 2)` (nil if J″ ≥ 0).
   static func sharedDegreesOfFreedom(
     _ sample: ReturnSample, type: GARCHProcess.VolatilityModel
-  ) throws(GARCHFitError) -> (fits: [SingleAssetFit], standardError: Double?) {
+  ) throws(GARCHFitError) -> (fits: [SingleAssetFit], standardError: Double?, atBound: Bool) {
     func fits(_ nu: Double) throws(GARCHFitError) -> (joint: Double, fits: [SingleAssetFit]) {
       var fits: [SingleAssetFit] = []
       for (a, series) in sample.returns.enumerated() {
@@ -302,6 +313,12 @@ public struct GARCHFit: CalibratedModel {
       c = b - ratio * (b - a)
       d = a + ratio * (b - a)
     }
+    // A maximum within 1e-3 of either end of the range is on arch's bound (2.05 or 500: the
+    // profile still rises there): ν takes the bound, with no curvature to give an error.
+    if min(0.5 * (a + b) - low, high - 0.5 * (a + b)) < 1e-3 {
+      let bound = 0.5 * (a + b) - low < 1e-3 ? nu(low) : nu(high)
+      return (try fits(bound).fits, nil, true)
+    }
     let x = 0.5 * (a + b)
     let chosen = nu(x)
     let at = try fits(chosen)
@@ -310,7 +327,7 @@ public struct GARCHFit: CalibratedModel {
     let down = try fits(chosen - h).joint
     let curvature = (up - 2 * at.joint + down) / (h * h)
     let standardError = curvature < 0 && curvature.isFinite ? 1 / (-curvature).squareRoot() : nil
-    return (at.fits, standardError)
+    return (at.fits, standardError, false)
   }
 
   /// What a constant conditional correlation `R` adds to the sum of the assets'

@@ -258,6 +258,14 @@ public struct GBMFit: CalibratedModel {
     if let smallestEigenvalue {
       out["correlation_smallest_eigenvalue"] = .number(smallestEigenvalue)
     }
+    if assets.count > 1 {
+      let singular = notes.contains { $0.contains("the correlation matrix is singular") }
+      out["loglik_basis"] = .string(
+        singular
+          ? "sum of the assets' log-likelihoods: the correlation is singular, so the joint "
+            + "density does not exist"
+          : "joint: the multivariate normal density of the returns under the fitted correlation")
+    }
     return out
   }
 

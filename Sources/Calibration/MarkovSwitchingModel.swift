@@ -249,6 +249,8 @@ public struct MarkovSwitchingModel: CalibratedModel {
     out["drift"] = .array(drift.map(numbers))
     out["volatility"] = .array(volatility.map(numbers))
     if assets.count > 1 {
+      out["loglik_basis"] = .string(
+        "joint: the Hamilton filter's likelihood of the returns of every asset together")
       out["correlation"] = .array(
         parameters.correlations.map { .array($0.map(numbers)) })
     }

@@ -121,9 +121,14 @@ public struct Merger: Sendable {
       for series in seriesFiles {
         try stopIfCancelled(cancel)
         files.append(
-          try joinFile("\(variant)/\(series)", of: shards, in: folder, cancel: cancel))
+          try afterClaim {
+            () throws(RunError) in
+            try joinFile("\(variant)/\(series)", of: shards, in: folder, cancel: cancel)
+          })
       }
-      let summary = try joinRisk(variant, of: shards, cancel: cancel)
+      let summary = try afterClaim {
+        () throws(RunError) in try joinRisk(variant, of: shards, cancel: cancel)
+      }
       do {
         files.append(
           try writeFileAtomically(
@@ -158,6 +163,21 @@ public struct Merger: Sendable {
     folder.finish()
     return RunResult(manifest: manifest, summaries: summaries, outputDirectory: outputDirectory)
   }
+
+  /// Runs a step that reads the shards' files once the output folder is claimed (the earlier
+  /// run's files removed): a shard file found bad there (a damaged header, a changed SHA-256,
+  /// an unreadable file) fails the merge like a failed run, with exit 1 and a message saying
+  /// that nothing is left, not as bad input found before anything was touched.
+  private func afterClaim<T>(_ step: () throws(RunError) -> T) throws(RunError) -> T {
+    do {
+      return try step()
+    } catch let error where error.exitCode == 2 {
+      throw RunError(error.message + Self.failedMergeNote, exitCode: 1)
+    }
+  }
+
+  static let failedMergeNote =
+    " (the merge failed: like a failed run, it leaves no files in the output folder)"
 
   private func stopIfCancelled(_ cancel: CancellationFlag) throws(RunError) {
     if let reason = cancel.cancellationReason {
@@ -454,9 +474,8 @@ public struct Merger: Sendable {
           file.abandon()
           throw RunError(
             "\(shard.label): \(source) does not match the SHA-256 its manifest records: the "
-              + "file is damaged or changed since the shard was written; run the shard again "
-              + "(the merge failed: like a failed run, it leaves no files in the output folder)"
-              .escapingControlCharacters, exitCode: 1)
+              + "file is damaged or changed since the shard was written; run the shard again"
+              .escapingControlCharacters, exitCode: 2)
         }
       }
       return try file.finish(sync: sync, dtype: dtype, shape: shape)
@@ -534,9 +553,8 @@ public struct Merger: Sendable {
         guard try sha256Hex(ofFileAt: path) == record.sha256 else {
           throw RunError(
             "\(shard.label): \(path) does not match the SHA-256 its manifest records: the file "
-              + "is damaged or changed since the shard was written; run the shard again "
-              + "(the merge failed: like a failed run, it leaves no files in the output folder)"
-              .escapingControlCharacters, exitCode: 1)
+              + "is damaged or changed since the shard was written; run the shard again"
+              .escapingControlCharacters, exitCode: 2)
         }
         try loadRiskInputs(
           fileAt: path, into: risk, firstPath: shard.paths.lowerBound, count: shard.paths.count)

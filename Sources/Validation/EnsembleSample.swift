@@ -133,9 +133,13 @@ final class EnsembleSample: @unchecked Sendable {
     for a in 0..<assets {
       let x = UnsafeMutableBufferPointer(rebasing: centred[(a * n)..<((a + 1) * n)])
       for t in 0..<n { x[t] = returns[a * steps + t] }
+      let raw = UnsafeBufferPointer(
+        UnsafeMutableBufferPointer(rebasing: returns[(a * steps)..<(a * steps + n)]))
       let mean = SeriesStatistics.sum(UnsafeBufferPointer(x)) / Double(n)
       for t in 0..<n { x[t] -= mean }
       norms[a] = SeriesStatistics.dot(UnsafeBufferPointer(x), UnsafeBufferPointer(x), offset: 0)
+      // A series that varies by rounding only has no correlation (NaN), like a constant one.
+      if SeriesStatistics.spreadIsRounding(raw, sumOfSquares: norms[a]) { norms[a] = 0 }
     }
     var k = 0
     for i in 0..<assets {

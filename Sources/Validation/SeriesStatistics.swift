@@ -205,14 +205,24 @@ public enum SeriesStatistics {
     // a market's daily spread is 1e-3 or more). Their volatility is 0 and every statistic of
     // their spread is undefined (NaN), not a statistic of rounding noise. The mean, the
     // quantiles and the drawdown stay.
-    let largest = r.reduce(0.0) { max($0, abs($1)) }
-    if m2.squareRoot() <= 64 * Double.ulpOfOne * max(1, largest) {
+    if spreadIsRounding(r, sumOfSquares: ss) {
       let kept: Set<String> = ["ann_mean", "quantile_01", "quantile_99", "max_drawdown"]
       for (j, scalar) in scalars.enumerated() where !kept.contains(scalar.name) {
         out[j] = scalar.name == "ann_vol" ? 0 : .nan
       }
       for j in absOffset..<count { out[j] = .nan }
     }
+  }
+
+  /// Whether log returns `r`, whose squared deviations from their mean sum to `sumOfSquares`,
+  /// spread no more than rounding does: a standard deviation within 64 ε of max(1, max |r|).
+  /// A volatility-0 asset's returns differ from its drift by the prices' rounding (about
+  /// 1e-16); a market's daily spread is 1e-3 or more. Such a series has volatility 0 and no
+  /// correlation with anything.
+  static func spreadIsRounding(_ r: UnsafeBufferPointer<Double>, sumOfSquares: Double) -> Bool {
+    let largest = r.reduce(0.0) { max($0, abs($1)) }
+    return (sumOfSquares / Double(max(r.count, 1))).squareRoot()
+      <= 64 * Double.ulpOfOne * max(1, largest)
   }
 
   /// Σ of the values, in four interleaved partial sums (as vector lanes) added at the end.

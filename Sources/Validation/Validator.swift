@@ -129,8 +129,9 @@ struct RealFacts {
 }
 
 /// The Pearson correlation matrix (row-major, diagonal 1) of equally long series; an entry is
-/// NaN where a series is constant. Off-diagonal entries are clipped to [−1, 1] (as numpy's
-/// `corrcoef`).
+/// NaN where a series is constant, or varies by rounding only
+/// (`SeriesStatistics.spreadIsRounding`). Off-diagonal entries are clipped to [−1, 1] (as
+/// numpy's `corrcoef`).
 func correlationMatrix(_ series: [[Double]]) -> [Double] {
   let a = series.count
   let centred = series.map { s -> [Double] in
@@ -138,8 +139,12 @@ func correlationMatrix(_ series: [[Double]]) -> [Double] {
     return s.map { $0 - mean }
   }
   var c = [Double](repeating: 0, count: a * a)
-  let norms = centred.map { x in
-    x.withUnsafeBufferPointer { SeriesStatistics.dot($0, $0, offset: 0) }
+  let norms = zip(series, centred).map { s, x in
+    let norm = x.withUnsafeBufferPointer { SeriesStatistics.dot($0, $0, offset: 0) }
+    let rounding = s.withUnsafeBufferPointer {
+      SeriesStatistics.spreadIsRounding($0, sumOfSquares: norm)
+    }
+    return rounding ? 0 : norm
   }
   for i in 0..<a {
     c[i * a + i] = norms[i] > 0 ? 1 : .nan

@@ -164,8 +164,8 @@ struct CalibrateCommand: ParsableCommand {
   }
 
   /// A warning when dated rows are far from `dt` apart: the median gap between rows, in
-  /// calendar days, implies more than 3 times fewer (or more) rows a year than `1/dt` (daily
-  /// business rows, 1 day apart on most rows, imply 365 a year against 252: no warning).
+  /// calendar days, read as trading days (up to 3), weeks, months or quarters, implies more
+  /// than 3 times fewer (or more) rows a year than `1/dt`.
   /// Annualized drifts and volatilities scale with `1/dt`, so monthly rows fitted with
   /// `--dt 1/252` give figures 21 times too large (drifts) or 4.6 times (volatilities).
   static func spacingWarning(_ history: PriceHistory, dt: Double, option: String) -> String? {
@@ -174,13 +174,21 @@ struct CalibrateCommand: ParsableCommand {
     gaps.sort()
     let median = Double(gaps[gaps.count / 2])
     guard median > 0 else { return nil }
-    let perYear = 365.25 / median
-    let ratio = perYear * dt
+    // Rows a year by the usual calendars: trading days, weeks, months, quarters.
+    let suggested: Int
+    switch median {
+    case ...3: suggested = 252
+    case ...8: suggested = 52
+    case ...35: suggested = 12
+    case ...100: suggested = 4
+    default: suggested = max(1, Int((365.25 / median).rounded()))
+    }
+    let ratio = Double(suggested) * dt
     guard ratio < 1.0 / 3 || ratio > 3 else { return nil }
-    let suggested = Int((perYear).rounded())
-    return "the rows of \(history.file) are a median \(Int(median)) days apart (about "
-      + "\(suggested) a year), but --dt is \(option) years; annualized parameters scale with "
-      + "1/dt: pass --dt 1/\(suggested) if that is the rows' spacing"
+    let usual = [252: ", as trading days", 52: ", as weeks", 12: ", as months", 4: ", as quarters"]
+    return "the rows of \(history.file) are a median \(Int(median)) day(s) apart (about "
+      + "\(suggested) a year\(usual[suggested] ?? "")), but --dt is \(option) years; annualized "
+      + "parameters scale with 1/dt: pass --dt 1/\(suggested) if that is the rows' spacing"
   }
 
   /// `--columns` as a list, or nil for every column.

@@ -137,11 +137,19 @@ import Testing
       ["calibrate", "monthly.csv", "--model", "gbm"], in: folder.url, timeout: 60)
     #expect(daily.status == 0, "stderr: \(daily.stderr)")
     #expect(
-      daily.stderr.contains("a median 31 days apart (about 12 a year), but --dt is 1/252")
+      daily.stderr.contains(
+        "a median 31 day(s) apart (about 12 a year, as months), but --dt is 1/252")
         && daily.stderr.contains("pass --dt 1/12"), "\(daily.stderr)")
     let monthly = try ScengineBinary.run(
       ["calibrate", "monthly.csv", "--model", "gbm", "--dt", "1/12"], in: folder.url, timeout: 60)
     #expect(monthly.status == 0 && monthly.stderr.isEmpty, "stderr: \(monthly.stderr)")
+    // Business-day rows with a monthly --dt: the hint is trading days, not calendar days.
+    try folder.write(Self.prices(), to: "daily.csv")
+    let wrong = try ScengineBinary.run(
+      ["calibrate", "daily.csv", "--model", "gbm", "--dt", "1/12"], in: folder.url, timeout: 60)
+    #expect(
+      wrong.stderr.contains("as trading days") && wrong.stderr.contains("--dt 1/252"),
+      "\(wrong.stderr)")
   }
 
   @Test("a fit the engine cannot run is refused and nothing is written")

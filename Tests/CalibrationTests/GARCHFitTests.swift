@@ -229,6 +229,33 @@ private func simulateGJR(
     #expect(fit.scenarioModel.contains("initial_variance: ["))
   }
 
+  /// Two assets with normal innovations: the joint log-likelihood still rises at ν = 500, so
+  /// the shared ν is on its bound, flagged, with no standard error.
+  @Test func sharedDegreesOfFreedomOnItsBound() throws {
+    var g = TestGenerator(state: 7)
+    let p = GARCHParameters(mean: 0, omega: 2e-6, alpha: 0.06, beta: 0.92)
+    var h = [5e-5, 5e-5]
+    var returns: [[Double]] = [[], []]
+    for _ in 0..<1500 {
+      let z1 = g.normal()
+      let z2 = 0.5 * z1 + 0.75.squareRoot() * g.normal()
+      for (a, z) in [z1, z2].enumerated() {
+        let e = h[a].squareRoot() * z
+        returns[a].append(p.mean + e)
+        h[a] = p.omega + p.alpha * e * e + p.beta * h[a]
+      }
+    }
+    let fit = try GARCHFit.fit(
+      ReturnSample(assets: ["X", "Y"], returns: returns), type: .garch, innovations: .studentT)
+    let nu = try #require(fit.parameters[0].degreesOfFreedom)
+    #expect(abs(nu - 500) < 1e-9, "ν \(nu)")
+    for assetFit in fit.fits {
+      let entry = try #require(assetFit.parameters.first { $0.key == "innovations.student_t" })
+      #expect(entry.atBound && entry.standardError == nil, "\(entry)")
+      #expect(assetFit.warnings.contains { $0.contains("the shared student_t is on its bound") })
+    }
+  }
+
   /// The analytic gradient of the kernel against central differences of the log-likelihood.
   @Test func analyticGradientMatchesNumericalDifferences() {
     let y = Self.gjrT.map { $0 * 100 }

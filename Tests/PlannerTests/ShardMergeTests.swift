@@ -267,6 +267,11 @@ struct ShardMergeTests {
     try bytes.write(to: prices)
     // Found while copying: a failed merge (exit 1), which leaves nothing.
     try expectRefused(shards, ["a0", "a1", "a2"], "does not match the SHA-256", status: 1)
+    // A byte of the NPY header changed: also found while copying, a failed merge.
+    var header = original
+    header[10] ^= 0x01
+    try header.write(to: prices)
+    try expectRefused(shards, ["a0", "a1", "a2"], "does not start with the NPY header", status: 1)
     // Truncated: refused before anything is written.
     try original.prefix(original.count - 8).write(to: prices)
     try expectRefused(shards, ["a0", "a1", "a2"], "has \(original.count - 8) bytes")

@@ -65,6 +65,12 @@ func expectClose(
     }
     #expect((SeriesStatistics.absOffset..<SeriesStatistics.count).allSatisfy { v[$0].isNaN })
     #expect(v[index("max_drawdown")] == 0)
+    // No correlation with anything; a real mean of 0 against the model's 4e-16 is inside.
+    let flat = (1...252).map { log(p[$0] / p[$0 - 1]) }
+    let noisy = (0..<252).map { 1e-2 * sin(Double($0) * 2.1) }
+    #expect(correlationMatrix([flat, noisy])[1].isNaN)
+    #expect(Band(values: [4.4e-16, 4.4e-16], real: 0).inside == true)
+    #expect(Band(values: [1e-3, 2e-3], real: 0).inside == false)
     // A market's spread (1e-4 a day, far below any real series) is kept.
     let r = (0..<252).map { 1e-4 * sin(Double($0) * 2.1) }
     #expect(values(prices(r))[index("skewness")].isFinite)
