@@ -133,11 +133,13 @@ public struct PriceTable: Sendable {
           + excerpt(header.joined(separator: ","), limit: 60))
     }
     guard header.count >= 2 else {
+      let empty = first.split(separator: ",", omittingEmptySubsequences: false)
+        .contains { $0.trimmingSpaces.isEmpty }
       throw PriceFileError(
         file: path, line: headerLine,
-        message: "the header \(excerpt(header.joined(separator: ","), limit: 60)) has "
-          + "\(header.count) column(s); expected a date (or index) column and at least one price "
-          + "column, separated by commas")
+        message: "the header \(excerpt(first, limit: 60)) has \(header.count) named column(s)"
+          + (empty ? " and an empty name" : "") + "; expected a date (or index) column and at "
+          + "least one price column, each named, separated by commas")
     }
     let indexColumn = dateColumn ?? 0
     // A file without a header: its first row would name the columns after its prices.

@@ -138,9 +138,16 @@ import Testing
 
   @Test func headerProblemsAndAByteOrderMark() throws {
     let commas = try #require(try Self.failure("\n,,,\n2024-01-02,1\n"))
-    #expect(commas.description.contains("p.csv:2: the header '' has 0 column(s)"), "\(commas)")
+    #expect(
+      commas.description.contains("p.csv:2: the header ',,,' has 0 named column(s) and an empty"),
+      "\(commas)")
     let one = try #require(try Self.failure("date\n2024-01-02\n"))
-    #expect(one.description.contains("has 1 column(s)"), "\(one)")
+    #expect(one.description.contains("has 1 named column(s);"), "\(one)")
+    // pandas' default index header: an empty first name.
+    let pandas = try #require(try Self.failure(",SPX\n2024-01-02,1\n"))
+    #expect(
+      pandas.description.contains("the header ',SPX' has 1 named column(s) and an empty name"),
+      "\(pandas)")
     let (t, folder) = try Self.table("\u{FEFF}date,A\n2024-01-02,1\n2024-01-03,2\n")
     defer { folder.remove() }
     #expect(t.indexKind == .date && t.header == ["date", "A"])
