@@ -120,7 +120,7 @@ final class DirectoryHandle: Sendable {
 }
 
 /// A phrase for a file type from `st_mode`: "a regular file", "a folder", "a symbolic link"…
-func describe(mode: mode_t) -> String {
+public func describe(mode: mode_t) -> String {
   switch mode & S_IFMT {
   case S_IFREG: return "a regular file"
   case S_IFDIR: return "a folder"
@@ -149,4 +149,29 @@ public func parentFolder(of path: String) -> String {
   var parent = p[..<slash]
   while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
   return String(parent)
+}
+
+/// The last name of a path as given (trailing slashes ignored): `fit.yaml` of `sub/../fit.yaml`,
+/// the path itself when it has no `/`.
+public func lastPathComponent(of path: String) -> String {
+  path.split(separator: "/").last.map(String.init) ?? path
+}
+
+/// The absolute path of `path` with every symbolic link resolved, or `nil` when it does not
+/// exist.
+public func resolvedPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
+}
+
+/// Where `path` is or would be: its folder resolved (`resolvedPath`, `.` for a bare name) with
+/// its last name appended; `nil` when the folder does not exist. Two spellings of one place
+/// (`out`, `./out`, `/proc/self/cwd/out`, through a symbolic link to the folder) give one
+/// answer, whether or not `path` exists yet.
+public func resolvedLocation(of path: String) -> String? {
+  let folder = parentFolder(of: path)
+  guard let base = resolvedPath(folder.isEmpty ? "." : folder) else { return nil }
+  let name = lastPathComponent(of: path)
+  return base == "/" ? "/" + name : base + "/" + name
 }

@@ -384,10 +384,7 @@ public struct Merger: Sendable {
     // The output folder inside a shard's folder: a later run of that shard (`--resume`, a
     // retried Slurm task) would refuse the entry it did not write. The folder may not exist
     // yet: its parent is resolved.
-    let parent = parentFolder(of: outputDirectory)
-    let name = outputDirectory.split(separator: "/").last.map(String.init) ?? outputDirectory
-    if let base = resolvedPath(parent.isEmpty ? "." : parent) {
-      let target = base == "/" ? "/" + name : base + "/" + name
+    if let target = resolvedLocation(of: outputDirectory) {
       for shard in shards {
         guard let dir = resolvedPath(shard.directory), target.hasPrefix(dir + "/") else {
           continue
@@ -571,12 +568,4 @@ public struct Merger: Sendable {
 /// `directory/name` without doubling a trailing slash.
 func joinedPath(_ directory: String, _ name: String) -> String {
   directory.hasSuffix("/") ? directory + name : directory + "/" + name
-}
-
-/// The absolute path of `path` with every symbolic link resolved, or `nil` when it does not
-/// exist.
-public func resolvedPath(_ path: String) -> String? {
-  guard let resolved = realpath(path, nil) else { return nil }
-  defer { free(resolved) }
-  return String(cString: resolved)
 }

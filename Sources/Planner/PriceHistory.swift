@@ -152,7 +152,7 @@ public struct PriceTable: Sendable {
         message: "the first line \(excerpt(header.joined(separator: ","), limit: 60)) is data, "
           + "not a header; the first line names the columns, e.g. date,SPX,TLT")
     }
-    let named = headerText.split(separator: ",", omittingEmptySubsequences: false).count
+    let named = first.split(separator: ",", omittingEmptySubsequences: false).count
     let indexName = dateColumn != nil ? "date" : header[0]
     var kind: IndexKind? = dateColumn != nil ? .date : nil
     var rows: [Row] = []

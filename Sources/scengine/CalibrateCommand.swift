@@ -342,8 +342,7 @@ struct CalibrateCommand: ParsableCommand {
       } else if stat(".", &f) != 0 {
         try refuse("the current folder cannot be read")
       }
-      let name = path.split(separator: "/").last.map(String.init) ?? path
-      let key = "\(f.st_dev):\(f.st_ino):\(name)"
+      let key = "\(f.st_dev):\(f.st_ino):\(lastPathComponent(of: path))"
       if let other = seen[key] {
         try refuse("is the same file as \(other.option) \(other.path); choose another name")
       }

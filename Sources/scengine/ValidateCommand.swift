@@ -144,17 +144,13 @@ struct ValidateCommand: ParsableCommand {
   /// entry it did not write), or whose report files are not regular files (checked before
   /// anything is written, so the reports already there stay).
   func checkOutput(_ folder: String, run: String) throws(ValidationInputError) {
-    let parent = parentFolder(of: folder)
-    if let runPath = resolvedPath(run),
-      let parentPath = resolvedPath(parent.isEmpty ? "." : parent)
+    if let runPath = resolvedPath(run), let target = resolvedLocation(of: folder),
+      target.hasPrefix(runPath + "/"),
+      target != runPath + "/" + OutputFolder.validationFolderName
     {
-      let name = folder.split(separator: "/").last.map(String.init) ?? folder
-      let inside = parentPath == runPath || parentPath.hasPrefix(runPath + "/")
-      if inside && !(parentPath == runPath && name == OutputFolder.validationFolderName) {
-        throw ValidationInputError(
-          "--out \(folder) is inside the run folder \(run), where a later run would refuse it; "
-            + "use \(run)/\(OutputFolder.validationFolderName) (the default) or a folder outside")
-      }
+      throw ValidationInputError(
+        "--out \(folder) is inside the run folder \(run), where a later run would refuse it; "
+          + "use \(run)/\(OutputFolder.validationFolderName) (the default) or a folder outside")
     }
     var s = stat()
     if lstat(folder, &s) == 0 {
@@ -162,13 +158,10 @@ struct ValidateCommand: ParsableCommand {
         var f = stat()
         let path = folder + "/" + name
         guard lstat(path, &f) == 0 else { continue }
-        let kind = Int(f.st_mode) & Int(S_IFMT)
-        guard kind == Int(S_IFREG) else {
-          let what =
-            kind == Int(S_IFLNK)
-            ? "a symbolic link" : kind == Int(S_IFDIR) ? "a folder" : "not a regular file"
+        guard Int(f.st_mode) & Int(S_IFMT) == Int(S_IFREG) else {
           throw ValidationInputError(
-            "--out \(folder): \(path) is \(what); validate replaces only regular files")
+            "--out \(folder): \(path) is \(describe(mode: f.st_mode)); validate replaces only "
+              + "regular files")
         }
       }
       if Int(s.st_mode) & Int(S_IFMT) == Int(S_IFLNK) {
@@ -187,6 +180,7 @@ struct ValidateCommand: ParsableCommand {
       throw ValidationInputError(
         "--out \(folder) is not a folder one can write into (\(String(cString: strerror(errno))))")
     } else {
+      let parent = parentFolder(of: folder)
       var p = stat()
       guard
         parent.isEmpty || (stat(parent, &p) == 0 && Int(p.st_mode) & Int(S_IFMT) == Int(S_IFDIR))
