@@ -85,7 +85,7 @@ let package = Package(
     .testTarget(
       name: "ProcessesTests",
       dependencies: ["Processes", "Shocks", "Randomness", "LinearAlgebra", "CKernels"]),
-    .testTarget(name: "PathFilesTests", dependencies: ["PathFiles"]),
+    .testTarget(name: "PathFilesTests", dependencies: ["PathFiles", "ScengineTestSupport"]),
     .testTarget(name: "RiskTests", dependencies: ["Risk"]),
     .testTarget(
       name: "PlannerTests",

@@ -595,14 +595,14 @@ struct OutputFolderTests {
 
   @Test(
     "a full disk mid-run removes every file of the run",
-    .enabled(if: tmpfsIsAvailable, "needs permission to mount a tmpfs"))
+    .enabled(if: Tmpfs.isAvailable, "needs permission to mount a tmpfs"))
   func diskFull() throws {
     let box = try Sandbox("diskfull")
     defer { box.remove() }
     let disk = box.path("disk")
     try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-    try #require(mount("tmpfs", disk, "tmpfs", 0, "size=200k") == 0, "mount failed: \(errno)")
-    defer { umount(disk) }
+    let tmpfs = try #require(Tmpfs(at: disk, size: "200k"), "mount failed: \(errno)")
+    defer { tmpfs.unmount() }
     let result = try ScengineBinary.run(
       [
         "run", box.scenario, "--out", disk + "/out", "--progress", "none", "--emit",

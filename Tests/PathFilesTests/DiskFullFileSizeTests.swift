@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import struct ScengineTestSupport.Tmpfs
+
 @testable import PathFiles
 
 #if canImport(Glibc)
@@ -141,15 +143,6 @@ struct DiskFullFileSizeTests {
 
   // MARK: - A full disk
 
-  /// Whether this process may mount a tmpfs (root, outside most containers' limits).
-  static let tmpfsIsAvailable: Bool = {
-    guard let folder = try? TemporaryDirectory() else { return false }
-    defer { folder.remove() }
-    guard mount("tmpfs", folder.path, "tmpfs", 0, "size=64k") == 0 else { return false }
-    umount(folder.path)
-    return true
-  }()
-
   /// Writes more than a 64 KiB tmpfs holds with one writer of each kind.
   static let writers: [(name: String, write: @Sendable (String) throws(PathFilesError) -> Void)] = [
     (
@@ -191,13 +184,13 @@ struct DiskFullFileSizeTests {
 
   @Test(
     "a write to a full disk names the final file and leaves nothing",
-    .enabled(if: tmpfsIsAvailable, "needs permission to mount a tmpfs (root)"),
+    .enabled(if: Tmpfs.isAvailable, "needs permission to mount a tmpfs (root)"),
     arguments: writers.map(\.name))
   func fullDisk(_ name: String) throws {
     let folder = try TemporaryDirectory()
     defer { folder.remove() }
-    try #require(mount("tmpfs", folder.path, "tmpfs", 0, "size=64k") == 0, "mount: \(errno)")
-    defer { umount(folder.path) }
+    let tmpfs = try #require(Tmpfs(at: folder.path, size: "64k"), "mount: \(errno)")
+    defer { tmpfs.unmount() }
     let path = folder.file(name)
     let write = try #require(Self.writers.first { $0.name == name }).write
     #expect(throws: PathFilesError.cannotWrite(path: path, errno: ENOSPC)) { try write(path) }

@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 
+import struct ScengineTestSupport.Tmpfs
+
 @testable import PathFiles
 
 #if canImport(Glibc)
@@ -323,12 +325,12 @@ struct NPYFileWriterHashTests {
   @Test(
     "a write that fails on the queue (a full disk): the next write and finish throw it, every block is released, nothing is left",
     .enabled(
-      if: DiskFullFileSizeTests.tmpfsIsAvailable, "needs permission to mount a tmpfs (root)"))
+      if: Tmpfs.isAvailable, "needs permission to mount a tmpfs (root)"))
   func failedWriteOnTheQueue() throws {
     let folder = try TemporaryDirectory()
     defer { folder.remove() }
-    try #require(mount("tmpfs", folder.path, "tmpfs", 0, "size=64k") == 0, "mount: \(errno)")
-    defer { umount(folder.path) }
+    let tmpfs = try #require(Tmpfs(at: folder.path, size: "64k"), "mount: \(errno)")
+    defer { tmpfs.unmount() }
     // 64 blocks of 8 KiB; the first 16 (128 KiB) do not fit on the 64 KiB disk.
     let path = folder.file("prices.npy")
     let writer = try NPYFileWriter(

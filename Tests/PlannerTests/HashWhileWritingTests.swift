@@ -198,7 +198,7 @@ struct HashWhileWritingTests {
 
   @Test(
     "a disk that fills while blocks wait on the queues: the run stops within a few blocks, with the write's error, and leaves nothing",
-    .enabled(if: tmpfsIsAvailable, "needs permission to mount a tmpfs (root)"),
+    .enabled(if: Tmpfs.isAvailable, "needs permission to mount a tmpfs (root)"),
     arguments: [1, 2])
   func diskFillsInTheMiddle(threads: Int) throws {
     let folder = try TemporaryDirectory("hash-while-writing-full")
@@ -206,8 +206,8 @@ struct HashWhileWritingTests {
     let file = try folder.write(F.longRun(paths: 200_000), to: "s.yaml")
     let disk = folder.path("disk")
     try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-    try #require(mount("tmpfs", disk, "tmpfs", 0, "size=1m") == 0, "mount: \(errno)")
-    defer { umount(disk) }
+    let tmpfs = try #require(Tmpfs(at: disk, size: "1m"), "mount: \(errno)")
+    defer { tmpfs.unmount() }
     let out = disk + "/out"
     // Blocks of 100 paths, 202 kB of prices: the 1 MiB disk is full after five.
     let progress = ProgressCounter(total: 200_000)

@@ -43,12 +43,33 @@ public func regularFiles(under directory: URL) -> [String] {
   return files.sorted()
 }
 
-/// Whether this process may mount a tmpfs (root, outside most containers' limits): the tests of
-/// a full disk mount a small one and write into it.
-public let tmpfsIsAvailable: Bool = {
-  guard let box = try? TemporaryDirectory("mountcheck") else { return false }
-  defer { box.remove() }
-  guard mount("tmpfs", box.url.path, "tmpfs", 0, "size=64k") == 0 else { return false }
-  umount(box.url.path)
-  return true
-}()
+/// A small tmpfs mounted on an existing folder, for the tests of a full disk.
+public struct Tmpfs: Sendable {
+  public let path: String
+
+  /// Whether this process may mount one (root, outside most containers' limits).
+  public static let isAvailable: Bool = {
+    guard let box = try? TemporaryDirectory("mountcheck") else { return false }
+    defer { box.remove() }
+    guard let disk = Tmpfs(at: box.url.path, size: "64k") else { return false }
+    disk.unmount()
+    return true
+  }()
+
+  /// Mounts a tmpfs of `size` (`64k`, `1m`) on the folder `path`; nil when the mount fails.
+  public init?(at path: String, size: String) {
+    guard mount("tmpfs", path, "tmpfs", 0, "size=\(size)") == 0 else { return nil }
+    self.path = path
+  }
+
+  /// Unmounts it. With tests running in parallel the mount can be busy for a moment after the
+  /// test has closed its files (seen with another test starting a child process), so a busy
+  /// mount is retried for up to 5 s and then detached: it is never left behind.
+  public func unmount() {
+    for _ in 0..<500 {
+      if umount(path) == 0 || errno != EBUSY { return }
+      usleep(10_000)
+    }
+    umount2(path, Int32(MNT_DETACH))
+  }
+}
