@@ -31,6 +31,19 @@ extension ScenarioParser {
     return ModelSpec(unit: try unit.parse(body, key: kind, parser: self, context: context))
   }
 
+  /// The annualized drift of a model's mapping `m` (`drift`): required in the real world; under
+  /// a risk-neutral measure, which sets every drift to `r − q`, it may be left out (and is
+  /// ignored when given; `check` and the manifest show the drift used).
+  func drift(in m: inout MappingReader, fields: inout ParameterFields, measure: Measure)
+    throws(ScenarioError) -> [Double]
+  {
+    if case .riskNeutral = measure {
+      return try optionalPerAsset(.drift, in: &m, fields: &fields)
+        ?? Array(repeating: 0, count: assets.count)
+    }
+    return try perAsset(.drift, in: &m, fields: &fields)
+  }
+
   /// A required per-asset parameter of a model's mapping `m`, read under its key (which
   /// `fields` learns).
   func perAsset(_ p: ModelParameter, in m: inout MappingReader, fields: inout ParameterFields)

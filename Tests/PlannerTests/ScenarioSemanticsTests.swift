@@ -318,4 +318,40 @@ struct ScenarioSemanticsTests {
     #expect(repairs.map(\.stress) == [0])
     #expect((repairs[0].target.repair?.frobeniusDistance ?? 0) > 0)
   }
+
+  @Test(
+    "under a risk-neutral measure the drift is rate − dividend: it may be left out, and a given one is not used"
+  )
+  func riskNeutralDrift() throws {
+    let measure = "measure: {risk_neutral: {rate: 0.05, dividend: {A: 0.01, B: 0, C: 0.02}}}\n"
+    let expected = [0.05 - 0.01, 0.05 - 0, 0.05 - 0.02]
+    let models = [
+      "{gbm: {volatility: 0.2}}",
+      "{merton: {volatility: 0.2, jumps: {intensity: 1, mean: -0.05, stdev: 0.1}}}",
+      "{kou: {volatility: 0.2, jumps: {intensity: 1, up_probability: 0.4, up_mean: 0.02, "
+        + "down_mean: 0.04}}}",
+      "{regime: {transition: [[0.9, 0.1], [0.1, 0.9]], regimes: {calm: {volatility: 0.1}, "
+        + "crisis: {drift: -0.2, volatility: 0.4}}}}",
+    ]
+    for model in models {
+      let spec = try parse(Self.threeAssets(model: model) + measure)
+      let drifts: [[Double]]
+      switch spec.model.process {
+      case let p as GeometricBrownianMotion: drifts = [p.drift]
+      case let p as JumpDiffusion: drifts = [p.drift]
+      case let p as RegimeSwitchingProcess: drifts = p.regimes.map(\.drift)
+      default:
+        Issue.record("unexpected process \(type(of: spec.model.process)) for \(model)")
+        continue
+      }
+      for d in drifts { #expect(d == expected, "\(model): drift \(d)") }
+      // The real world needs the drift, and says so at the model's mapping.
+      let error = #expect(throws: ScenarioError.self) {
+        try self.parse(Self.threeAssets(model: model))
+      }
+      #expect(
+        error?.message.contains("missing required key 'drift'") == true,
+        "\(model): \(error?.message ?? "no error")")
+    }
+  }
 }

@@ -13,7 +13,7 @@ struct GBMModel: ScenarioModel {
   {
     var p = try body.mapping()
     var fields = ParameterFields()
-    let drift = try parser.perAsset(.drift, in: &p, fields: &fields)
+    let drift = try parser.drift(in: &p, fields: &fields, measure: context.measure)
     let volatility = try parser.perAsset(.volatility, in: &p, fields: &fields)
     try p.finish(allowed: parameters(key: key).map(\.key))
     do {

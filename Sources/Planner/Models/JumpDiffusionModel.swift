@@ -24,7 +24,7 @@ struct JumpDiffusionModel: ScenarioModel {
   {
     var p = try body.mapping()
     var fields = ParameterFields()
-    let drift = try parser.perAsset(.drift, in: &p, fields: &fields)
+    let drift = try parser.drift(in: &p, fields: &fields, measure: context.measure)
     let volatility = try parser.perAsset(.volatility, in: &p, fields: &fields)
     let jumps = try parseJumps(
       p.required("jumps", "the jump parameters"), kou: key == "kou", parser: parser,

@@ -26,7 +26,7 @@ struct RegimeModel: ScenarioModel {
     for (name, body) in rm.entries() {
       var b = try body.mapping()
       var fields = ParameterFields()
-      let drift = try parser.perAsset(.drift, in: &b, fields: &fields)
+      let drift = try parser.drift(in: &b, fields: &fields, measure: context.measure)
       let volatility = try parser.perAsset(.volatility, in: &b, fields: &fields)
       var corr: CorrelationMatrix? = nil
       if let cf = b.optional(ModelParameter.correlation.key) {
