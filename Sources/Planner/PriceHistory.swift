@@ -95,9 +95,13 @@ public struct PriceTable: Sendable {
   ///     `maximumBytes` of it.
   ///   - requireDateColumn: refuse a file without a column named `date` (the `historical`
   ///     stress replays dated returns).
-  public static func read(path: String, requireDateColumn: Bool = false)
-    throws(PriceFileError) -> PriceTable
-  {
+  ///   - priceColumnLimit: given the header's count of price columns, why that is too many (a
+  ///     message), or nil; asked before any row is read, so that a file far too wide is
+  ///     refused at once rather than after every cell of it is split.
+  public static func read(
+    path: String, requireDateColumn: Bool = false,
+    priceColumnLimit: ((Int) -> String?)? = nil
+  ) throws(PriceFileError) -> PriceTable {
     // Read with a limit: `/dev/zero` must not read without end.
     let contents: BoundedFile
     do { contents = try BoundedFile(path: path, limit: maximumBytes, regularOnly: true) } catch {
@@ -151,6 +155,9 @@ public struct PriceTable: Sendable {
         file: path, line: headerLine,
         message: "the first line \(excerpt(header.joined(separator: ","), limit: 60)) is data, "
           + "not a header; the first line names the columns, e.g. date,SPX,TLT")
+    }
+    if let excess = priceColumnLimit?(header.count - 1) {
+      throw PriceFileError(file: path, line: headerLine, message: excess)
     }
     let named = first.split(separator: ",", omittingEmptySubsequences: false).count
     let indexName = dateColumn != nil ? "date" : header[0]

@@ -215,8 +215,11 @@ struct CalibrateCommand: ParsableCommand {
     try checkDestinations()
     let history: PriceHistory
     do {
-      let table = try PriceTable.read(path: prices)
       let columns = try selectedColumns()
+      // Without --columns every price column is fitted: a file with too many is refused at
+      // its header, before its rows are read.
+      let table = try PriceTable.read(
+        path: prices, priceColumnLimit: columns == nil ? { Self.assetExcess($0) } : nil)
       history = try table.history(
         columns: columns,
         from: try from.map { try table.key(of: $0, option: "--from") },

@@ -120,6 +120,10 @@ struct CalibrateHostileTests {
         }.joined(separator: "\n") + "\n",
       "2818 price columns; a fitted scenario (252 steps, correlated assets) takes at most 2817"),
     calibrate(
+      "more price columns than a fitted scenario may correlate, refused at the header before any row",
+      csv: (["date"] + (0..<2818).map { "A\($0)" }).joined(separator: ",") + "\nnot,a,row\n",
+      "p.csv:1: 2818 price columns"),
+    calibrate(
       "a header that cannot name an asset", csv: "date,S&P 500\n2024-01-02,1\n2024-01-03,2\n",
       "column 'S&P 500' cannot name an asset"),
   ]
