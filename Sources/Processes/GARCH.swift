@@ -26,12 +26,14 @@ import Shocks
 /// `E[e^{r_t}] = e^{(r − q) dt}` (Duan 1995); this needs normal innovations, since a
 /// Student-t has no moment generating function.
 ///
-/// Stresses: a volatility multiplier `m` scales `σ_t` for the step, so `ε_t = m σ_t z_t`; the
-/// recursion keeps the unscaled `σ_t²` in its β term, and the larger `ε_t` feeds the next
-/// variance in all three models (EGARCH through the news `ε_t / σ_t = m z_t`, standardized by
-/// the unscaled `σ_t`: `log σ²_{t+1} = ω + α (|m z_t| − E|z|) + γ m z_t + β log σ_t²`); a
-/// variance stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t`
-/// (EGARCH: of the news `ε_t / σ_t`); a drift override `d` (annualized) sets `μ = d · dt`
+/// Stresses: a volatility multiplier `m` scales the step's return, `r_t = μ + m σ_t z_t`, and
+/// not the recursion, which goes on from the model's own `σ_t z_t`: the stressed path's
+/// returns are `m` times the unstressed path's deviations from `μ` inside the window and the
+/// same returns after it, as for every other model. (Fed into the recursion, `m` would
+/// compound: the persistence inside the window would be `α m² + β`, above 1 for `m = 2.5` and
+/// common parameters. A lasting rise of the variance is the variance stress's.) A variance
+/// stress sets `σ_t²`; an instant shock or a historical return is part of `ε_t` and feeds the
+/// next variance (EGARCH: through the news `ε_t / σ_t`); a drift override `d` (annualized) sets `μ = d · dt`
 /// (risk-neutral: it replaces `r − q`, so `μ = d · dt − m² σ_t²/2`); a correlation stress
 /// blends the CCC correlation of `z` over its window. The latent output is the conditional
 /// variance in force during each step, `m² σ_t²`; on a step whose return a historical replay
@@ -513,7 +515,8 @@ public struct GARCHProcess: PriceProcess {
         }
         let h = w.variance[a]
         let m = schedule.volatilityMultiplier?[row + a] ?? 1
-        let sd = h.squareRoot() * m
+        let unscaled = h.squareRoot()
+        let sd = unscaled * m
         var mu = mean[a]
         let override = schedule.driftOverride?[row + a]
         if let rn = riskNeutralDrift {
@@ -525,36 +528,36 @@ public struct GARCHProcess: PriceProcess {
         }
         var z = w.shocks[row + a]
         var r = mu + sd * z
+        // The return the recursion sees: the model's own, without the volatility multiplier,
+        // so that the multiplier scales the step's return and leaves the variance path alone.
+        var news = m == 1 ? r : mu + unscaled * z
         var overridden = false
         if let hist = schedule.historicalReturn?[row + a], !hist.isNaN {
           r = hist
+          news = hist
           overridden = true
         }
         if let shock = schedule.shockReturn?[row + a], shock != 0 {
-          r += PortableMath.log1p(shock)
+          let jump = PortableMath.log1p(shock)
+          r += jump
+          news += jump
           overridden = true
         }
         // ε² and the sign of ε: from σ² z² and z for the model's own return (as in the
-        // unstressed loop above), from r − μ when a stress set the return.
-        let eps = r - mu
-        let squared = overridden ? eps * eps : (h * (m * m)) * (z * z)
+        // unstressed loop above), from the news less μ when a stress set the return.
+        let eps = news - mu
+        let squared = overridden ? eps * eps : h * (z * z)
         let negative = overridden ? eps < 0 : z < 0
         switch type {
         case .garch, .gjr:
           let g = type == .gjr && negative ? gamma[a] : 0
           w.variance[a] = omega[a] + (alpha[a] + g) * squared + beta[a] * h
         case .egarch:
-          // The news ε/σ_t, standardized by the unscaled σ_t: m z for the model's own return
-          // (so a volatility stress carries into the next variance, as for GARCH and GJR),
-          // taken as m z itself (equal in exact arithmetic), which keeps σ_t, its square root
-          // and the exponential off the chain of dependent operations from step to step;
-          // ε / σ_t when a stress set the return.
-          if overridden {
-            let unscaled = h.squareRoot()
-            z = unscaled > 0 ? eps / unscaled : m * z
-          } else {
-            z = m * z
-          }
+          // The news ε/σ_t: z itself for the model's own return (a volatility multiplier
+          // does not enter it), which keeps σ_t, its square root and the exponential off the
+          // chain of dependent operations from step to step; ε / σ_t when a stress set the
+          // return.
+          if overridden, unscaled > 0 { z = eps / unscaled }
           let next =
             omega[a] + alpha[a] * (abs(z) - expectedAbsoluteInnovation) + gamma[a] * z
             + beta[a] * w.logVariance[a]

@@ -273,9 +273,18 @@ func referenceGARCH(
         mu = (override.isNaN ? (rate - dividends[a]) * dt : override * dt) - 0.5 * sd * sd
       }
       var r = mu + sd * z[t][a]
-      if let hist = schedule.historicalReturn?[row], !hist.isNaN { r = hist }
-      if let shock = schedule.shockReturn?[row], shock != 0 { r += log(1 + shock) }
-      let eps = r - mu
+      // The recursion's news: the model's own return without the volatility multiplier, or
+      // the replayed return, plus any shock.
+      var news = mu + variance[a].squareRoot() * z[t][a]
+      if let hist = schedule.historicalReturn?[row], !hist.isNaN {
+        r = hist
+        news = hist
+      }
+      if let shock = schedule.shockReturn?[row], shock != 0 {
+        r += log(1 + shock)
+        news += log(1 + shock)
+      }
+      let eps = news - mu
       let h = variance[a]
       switch g.type {
       case .garch:
