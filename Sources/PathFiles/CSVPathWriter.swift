@@ -12,7 +12,9 @@ import Foundation
 /// `step` runs 0 … steps (step 0 is the initial price), `date` is the step's ISO date or empty
 /// when the run has no calendar. Prices are printed with Swift's `Double.description`, the
 /// shortest text that parses back to the same double (non-finite values as `nan`, `inf`, `-inf`,
-/// which pandas and polars read as floats). Fields containing `,`, `"`, CR or LF are quoted as in
+/// which pandas and polars read as floats); with `float32`, each price is rounded to the
+/// nearest `Float`, as in a float32 NPY file, and printed with `Float.description`, the shortest
+/// text that parses back to that float (`101.29476`). Fields containing `,`, `"`, CR or LF are quoted as in
 /// RFC 4180.
 ///
 /// Blocks of consecutive paths may arrive from worker threads in any order. Each block is
@@ -34,6 +36,8 @@ public final class CSVPathWriter: @unchecked Sendable {
   public let steps: Int
   /// The global index of the file's first path.
   public let firstPath: Int
+  /// Whether prices are printed rounded to the nearest `Float`.
+  public let float32: Bool
 
   private let file: PartialFile
   private let assetCount: Int
@@ -68,14 +72,15 @@ public final class CSVPathWriter: @unchecked Sendable {
   ///   - dates: ISO dates of steps 0 … steps (`steps + 1` of them), or `nil` for none.
   ///   - steps: the number of steps after the initial price.
   ///   - firstPath: the global index of the first path this file holds (a shard's first path).
+  ///   - float32: print each price rounded to the nearest `Float` (`--precision float32`).
   /// - Throws: `PathFilesError` naming the partial file; nothing is left behind.
   public convenience init(
     path: String, relativePath: String, variant: String, assets: [String], dates: [String]?,
-    steps: Int, firstPath: Int = 0
+    steps: Int, firstPath: Int = 0, float32: Bool = false
   ) throws(PathFilesError) {
     try self.init(
       relativePath: relativePath, variant: variant, assets: assets, dates: dates, steps: steps,
-      firstPath: firstPath
+      firstPath: firstPath, float32: float32
     ) { () throws(PathFilesError) in try PartialFile(path: path) }
   }
 
@@ -85,23 +90,24 @@ public final class CSVPathWriter: @unchecked Sendable {
   /// - Throws: `PathFilesError` naming the file; nothing is left behind.
   public convenience init(
     in folder: OutputFolder, relativePath: String, variant: String, assets: [String],
-    dates: [String]?, steps: Int, firstPath: Int = 0
+    dates: [String]?, steps: Int, firstPath: Int = 0, float32: Bool = false
   ) throws(PathFilesError) {
     try self.init(
       relativePath: relativePath, variant: variant, assets: assets, dates: dates, steps: steps,
-      firstPath: firstPath
+      firstPath: firstPath, float32: float32
     ) { () throws(PathFilesError) in try folder.partialFile(relativePath) }
   }
 
   private init(
     relativePath: String, variant: String, assets: [String], dates: [String]?, steps: Int,
-    firstPath: Int, create: () throws(PathFilesError) -> PartialFile
+    firstPath: Int, float32: Bool, create: () throws(PathFilesError) -> PartialFile
   ) throws(PathFilesError) {
     precondition(steps >= 0 && firstPath >= 0)
     precondition(
       dates.map { $0.count == steps + 1 } ?? true,
       "CSV dates: \(dates?.count ?? 0) given, expected steps + 1 = \(steps + 1)")
     self.relativePath = relativePath
+    self.float32 = float32
     self.steps = steps
     self.firstPath = firstPath
     self.nextPath = firstPath
@@ -207,7 +213,11 @@ public final class CSVPathWriter: @unchecked Sendable {
           text.append(UInt8(ascii: ","))
           text += dateFields[step]
           text += assetFields[asset]
-          text += prices[index].description.utf8
+          if float32 {
+            text += Float(prices[index]).description.utf8
+          } else {
+            text += prices[index].description.utf8
+          }
           text.append(UInt8(ascii: "\n"))
           index += 1
         }

@@ -386,7 +386,8 @@ final class VariantSinks: @unchecked Sendable {
       if spec.output.format == .csv {
         csv = try CSVPathWriter(
           in: folder, relativePath: "\(variant)/prices.csv", variant: variant,
-          assets: spec.assets, dates: spec.dates, steps: s, firstPath: firstPath)
+          assets: spec.assets, dates: spec.dates, steps: s, firstPath: firstPath,
+          float32: spec.output.precision == .float32)
         return
       }
       if spec.output.format == .parquet {

@@ -31,6 +31,24 @@ extension ScenarioParser {
     return ModelSpec(unit: try unit.parse(body, key: kind, parser: self, context: context))
   }
 
+  /// The fields of `model:` that a risk-neutral measure replaces: the `drift` of `gbm`,
+  /// `merton` and `kou`, each regime's `drift`, and GARCH's `mean`, as paths
+  /// (`model.gbm.drift`). Read from the YAML that `parseModel` has already accepted.
+  func unusedDriftFields(_ modelField: YAMLField) -> [String] {
+    guard let top = try? modelField.mapping(), let (kind, body) = top.pairs.first,
+      let m = try? modelField.child(body, kind).mapping()
+    else { return [] }
+    var fields = ["drift", "mean"].compactMap { m.peek($0)?.path }
+    if let rf = m.peek("regimes"), let regimes = try? rf.mapping() {
+      for (name, node) in regimes.pairs {
+        if let r = try? rf.child(node, name).mapping(), let d = r.peek("drift") {
+          fields.append(d.path)
+        }
+      }
+    }
+    return fields
+  }
+
   /// The annualized drift of a model's mapping `m` (`drift`): required in the real world; under
   /// a risk-neutral measure, which sets every drift to `r − q`, it may be left out (and is
   /// ignored when given; `check` and the manifest show the drift used).

@@ -47,7 +47,13 @@ extension ScenarioParser {
       var schedule = StressSchedule(steps: steps, assets: assets.count)
       var stresses: [StressSpec] = []
       if body.isNull {
-        // `baseline:` with no value: no stresses.
+        // `baseline:` with no value: no stresses. Any other variant left empty is most likely
+        // a file whose stresses were lost, so it must say `{}` to mean none.
+        guard name == "baseline" else {
+          throw body.error(
+            "variant \(excerpt(name)) has no value; give {stresses: [...]} (or {} for a variant "
+              + "without stresses; only baseline may be left empty)")
+        }
       } else {
         var v = try body.mapping()
         if let sf = v.optional("stresses") {
@@ -249,6 +255,19 @@ extension ScenarioParser {
               + "expected jumps in a step of \(timeStep) years)"
           )
         })
+      // Systemic jumps arrive in every asset at once: one multiplier must serve them all.
+      if model.unit.process.hasSystemicJumps, n > 1, let arr = s.jumpIntensityMultiplier,
+        let t = (from...to).first(where: { t in
+          (1..<n).contains { arr[(t - 1) * n + $0] != arr[(t - 1) * n] }
+        })
+      {
+        let each =
+          (0..<min(n, 6)).map { "\(assets[$0]) × \(arr[(t - 1) * n + $0])" } + (n > 6 ? ["…"] : [])
+        throw body.error(
+          "systemic jumps arrive in every asset at once (one count per step), so a jump-intensity "
+            + "stress must multiply every asset's intensity alike; at step \(t) the multipliers "
+            + "are \(each.joined(separator: ", ")): give one number for all")
+      }
       return StressSpec(
         kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":
@@ -313,8 +332,15 @@ extension ScenarioParser {
       throw body.error(
         "give only one of column and columns (one column for the assets, or a column per asset)")
     }
+    if b.keys.contains("assets") && b.keys.contains("columns") {
+      throw body.error(
+        "assets goes with column (the assets that replay it); columns already names its assets")
+    }
     if let cf = b.optional("columns") {
       var cm = try cf.mapping()
+      guard !cm.keys.isEmpty else {
+        throw cf.error("an empty map replays nothing; give {ASSET: column} for at least one asset")
+      }
       for (asset, col) in cm.entries() {
         guard let i = assets.firstIndex(of: asset) else {
           throw col.error(
@@ -328,7 +354,13 @@ extension ScenarioParser {
         .string()
       var targets = Array(0..<n)
       if let af = b.optional("assets") {
-        targets = try af.sequence().map { x throws(ScenarioError) in
+        let listed = try af.sequence()
+        guard !listed.isEmpty else {
+          throw af.error(
+            "an empty list replays nothing; name at least one asset, or leave out "
+              + "assets to replay the column for every asset")
+        }
+        targets = try listed.map { x throws(ScenarioError) in
           let a = try x.string()
           guard let i = assets.firstIndex(of: a) else {
             throw x.error(

@@ -288,12 +288,25 @@ struct ScenarioParser {
     let sampling = try parseSampling(
       top.optional("sampling"), model: model, steps: steps, paths: paths,
       pathsFromCommandLine: overrides.paths != nil)
+    var notes: [String] = []
+    if case .riskNeutral = measure, let mf = top.peek("model") {
+      for path in unusedDriftFields(mf) {
+        notes.append(
+          "\(path) is not used: under the risk-neutral measure the drift is rate − dividend")
+      }
+    }
     var output = try parseOutput(top.optional("output"), model: model)
     if let f = overrides.format {
       output.format = f
       // `--format csv` on a file that emits more: CSV holds prices, so keep only those
       // unless --emit asks for more (which is then an error below).
-      if f == .csv && overrides.emit == nil { output.emit = [.prices] }
+      if f == .csv && overrides.emit == nil && output.emit != [.prices] {
+        let dropped = output.emit.filter { $0 != .prices }.map(\.rawValue)
+        notes.append(
+          "--format csv writes prices only: output.emit's \(dropped.joined(separator: ", ")) "
+            + "not written (use format npy or parquet for them)")
+        output.emit = [.prices]
+      }
     }
     if let p = overrides.precision { output.precision = p }
     if let c = overrides.compression { output.compression = c }
@@ -391,7 +404,7 @@ struct ScenarioParser {
       name: name, description: description, seed: seed, paths: paths, grid: grid, dates: dates,
       assets: assets, initialPrices: initial, correlation: correlation, model: model,
       measure: measure, portfolio: portfolio, output: output, sampling: sampling,
-      variants: variants, file: file)
+      variants: variants, file: file, notes: notes)
   }
 
   /// `sampling: {antithetic: true}` or `sampling: {sobol: {scramble: owen | shift | none}}`
@@ -498,13 +511,20 @@ struct ScenarioParser {
     return out
   }
 
-  /// A stress value: one number for every asset or a map by asset name (others unchanged).
+  /// A stress value: one number for every asset or a map by asset name (others unchanged);
+  /// an empty map, a stress that would change nothing, is refused.
   func stressValues(_ f: YAMLField) throws(ScenarioError) -> [Int: Double] {
     if f.isScalar {
       let v = try f.double()
       return Dictionary(uniqueKeysWithValues: assets.indices.map { ($0, v) })
     }
-    return try assetMap(f)
+    let values = try assetMap(f)
+    guard !values.isEmpty else {
+      throw f.error(
+        "an empty map changes nothing; give one number for every asset or a map naming at least "
+          + "one of \(excerpt(assets.joined(separator: ", "), limit: 80))")
+    }
+    return values
   }
 
   // MARK: - Correlation

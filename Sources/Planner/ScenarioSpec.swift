@@ -28,6 +28,10 @@ public struct ScenarioSpec: Sendable {
   public var variants: [VariantSpec]
   /// The file the scenario was read from.
   public var file: String
+  /// What the file asks for that the run does not do, and why (a drift that a risk-neutral
+  /// measure replaces, a series that `--format csv` cannot hold): `check` prints them, `run`
+  /// writes them to standard error as `note:` lines.
+  public var notes: [String] = []
   /// The text and settings the spec was parsed from, to compile a variant's stress schedule
   /// again when the parse kept only its validation (`ScheduleRetention.none`).
   public var source: ScenarioSource?

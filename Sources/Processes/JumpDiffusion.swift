@@ -27,6 +27,7 @@ public struct JumpDiffusion: PriceProcess {
   public var shockDistribution: CorrelatedShockGenerator.Distribution { .normal }
   public var latentStates: LatentStates { .jumps }
   public var largestJumpIntensities: [Double] { jumps.intensity }
+  public var hasSystemicJumps: Bool { jumps.systemic }
 
   /// - Throws: `ProcessError` naming the first invalid parameter.
   public init(

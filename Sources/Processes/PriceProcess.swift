@@ -33,6 +33,10 @@ public protocol PriceProcess: Sendable {
   /// model without jumps. Lets the simulator bound the expected jumps of a step.
   var largestJumpIntensities: [Double] { get }
 
+  /// Whether the model's jumps (in any regime) are systemic: one Poisson count per step for
+  /// every asset, so a jump-intensity stress must multiply every asset's intensity alike.
+  var hasSystemicJumps: Bool { get }
+
   /// Why the process cannot honour `schedule` (a stress its dynamics give no meaning), or
   /// `nil`. By default, the stresses of latent states the process does not have
   /// (`unsupportedLatentStress(in:)`); a process that refuses more says so here, and both the
@@ -78,6 +82,9 @@ extension PriceProcess {
 
   /// No jumps, by default.
   public var largestJumpIntensities: [Double] { [] }
+
+  /// No jumps, by default.
+  public var hasSystemicJumps: Bool { false }
 
   /// The stresses of latent states the process does not have, by default.
   public func unsupportedStress(in schedule: StressSchedule) -> String? {

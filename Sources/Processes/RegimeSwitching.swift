@@ -72,6 +72,7 @@ public struct RegimeSwitchingProcess: PriceProcess {
   public var latentStates: LatentStates {
     regimes.contains { $0.jumps != nil } ? [.regimes, .jumps] : .regimes
   }
+  public var hasSystemicJumps: Bool { regimes.contains { $0.jumps?.systemic == true } }
   public var largestJumpIntensities: [Double] {
     let rates = regimes.compactMap { $0.jumps?.intensity }
     guard let first = rates.first else { return [] }

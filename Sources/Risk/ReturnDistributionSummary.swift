@@ -3,7 +3,7 @@
 ///
 /// - `mean`: (1/N) Σ rᵢ (compensated summation).
 /// - `standardDeviation`: the sample standard deviation √(Σ (rᵢ − r̄)² / (N − 1)) (Bessel's
-///   correction; `numpy.std(r, ddof=1)`), NaN for N < 2.
+///   correction; `numpy.std(r, ddof=1)`), NaN for N < 2 (`null` in `summary.json`).
 /// - `quantiles`: Q(p) for p = 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, keyed `"0.01"` … `"0.99"`,
 ///   by the linear definition (Hyndman–Fan type 7, `numpy.quantile` default), see
 ///   `linearQuantile`.
@@ -49,6 +49,36 @@ public struct ReturnDistributionSummary: Codable, Sendable, Equatable {
     case valueAtRisk99 = "var_99"
     case expectedShortfall95 = "es_95"
     case expectedShortfall99 = "es_99"
+  }
+
+  /// Writes every figure; one that is undefined (NaN: the standard deviation of a single path)
+  /// as `null`, which JSON readers take for a missing value, not as a string.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    func put(_ value: Double, _ key: CodingKeys) throws {
+      if value.isNaN { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+    }
+    try put(mean, .mean)
+    try put(standardDeviation, .standardDeviation)
+    try c.encode(quantiles, forKey: .quantiles)
+    try put(valueAtRisk95, .valueAtRisk95)
+    try put(valueAtRisk99, .valueAtRisk99)
+    try put(expectedShortfall95, .expectedShortfall95)
+    try put(expectedShortfall99, .expectedShortfall99)
+  }
+
+  /// Reads what `encode(to:)` writes: `null` as NaN.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    func get(_ key: CodingKeys) throws -> Double {
+      try c.decodeNil(forKey: key) ? .nan : c.decode(Double.self, forKey: key)
+    }
+    self.init(
+      mean: try get(.mean), standardDeviation: try get(.standardDeviation),
+      quantiles: try c.decode([String: Double].self, forKey: .quantiles),
+      valueAtRisk95: try get(.valueAtRisk95), valueAtRisk99: try get(.valueAtRisk99),
+      expectedShortfall95: try get(.expectedShortfall95),
+      expectedShortfall99: try get(.expectedShortfall99))
   }
 
   /// Creates a summary from its figures.

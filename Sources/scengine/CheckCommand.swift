@@ -98,6 +98,7 @@ struct PlanReport {
       for s in v.stresses { lines.append("    - \(s)") }
       if let k = v.firstStressedStep { lines.append("    first stressed step: \(k)") }
     }
+    for note in spec.notes { lines.append("note: \(note)") }
     // The description and the file name are the user's text: no control character reaches
     // the terminal raw.
     return lines.map(\.escapingControlCharacters).joined(separator: "\n")

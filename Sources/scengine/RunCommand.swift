@@ -101,6 +101,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let (spec, scenarioHash) = try options.loadWithChecksum()
+    for note in spec.notes { printError("note: \(note.escapingControlCharacters)") }
     if let blockSize {
       do { try RunPlan.validate(blockSize: blockSize, spec: spec) } catch {
         printError("error: \(error.description)")

@@ -310,6 +310,45 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
     .init(
       name: "a list as a key", yaml: F.scenario(extra: "? [a, b]\n: 1"),
       fragment: "a key is a list; keys must be plain text", field: ""),
+    // Stresses that would change nothing, and one that cannot do what it says.
+    .init(
+      name: "an empty multiplier map",
+      yaml: F.stressed("{volatility: {from: 1, to: 10, multiplier: {}}}"),
+      fragment: "an empty map changes nothing",
+      field: "variants.stressed.stresses[0].volatility.multiplier"),
+    .init(
+      name: "an empty shock map", yaml: F.stressed("{shock: {at: 3, returns: {}}}"),
+      fragment: "an empty map changes nothing",
+      field: "variants.stressed.stresses[0].shock.returns"),
+    .init(
+      name: "a variant other than baseline with no value",
+      yaml: F.scenario(["variants": "variants:\n  baseline:\n  crash:\n"]),
+      fragment: "variant 'crash' has no value", field: "variants.crash"),
+    .init(
+      name: "historical columns with assets",
+      yaml: F.stressed(
+        "{historical: {at: 10, file: spx.csv, columns: {EQ: close}, assets: [EQ], "
+          + "from: 2008-09-15, to: 2008-09-19}}"),
+      fragment: "assets goes with column", field: "variants.stressed.stresses[0].historical",
+      files: ["spx.csv": F.priceCSV]),
+    .init(
+      name: "historical with no assets",
+      yaml: F.stressed(
+        "{historical: {at: 10, file: spx.csv, column: close, assets: [], "
+          + "from: 2008-09-15, to: 2008-09-19}}"),
+      fragment: "an empty list replays nothing",
+      field: "variants.stressed.stresses[0].historical.assets", files: ["spx.csv": F.priceCSV]),
+    .init(
+      name: "systemic jumps with a multiplier for one asset",
+      yaml: F.scenario([
+        "model":
+          "model: {merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, "
+          + "stdev: 0.1, systemic: true}}}",
+        "variants":
+          "variants: {s: {stresses: [{jumps: {from: 5, to: 9, intensity_multiplier: {EQ: 10}}}]}}",
+      ]),
+      fragment: "at step 5 the multipliers are EQ × 10.0, BOND × 1.0",
+      field: "variants.s.stresses[0].jumps"),
   ]
 
   /// Three assets whose correlation has eigenvalues 1.8, 1.8 and −0.8.

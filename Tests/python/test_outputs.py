@@ -158,3 +158,40 @@ def test_default_threads_are_the_processors_the_process_may_use(scengine, tmp_pa
     threads = json.loads((out / "manifest.json").read_text())["threads"]
     assert threads == min(len(allowed), 1024), (
         f"expected {min(len(allowed), 1024)} threads on CPUs {sorted(allowed)}, got {threads}")
+
+
+def run_quickstart(scengine, out: Path, *options) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(scengine), "run", str(QUICKSTART), "--out", str(out), "--progress", "none",
+         *options],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_float32_csv_holds_the_float32_npy_prices(scengine, tmp_path):
+    """`--format csv --precision float32` prints each price rounded to float32, the shortest
+    text of that float: read as float32 it is the float32 NPY file, value for value."""
+    csv_run = run_quickstart(scengine, tmp_path / "csv", "--paths", "40", "--format", "csv",
+                             "--precision", "float32")
+    run_quickstart(scengine, tmp_path / "npy", "--paths", "40", "--precision", "float32")
+    # The file emits returns too, which CSV cannot hold: said on standard error.
+    assert "note: --format csv writes prices only: output.emit's returns not written" in (
+        csv_run.stderr), csv_run.stderr
+    npy = np.load(tmp_path / "npy" / "baseline" / "prices.npy")
+    assets = json.loads((tmp_path / "csv" / "manifest.json").read_text())["assets"]
+    rows = (tmp_path / "csv" / "baseline" / "prices.csv").read_text().splitlines()[1:]
+    texts = [row.rsplit(",", 1)[1] for row in rows]
+    assert max(len(t) for t in texts) <= 15, "float32 prices need at most 9 significant digits"
+    csv = np.array(texts, dtype=np.float32).reshape(npy.shape[0], npy.shape[1], len(assets))
+    assert np.array_equal(csv, npy), "CSV prices read as float32 differ from the float32 NPY"
+
+
+def test_one_path_summary_has_null_for_the_undefined_standard_deviation(scengine, tmp_path):
+    run_quickstart(scengine, tmp_path / "one", "--paths", "1")
+    summary = json.loads((tmp_path / "one" / "baseline" / "summary.json").read_text())
+    text = (tmp_path / "one" / "baseline" / "summary.json").read_text()
+    assert "NaN" not in text, "summary.json must hold JSON numbers or null, not the string NaN"
+    figures = summary["assets"]["EQ"]["terminal_return"]
+    assert figures["standard_deviation"] is None
+    assert isinstance(figures["var_99"], float)
