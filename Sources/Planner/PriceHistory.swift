@@ -156,6 +156,14 @@ public struct PriceTable: Sendable {
         message: "the first line \(excerpt(header.joined(separator: ","), limit: 60)) is data, "
           + "not a header; the first line names the columns, e.g. date,SPX,TLT")
     }
+    // Two columns of one name: a column named by a scenario or --columns would be ambiguous.
+    var seen = Set<String>()
+    if let twice = header.first(where: { !seen.insert($0).inserted }) {
+      throw PriceFileError(
+        file: path, line: headerLine,
+        message: "the header names the column \(excerpt(twice)) twice; every column needs its "
+          + "own name")
+    }
     if let excess = priceColumnLimit?(header.count - 1) {
       throw PriceFileError(file: path, line: headerLine, message: excess)
     }

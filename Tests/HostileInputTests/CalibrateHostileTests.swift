@@ -124,6 +124,10 @@ struct CalibrateHostileTests {
       csv: (["date"] + (0..<2818).map { "A\($0)" }).joined(separator: ",") + "\nnot,a,row\n",
       "p.csv:1: 2818 price columns"),
     calibrate(
+      "a header that names a column twice",
+      csv: "date,A,A\n2024-01-02,1,2\n2024-01-03,2,3\n2024-01-04,3,4\n",
+      "p.csv:1: the header names the column 'A' twice"),
+    calibrate(
       "a header that cannot name an asset", csv: "date,S&P 500\n2024-01-02,1\n2024-01-03,2\n",
       "column 'S&P 500' cannot name an asset"),
   ]
