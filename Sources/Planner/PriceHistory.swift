@@ -159,10 +159,12 @@ public struct PriceTable: Sendable {
     // Two columns of one name: a column named by a scenario or --columns would be ambiguous.
     var seen = Set<String>()
     if let twice = header.first(where: { !seen.insert($0).inserted }) {
+      let all = header.indices.filter { header[$0] == twice }
       throw PriceFileError(
-        file: path, line: headerLine,
-        message: "the header names the column \(excerpt(twice)) twice; every column needs its "
-          + "own name")
+        file: path, line: headerLine, column: twice,
+        message:
+          "the header names columns \(all.map { String($0 + 1) }.joined(separator: " and ")) "
+          + "\(excerpt(twice)); each column needs its own name")
     }
     if let excess = priceColumnLimit?(header.count - 1) {
       throw PriceFileError(file: path, line: headerLine, message: excess)
@@ -339,14 +341,6 @@ public struct PriceTable: Sendable {
           file: file, message: "column \(excerpt(name)) is selected twice; list each once")
       }
       let c = try column(name)
-      let all = header.indices.filter { header[$0] == name }
-      if all.count > 1 {
-        throw PriceFileError(
-          file: file, line: headerLine, column: name,
-          message:
-            "the header names columns \(all.map { String($0 + 1) }.joined(separator: " and ")) "
-            + "\(excerpt(name)); each column needs its own name")
-      }
       if let problem = PriceHistory.assetNameProblem(name) {
         throw PriceFileError(
           file: file, line: headerLine, column: name,

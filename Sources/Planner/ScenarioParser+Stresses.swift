@@ -457,7 +457,7 @@ extension ScenarioParser {
       let (most, why) = compoundedLimit(a)
       for t in from...to where !(arr[(t - 1) * n + a] <= most) {
         throw assetField(mf, a).error(
-          "with the other stresses of step \(t), the multiplier of \(assets[a]) compounds to "
+          "at step \(t) (with any other multiplier there), the multiplier of \(assets[a]) compounds to "
             + "\(arr[(t - 1) * n + a]), expected at most \(most)\(why)")
       }
     }

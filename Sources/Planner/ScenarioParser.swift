@@ -289,6 +289,14 @@ struct ScenarioParser {
       top.optional("sampling"), model: model, steps: steps, paths: paths,
       pathsFromCommandLine: overrides.paths != nil)
     var notes: [String] = []
+    // Dates are consecutive business days, about 252 a year: a step of another length gives
+    // each step a date that is not its time.
+    if dates != nil, abs(1 / grid.timeStep - 252) > 25 {
+      notes.append(
+        "time.start dates the steps as consecutive business days (about 252 a year), but dt is "
+          + "\(grid.timeStep) years (\(Int((1 / grid.timeStep).rounded())) steps a year): the dates "
+          + "are not the steps' times")
+    }
     if case .riskNeutral = measure, let mf = top.peek("model") {
       for path in unusedDriftFields(mf) {
         notes.append(

@@ -126,7 +126,7 @@ struct CalibrateHostileTests {
     calibrate(
       "a header that names a column twice",
       csv: "date,A,A\n2024-01-02,1,2\n2024-01-03,2,3\n2024-01-04,3,4\n",
-      "p.csv:1: the header names the column 'A' twice"),
+      "p.csv:1: A: the header names columns 2 and 3 'A'"),
     calibrate(
       "a header that cannot name an asset", csv: "date,S&P 500\n2024-01-02,1\n2024-01-03,2\n",
       "column 'S&P 500' cannot name an asset"),

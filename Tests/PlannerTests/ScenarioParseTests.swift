@@ -273,4 +273,28 @@ struct ScenarioParseTests {
     #expect(r[13 * 2].isNaN)
     #expect(schedule.firstStressedStep == 10)
   }
+
+  @Test(
+    "notes: what the file asks and the run does not do, and dates that are not the steps' times")
+  func notes() throws {
+    #expect(try parse(F.scenario()).notes == [])
+    // A risk-neutral measure does not use the model's drift.
+    let rn = try parse(F.scenario(extra: "measure: {risk_neutral: {rate: 0.03}}"))
+    #expect(
+      rn.notes == [
+        "model.gbm.drift is not used: under the risk-neutral measure the drift is rate − dividend"
+      ])
+    // --format csv keeps the prices of a file that emits more.
+    let csv = try parse(
+      F.scenario(extra: "output: {emit: [prices, returns]}"), overrides: .init(format: .csv))
+    #expect(csv.output.emit == [.prices])
+    #expect(csv.notes.count == 1 && csv.notes[0].hasPrefix("--format csv writes prices only"))
+    // Monthly steps dated as consecutive business days.
+    let monthly = try parse(
+      F.scenario(["time": "time: {steps: 12, dt: 1/12, start: 2027-01-04}"]))
+    #expect(monthly.notes.count == 1 && monthly.notes[0].contains("(12 steps a year)"))
+    #expect(
+      try parse(F.scenario(["time": "time: {steps: 12, dt: 1/12}"])).notes == [],
+      "an undated monthly run is no concern")
+  }
 }
