@@ -50,6 +50,10 @@ public struct ScenarioFile: Sendable {
 
 /// The bytes of a file read to its end, from a regular file, a pipe, a FIFO or a device, with
 /// a limit so that an endless one (`/dev/zero`) is refused instead of read without end.
+///
+/// A named FIFO that no program has open for writing would block a plain `read` forever (as it
+/// blocks `cat`). It is opened without blocking instead, and is refused if no writer has come
+/// within `writerWait`; once one has, it is read to its end like a pipe.
 public struct BoundedFile {
   /// Why a file could not be read, in words.
   public struct Failure: Error {
@@ -62,7 +66,10 @@ public struct BoundedFile {
   /// Reads at most `limit` bytes of `path`. With `regularOnly`, anything that is not a regular
   /// file (after following symlinks) is refused before it is opened, so that a FIFO or a device
   /// cannot block the read or feed it without end; the check is repeated on the open descriptor.
-  public init(path: String, limit: Int, regularOnly: Bool = false) throws(Failure) {
+  ///   - writerWait: how long a named FIFO may stay without a writer before it is refused.
+  public init(
+    path: String, limit: Int, regularOnly: Bool = false, writerWait: Duration = .seconds(5)
+  ) throws(Failure) {
     if regularOnly {
       var before = stat()
       guard stat(path, &before) == 0 else {
@@ -73,7 +80,8 @@ public struct BoundedFile {
         throw Failure(reason: "it is \(kind), not a regular file")
       }
     }
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
+    // Without O_NONBLOCK, opening a FIFO blocks until a writer opens it.
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else {
       let code = errno
       throw Failure(reason: code == ENOENT ? "no such file" : String(cString: strerror(code)))
@@ -90,6 +98,14 @@ public struct BoundedFile {
     }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    if kind == Int(S_IFIFO), !Self.isAnonymousPipe(descriptor) {
+      try Self.awaitWriter(descriptor, into: &bytes, chunk: &chunk, wait: writerWait)
+    }
+    // Reads block from here on (a pipe with a writer, a terminal).
+    let flags = fcntl(descriptor, F_GETFL)
+    guard flags >= 0, fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+      throw Failure(reason: String(cString: strerror(errno)))
+    }
     while true {
       let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
       if count == 0 { break }
@@ -104,6 +120,50 @@ public struct BoundedFile {
     }
     self.bytes = bytes
     isRegularFile = kind == Int(S_IFREG)
+  }
+
+  /// Waits, reading without blocking, until a named FIFO has a writer: a read that would block
+  /// (`EAGAIN`) means one has it open, and bytes mean one has written; a read of 0 bytes
+  /// means none has it open yet. Refused if none has come within `wait`.
+  private static func awaitWriter(
+    _ descriptor: Int32, into bytes: inout [UInt8], chunk: inout [UInt8], wait: Duration
+  ) throws(Failure) {
+    let clock = ContinuousClock()
+    let deadline = clock.now + wait
+    while true {
+      let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+      if count > 0 {
+        bytes += chunk[..<count]
+        return
+      }
+      if count < 0 {
+        if errno == EAGAIN || errno == EWOULDBLOCK { return }
+        if errno == EINTR { continue }
+        throw Failure(reason: String(cString: strerror(errno)))
+      }
+      guard clock.now < deadline else {
+        let seconds =
+          Double(wait.components.seconds)
+          + Double(wait.components.attoseconds) / 1e18
+        throw Failure(
+          reason: "it is a FIFO (named pipe) that no program opened for writing within "
+            + "\(seconds.formatted()) s")
+      }
+      usleep(20_000)
+    }
+  }
+
+  /// Whether an open descriptor is an anonymous pipe (`<(command)`, a shell pipe as
+  /// `/dev/stdin`) rather than a named FIFO: the kernel names its target `pipe:[inode]`.
+  private static func isAnonymousPipe(_ descriptor: Int32) -> Bool {
+    var target = [UInt8](repeating: 0, count: 64)
+    let count = target.withUnsafeMutableBufferPointer {
+      $0.withMemoryRebound(to: CChar.self) {
+        readlink("/proc/self/fd/\(descriptor)", $0.baseAddress!, $0.count)
+      }
+    }
+    guard count > 0 else { return false }
+    return String(decoding: target[..<count], as: UTF8.self).hasPrefix("pipe:")
   }
 
   /// What a non-regular file is, in words, or nil for a regular file.

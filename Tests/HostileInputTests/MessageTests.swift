@@ -179,4 +179,44 @@ struct MessageTests {
       #expect(result.stdout.contains("scenario   fixture"), "stdout: \(result.stdout)")
     }
   }
+
+  /// A named FIFO as the scenario: with no writer it is refused after a wait of 5 s (it used to
+  /// block for ever); a writer that comes within the wait, before or after the read begins, is
+  /// read to its end; a slow shell pipe (`/dev/stdin`) is read however long it takes.
+  @Test(
+    arguments: [
+      ("no writer", "'BIN' check f.fifo", 2),
+      ("writer first", "cat s.yaml > f.fifo & 'BIN' check f.fifo", 0),
+      ("writer a second later", "'BIN' check f.fifo & sleep 1; cat s.yaml > f.fifo; wait $!", 0),
+      ("slow shell pipe", "(sleep 6; cat s.yaml) | 'BIN' check /dev/stdin", 0),
+    ])
+  func scenarioFromANamedFIFO(_ name: String, _ script: String, _ status: Int32) throws {
+    let binary = try #require(ScengineBinary.url, "scengine not found beside the tests")
+    let sandbox = try TemporaryDirectory("fifo")
+    defer { sandbox.remove() }
+    try sandbox.write(F.scenario(), to: "s.yaml")
+    #expect(mkfifo(sandbox.url.appendingPathComponent("f.fifo").path, 0o600) == 0)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let result = try ScengineBinary.run(
+      ["-c", script.replacingOccurrences(of: "BIN", with: binary.path)],
+      executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 30)
+    let elapsed = clock.now - start
+    #expect(
+      result.reason == .exit && result.status == status,
+      "\(name): status \(result.status), expected \(status); stderr: \(result.stderr)")
+    if status == 0 {
+      #expect(result.stdout.contains("scenario   fixture"), "\(name): stdout: \(result.stdout)")
+    } else {
+      #expect(
+        result.stderr.contains(
+          "f.fifo: cannot read scenario file: it is a FIFO (named pipe) that no program opened "
+            + "for writing within 5 s"),
+        "\(name): stderr: \(result.stderr)")
+      HostileCase.expectOneCleanMessage(result.stderr, name: name)
+      #expect(
+        elapsed >= .seconds(5) && elapsed < .seconds(15),
+        "\(name): refused after \(elapsed), expected 5 s to 15 s")
+    }
+  }
 }
