@@ -74,15 +74,39 @@ extension PriceRange {
   /// (`allow_nonstationary: true`) can underflow it to 0, which would freeze the price and
   /// write zeros as ground truth, or overflow it; so can a stationary one whose level lies
   /// outside the range (an ω of 1e-300).
+  ///
+  /// Under a `volatility` stress the variance in force is m² σₜ², where σₜ² is the recursion's
+  /// (the multiplier does not feed the recursion): it is the recursion's σₜ² = value / m² that
+  /// must stay in range, and a variance of 0 under a multiplier of 0 (or one so small that
+  /// m² σₜ² underflows) is the stress itself, not a collapse. `multipliers` is the schedule's `[steps][assets]` array.
   func varianceProblem(
-    in variance: [Double], block: Range<Int>, steps: Int, assets: [String]
+    in variance: [Double], block: Range<Int>, steps: Int, assets: [String],
+    multipliers: [Double]? = nil
   ) -> RangeProblem? {
     let n = assets.count
     let count = block.count * steps * n
-    let index = variance.withUnsafeBufferPointer {
-      Self.firstOutside(UnsafeBufferPointer(rebasing: $0[..<count]), lower: lower, upper: upper)
+    var start = 0
+    var found: Int? = nil
+    while start < count, found == nil {
+      guard
+        let offset = variance.withUnsafeBufferPointer({
+          Self.firstOutside(
+            UnsafeBufferPointer(rebasing: $0[start..<count]), lower: lower, upper: upper)
+        })
+      else { break }
+      let index = start + offset
+      let m = multipliers?[index % (steps * n)] ?? 1
+      let value = variance[index]
+      let recursion = m == 1 ? value : value / (m * m)
+      // 0 is the stress's when m² times any variance in range would be 0.
+      let stressed = value == 0 && m * m * lower == 0
+      if stressed || (m != 1 && recursion >= lower && recursion <= upper) {
+        start = index + 1
+      } else {
+        found = index
+      }
     }
-    guard let index else { return nil }
+    guard let index = found else { return nil }
     let path = block.lowerBound + index / (steps * n)
     let step = index % (steps * n) / n + 1
     return RangeProblem(

@@ -296,7 +296,8 @@ public struct Runner: Sendable {
         let varianceProblem =
           scansVariance
           ? range.varianceProblem(
-            in: buffer.arrays.variance, block: block, steps: steps, assets: spec.assets) : nil
+            in: buffer.arrays.variance, block: block, steps: steps, assets: spec.assets,
+            multipliers: schedule.volatilityMultiplier) : nil
         if let problem = [priceProblem, varianceProblem].compactMap({ $0 }).min() {
           rangeProblems.record(problem)
           return

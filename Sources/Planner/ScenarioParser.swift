@@ -292,15 +292,23 @@ struct ScenarioParser {
     // Dates are consecutive business days, about 252 a year: a step of another length gives
     // each step a date that is not its time.
     if dates != nil, abs(1 / grid.timeStep - 252) > 25 {
+      let perYear = 1 / grid.timeStep
+      let rate =
+        perYear < 1
+        ? "one step in \(grid.timeStep) years"
+        : perYear < 1e9
+          ? "\(Int(perYear.rounded())) steps a year" : String(format: "%.3g steps a year", perYear)
       notes.append(
         "time.start dates the steps as consecutive business days (about 252 a year), but dt is "
-          + "\(grid.timeStep) years (\(Int((1 / grid.timeStep).rounded())) steps a year): the dates "
-          + "are not the steps' times")
+          + "\(grid.timeStep) years (\(rate)): the dates are not the steps' times")
     }
     if case .riskNeutral = measure, let mf = top.peek("model") {
       for path in unusedDriftFields(mf) {
         notes.append(
-          "\(path) is not used: under the risk-neutral measure the drift is rate − dividend")
+          "\(path) is not used: under the risk-neutral measure "
+            + (path.hasSuffix(".mean")
+              ? "a step's mean log return is (rate − dividend) dt − σₜ²/2"
+              : "the drift is rate − dividend"))
       }
     }
     var output = try parseOutput(top.optional("output"), model: model)

@@ -70,7 +70,12 @@ struct PlanReport {
       "assets     "
         + zip(spec.assets, spec.initialPrices).map { "\($0) \(format($1))" }.joined(separator: ", ")
     )
-    lines.append("model      \(spec.model.key): " + describe(spec.modelParameters))
+    let params = spec.modelParameters
+    // A model with types of its own (GARCH's garch, gjr, egarch) names the one in use.
+    var type: String? = nil
+    if case .string(let t)? = params["type"], t != spec.model.key { type = t }
+    lines.append(
+      "model      \(spec.model.key)\(type.map { " (\($0))" } ?? ""): " + describe(params))
     switch spec.measure {
     case .realWorld: lines.append("measure    real world")
     case .riskNeutral(let r, let q):

@@ -51,6 +51,29 @@ struct CheckReportTests {
       ], "lines: \(inherited)")
   }
 
+  @Test(
+    "the GARCH line names its type, and under a risk-neutral measure shows the mean's rule, not the unused number"
+  )
+  func garchTypeAndRiskNeutralMean() throws {
+    let garch =
+      "model:\n  garch: {type: gjr, mean: 0.001, omega: 2.0e-6, alpha: 0.05, beta: 0.9, "
+      + "gamma: 0.03}"
+    let real = try Self.check(F.scenario(["model": garch]))
+    let line = try #require(real.first { $0.hasPrefix("model") })
+    #expect(line.hasPrefix("model      garch (gjr): alpha [0.05, 0.05]"), "model line: \(line)")
+    #expect(line.contains("mean [0.001, 0.001]"), "model line: \(line)")
+    let neutral = try Self.check(
+      F.scenario(["model": garch], extra: "measure: {risk_neutral: {rate: 0.05}}"))
+    let rn = try #require(neutral.first { $0.hasPrefix("model") })
+    #expect(
+      rn.contains("mean (rate − dividend) dt − σₜ²/2 (risk-neutral)") && !rn.contains("0.001"),
+      "model line: \(rn)")
+    #expect(
+      neutral.contains(
+        "note: model.garch.mean is not used: under the risk-neutral measure a step's mean log "
+          + "return is (rate − dividend) dt − σₜ²/2"), "lines: \(neutral)")
+  }
+
   @Test("matrices of more than 10 rows are summarised by their size")
   func largeMatricesSummarised() throws {
     let lines = try Self.check(Self.regimes(assets: 11))

@@ -187,4 +187,43 @@ struct EndToEndTests {
     #expect(worst <= 1e-12, "stressed/baseline at step \(k) is 0.8 ± \(worst)")
     #expect(worstLater <= 1e-10, "after step \(k) the ratio drifts from 0.8 by \(worstLater)")
   }
+
+  /// A GARCH `volatility` multiplier of 0 (or one small enough that m² σ² underflows) is a
+  /// stress the README allows: the variance in force is 0 and the recursion carries on. It had
+  /// failed the run as a collapsed recursion.
+  @Test(
+    "a GARCH volatility multiplier of 0 or 1e-160 runs, with the variance m² σ² in force",
+    arguments: [("0", "float64"), ("1e-160", "float64"), ("1e-20", "float32")])
+  func garchZeroMultiplier(_ m: String, _ precision: String) throws {
+    let folder = try TemporaryDirectory("garch-zero")
+    defer { folder.remove() }
+    let file = try folder.write(
+      ScenarioFixture.scenario([
+        "time": "time: {steps: 20, dt: 1/252}", "paths": "paths: 40", "portfolio": nil,
+        "model":
+          "model: {garch: {type: egarch, mean: 0, omega: -0.4, alpha: 0.1, beta: 0.95, "
+          + "gamma: -0.05}}",
+        "variants":
+          "variants: {baseline: {}, s: {stresses: [{volatility: {from: 2, to: 5, "
+          + "multiplier: {EQ: \(m)}}}]}}",
+      ]) + "output: {emit: [prices, variance], precision: \(precision)}\n", to: "s.yaml")
+    let out = folder.url.appendingPathComponent("out")
+    try ScengineBinary.runScenario(file, out: out, [])
+    func load(_ name: String) throws -> NPYArray {
+      try NPYArray(contentsOf: out.appendingPathComponent(name).path)
+    }
+    let (base, stressed) = (try load("baseline/variance.npy"), try load("s/variance.npy"))
+    let scale = Double(m)! * Double(m)!
+    for path in 0..<40 {
+      for t in 0..<20 {
+        let expected = (1...4).contains(t) ? base[path, t, 0] * scale : base[path, t, 0]
+        let rounded = precision == "float32" ? Double(Float(expected)) : expected
+        #expect(
+          abs(stressed[path, t, 0] - rounded) <= 1e-12 * abs(rounded),
+          "path \(path), step \(t + 1): variance \(stressed[path, t, 0]), expected \(rounded)")
+      }
+    }
+    let (p0, p1) = (try load("baseline/prices.npy"), try load("s/prices.npy"))
+    #expect(p1[0, 20, 1] == p0[0, 20, 1], "BOND is not stressed")
+  }
 }

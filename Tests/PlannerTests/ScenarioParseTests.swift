@@ -293,6 +293,16 @@ struct ScenarioParseTests {
     let monthly = try parse(
       F.scenario(["time": "time: {steps: 12, dt: 1/12, start: 2027-01-04}"]))
     #expect(monthly.notes.count == 1 && monthly.notes[0].contains("(12 steps a year)"))
+    // Steps far from a day either way are described without overflow.
+    for (dt, words) in [
+      ("1e-19", "(1e+19 steps a year)"), ("5e-324", "(inf steps a year)"),
+      ("100", "(one step in 100.0 years)"),
+    ] {
+      let notes = try parse(
+        F.scenario(["time": "time: {steps: 12, dt: \(dt), start: 2027-01-04}"])
+      ).notes
+      #expect(notes.count == 1 && notes[0].contains(words), "dt \(dt): \(notes)")
+    }
     #expect(
       try parse(F.scenario(["time": "time: {steps: 12, dt: 1/12}"])).notes == [],
       "an undated monthly run is no concern")

@@ -77,7 +77,12 @@ struct GARCHModel: ScenarioModel {
   var record: [String: JSONValue] {
     let m = garch
     var r = ParameterRecord(type: m.type.rawValue)
-    r[.garchMean] = .numbers(m.mean)
+    // Under a risk-neutral measure the mean follows the variance: the rule, not a number.
+    if case .riskNeutral = m.measure {
+      r[.garchMean] = .string("(rate − dividend) dt − σₜ²/2 (risk-neutral)")
+    } else {
+      r[.garchMean] = .numbers(m.mean)
+    }
     r[.omega] = .numbers(m.omega)
     r[.alpha] = .numbers(m.alpha)
     r[.beta] = .numbers(m.beta)
