@@ -339,11 +339,15 @@ struct ScenarioParser {
         output.emit, model: model, field: YAMLField(node: Node(""), path: "--emit", file: file))
     }
     if output.format == .csv && output.emit != [.prices] {
+      let message =
+        "CSV output holds prices only; use format npy or parquet to emit "
+        + output.emit.map(\.rawValue).joined(separator: ", ")
+      // Named at the file's `output.emit` (with its line) when the file asked for both.
+      if overrides.emit == nil, let o = top.peek("output"), let e = try? o.mapping().peek("emit") {
+        throw e.error(message)
+      }
       throw ScenarioError(
-        file: file, field: overrides.emit != nil ? "--emit" : "output.emit",
-        message:
-          "CSV output holds prices only; use format npy to emit \(output.emit.map(\.rawValue).joined(separator: ", "))"
-      )
+        file: file, field: overrides.emit != nil ? "--emit" : "output.emit", message: message)
     }
 
     if output.format == .parquet {
@@ -715,14 +719,26 @@ struct ScenarioParser {
     let rn = try m.required("risk_neutral", "{rate: r, dividend: q}")
     try m.finish(allowed: ["risk_neutral"])
     var r = try rn.mapping()
-    let rate = try r.required("rate", "annualized continuously compounded rate").double()
-    let dividend =
-      try r.optional("dividend").map { d throws(ScenarioError) in
-        try perAsset(d, what: "dividend", defaultValue: 0)
+    var fields = ParameterFields()
+    let rate = try fields.record(
+      .riskNeutralRate, r.required("rate", "annualized continuously compounded rate")
+    ).double()
+    var dividend = Array(repeating: 0.0, count: assets.count)
+    if let d = r.optional("dividend") {
+      if d.isMapping, try d.mapping().pairs.isEmpty {
+        throw d.error(
+          "an empty map sets no asset's dividend yield; give one number for all, or a map by "
+            + "asset name (others 0), or leave dividend out for 0")
       }
-      ?? Array(repeating: 0, count: assets.count)
+      dividend = try perAsset(fields.record(.dividendYield, d), what: "dividend", defaultValue: 0)
+    }
     try r.finish(allowed: ["rate", "dividend"])
-    return .riskNeutral(rate: rate, dividendYield: dividend)
+    let measure = Measure.riskNeutral(rate: rate, dividendYield: dividend)
+    // Checked here, so that a value out of range is reported at its own field.
+    do { try measure.validate(assets: assets.count, model: "measure") } catch {
+      throw locate(error, in: fields, otherwise: rn)
+    }
+    return measure
   }
 
   // MARK: - Output

@@ -9,7 +9,7 @@ public enum Measure: Sendable, Equatable {
 
   /// Validates rate and dividends for `assets` assets: each at most
   /// `ParameterLimits.maximumDrift` (10 = 1,000% a year) in magnitude.
-  func validate(assets: Int, model: String) throws(ProcessError) {
+  public func validate(assets: Int, model: String) throws(ProcessError) {
     guard case .riskNeutral(let rate, let dividends) = self else { return }
     try validateScalar(rate, model: model, parameter: .riskNeutralRate)
     try validatePerAsset(dividends, model: model, parameter: .dividendYield, assets: assets)

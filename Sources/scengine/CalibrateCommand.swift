@@ -203,6 +203,13 @@ struct CalibrateCommand: ParsableCommand {
           ? "--columns is empty; expected column names separated by commas, e.g. SPX,TLT."
           : "--columns: item \(empty + 1) is empty; separate column names with single commas.")
     }
+    for (i, item) in items.enumerated() {
+      if let first = items[..<i].firstIndex(of: item) {
+        throw ValidationError(
+          "--columns names column '\(item.escapingControlCharacters)' twice (items \(first + 1) "
+            + "and \(i + 1)); list each column once.")
+      }
+    }
     return items
   }
 

@@ -62,6 +62,9 @@ struct CalibrateHostileTests {
     calibrate(
       "an empty --columns item", args: ["--columns", "A,,B"], "--columns: item 2 is empty"),
     calibrate(
+      "a column named twice in --columns", args: ["--columns", "A,B,A"],
+      "--columns names column 'A' twice (items 1 and 3)"),
+    calibrate(
       "a constant column", csv: "date,A\n2024-01-02,5\n2024-01-03,5\n2024-01-04,5\n",
       "column 'A' of price file p.csv is constant"),
     calibrate("an empty price file", csv: "", "price file p.csv is empty"),

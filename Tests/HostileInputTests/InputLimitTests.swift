@@ -185,7 +185,15 @@ struct InputLimitTests {
       "drift 1e300", F.model("{gbm: {drift: 1e300, volatility: 0.2}}"), "drift of EQ is 1e+300")
     + both(
       "risk-neutral rate 1e300", F.scenario(extra: "measure: {risk_neutral: {rate: 1e300}}"),
-      "risk-neutral rate is 1e+300")
+      "measure.risk_neutral.rate: risk-neutral rate is 1e+300")
+    + both(
+      "dividend yield 11",
+      F.scenario(extra: "measure: {risk_neutral: {rate: 0.05, dividend: {BOND: 11}}}"),
+      "measure.risk_neutral.dividend.BOND: dividend yield of BOND is 11.0")
+    + both(
+      "empty dividend map",
+      F.scenario(extra: "measure: {risk_neutral: {rate: 0.05, dividend: {}}}"),
+      "measure.risk_neutral.dividend: an empty map sets no asset's dividend yield")
     + both(
       "GARCH initial_variance 1e300", garch(", initial_variance: 1e300"),
       "initial_variance of EQ is 1e+300")

@@ -158,6 +158,11 @@ struct ParserTests {
   /// Messages that said the wrong thing.
   static let messages: [HostileCase] =
     both(
+      "CSV and returns asked for by the file, named at its line",
+      F.scenario(extra: "output: {format: csv, emit: [prices, returns]}"),
+      "output.emit: CSV output holds prices only; use format npy or parquet to emit prices, "
+        + "returns")
+    + both(
       "column and columns together",
       F.stressed(
         "historical: {at: 1, file: p.csv, column: close, columns: {EQ: close}, "
