@@ -64,6 +64,9 @@ extension ScenarioParser {
               throw item.error(problem)
             }
           }
+          if let problem = systemicIntensityProblem(schedule, model: model) {
+            throw sf.error(problem)
+          }
         }
         try v.finish(allowed: ["stresses"])
       }
@@ -77,6 +80,24 @@ extension ScenarioParser {
       throw f.error("no variants given; omit the key for one variant named base")
     }
     return out
+  }
+
+  /// Systemic jumps arrive in every asset at once (one count per step): the jump-intensity
+  /// multipliers in force at a step, every stress of the variant compounded, must be alike for
+  /// every asset. The problem at the first step where they differ, or nil.
+  private func systemicIntensityProblem(_ schedule: StressSchedule, model: ModelSpec) -> String? {
+    let n = assets.count
+    guard model.unit.process.hasSystemicJumps, n > 1, let arr = schedule.jumpIntensityMultiplier,
+      let t = (1...steps).first(where: { t in
+        (1..<n).contains { arr[(t - 1) * n + $0] != arr[(t - 1) * n] }
+      })
+    else { return nil }
+    let each =
+      (0..<min(n, 6)).map { "\(assets[$0]) × \(arr[(t - 1) * n + $0])" } + (n > 6 ? ["…"] : [])
+    return "systemic jumps arrive in every asset at once (one count per step), so the "
+      + "jump-intensity stresses in force at a step must multiply every asset's intensity alike; "
+      + "at step \(t) they multiply \(each.joined(separator: ", ")), every stress of the variant "
+      + "compounded: give one number for all"
   }
 
   /// Whether the parse keeps `schedule` of variant `name` (see `ScheduleRetention`), counting
@@ -255,19 +276,6 @@ extension ScenarioParser {
               + "expected jumps in a step of \(timeStep) years)"
           )
         })
-      // Systemic jumps arrive in every asset at once: one multiplier must serve them all.
-      if model.unit.process.hasSystemicJumps, n > 1, let arr = s.jumpIntensityMultiplier,
-        let t = (from...to).first(where: { t in
-          (1..<n).contains { arr[(t - 1) * n + $0] != arr[(t - 1) * n] }
-        })
-      {
-        let each =
-          (0..<min(n, 6)).map { "\(assets[$0]) × \(arr[(t - 1) * n + $0])" } + (n > 6 ? ["…"] : [])
-        throw body.error(
-          "systemic jumps arrive in every asset at once (one count per step), so a jump-intensity "
-            + "stress must multiply every asset's intensity alike; at step \(t) the multipliers "
-            + "are \(each.joined(separator: ", ")): give one number for all")
-      }
       return StressSpec(
         kind: kind, from: from, to: to, detail: "intensity " + describe(mult, unit: "×"))
     case "regime":

@@ -347,8 +347,20 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
         "variants":
           "variants: {s: {stresses: [{jumps: {from: 5, to: 9, intensity_multiplier: {EQ: 10}}}]}}",
       ]),
-      fragment: "at step 5 the multipliers are EQ × 10.0, BOND × 1.0",
-      field: "variants.s.stresses[0].jumps"),
+      fragment: "at step 5 they multiply EQ × 10.0, BOND × 1.0",
+      field: "variants.s.stresses"),
+    .init(
+      name: "systemic jumps with stresses whose multipliers differ where they overlap",
+      yaml: F.scenario([
+        "model":
+          "model: {merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, "
+          + "stdev: 0.1, systemic: true}}}",
+        "variants":
+          "variants: {s: {stresses: [{jumps: {from: 5, to: 9, intensity_multiplier: {EQ: 2, "
+          + "BOND: 3}}}, {jumps: {from: 5, to: 8, intensity_multiplier: {EQ: 3, BOND: 2}}}]}}",
+      ]),
+      fragment: "at step 9 they multiply EQ × 2.0, BOND × 3.0, every stress of the variant",
+      field: "variants.s.stresses"),
   ]
 
   /// Three assets whose correlation has eigenvalues 1.8, 1.8 and −0.8.

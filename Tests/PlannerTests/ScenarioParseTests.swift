@@ -274,6 +274,23 @@ struct ScenarioParseTests {
     #expect(schedule.firstStressedStep == 10)
   }
 
+  @Test("systemic jumps: stresses whose multipliers compound to one for all assets are accepted")
+  func systemicMultipliersCompound() throws {
+    // Systemic jumps need one multiplier for all assets at a step: it is the product of the
+    // stresses in force that counts, not each stress alone.
+    let spec = try parse(
+      F.scenario([
+        "model":
+          "model: {merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, "
+          + "stdev: 0.1, systemic: true}}}",
+        "variants":
+          "variants: {s: {stresses: [{jumps: {from: 5, to: 9, intensity_multiplier: {EQ: 2, "
+          + "BOND: 3}}}, {jumps: {from: 5, to: 9, intensity_multiplier: {EQ: 3, BOND: 2}}}]}}",
+      ]))
+    let m = try #require(spec.variants[0].schedule.jumpIntensityMultiplier)
+    #expect(m[4 * 2] == 6 && m[4 * 2 + 1] == 6, "step 5: \(m[8]), \(m[9])")
+  }
+
   @Test(
     "notes: what the file asks and the run does not do, and dates that are not the steps' times")
   func notes() throws {
