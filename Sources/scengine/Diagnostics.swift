@@ -63,6 +63,15 @@ final class OutputStream: @unchecked Sendable {
   private let lock = NSLock()
   /// Guarded by `lock`.
   private var failed = false
+  /// The `errno` of the write that failed (0 for a write of no bytes), once one has.
+  private var failure: Int32? = nil
+
+  /// Why the stream was given up, once it has been: the `errno` of the failed write.
+  var failureCode: Int32? {
+    lock.lock()
+    defer { lock.unlock() }
+    return failure
+  }
 
   init(descriptor: Int32) { self.descriptor = descriptor }
 
@@ -81,6 +90,7 @@ final class OutputStream: @unchecked Sendable {
       if n < 0 && errno == EINTR { continue }
       if n <= 0 {
         failed = true
+        failure = n < 0 ? errno : 0
         return false
       }
       offset += n

@@ -180,6 +180,27 @@ struct MessageTests {
     }
   }
 
+  /// `check`'s plan is its product: a full standard output (`/dev/full`) fails it with exit 1
+  /// and a message; a reader that has gone away (`| head -c 5`) does not.
+  @Test func checkWithNowhereToWrite() throws {
+    let binary = try #require(ScengineBinary.url, "scengine not found beside the tests")
+    let sandbox = try TemporaryDirectory("full-stdout")
+    defer { sandbox.remove() }
+    try sandbox.write(F.scenario(), to: "s.yaml")
+    let full = try ScengineBinary.run(
+      ["-c", "'\(binary.path)' check s.yaml > /dev/full"],
+      executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 60)
+    #expect(full.reason == .exit && full.status == 1, "/dev/full: status \(full.status)")
+    #expect(
+      full.stderr == "error: cannot write the plan to standard output: No space left on device\n",
+      "/dev/full: stderr \(full.stderr)")
+    let gone = try ScengineBinary.run(
+      ["-c", "'\(binary.path)' check s.yaml | head -c 5; exit ${PIPESTATUS[0]}"],
+      executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 60)
+    #expect(gone.reason == .exit && gone.status == 0, "| head: status \(gone.status)")
+    #expect(gone.stdout == "scena" && gone.stderr.isEmpty, "| head: \(gone.stdout) \(gone.stderr)")
+  }
+
   /// A named FIFO as the scenario: with no writer it is refused after a wait of 5 s (it used to
   /// block for ever); a writer that comes within the wait, before or after the read begins, is
   /// read to its end; a slow shell pipe (`/dev/stdin`) is read however long it takes.
