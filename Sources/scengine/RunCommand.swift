@@ -314,9 +314,9 @@ struct SummaryTable {
       "wrote \(result.outputDirectory.escapingControlCharacters)/ (\(result.manifest.files.count) files, manifest.json last) in \(String(format: "%.2f", result.manifest.seconds)) s"
     ]
     let manifest = result.manifest
-    let subject = manifest.portfolio != nil ? "portfolio" : manifest.assets[0]
-    let covered = paths ?? "\(manifest.paths) paths"
-    lines.append("terminal return and maximum drawdown of the \(subject) over \(covered):")
+    let subject = manifest.portfolio != nil ? "the portfolio" : manifest.assets[0]
+    let covered = paths ?? "\(manifest.paths) path\(manifest.paths == 1 ? "" : "s")"
+    lines.append("terminal return and maximum drawdown of \(subject) over \(covered):")
     let header = ["variant", "mean", "VaR95", "ES95", "VaR99", "ES99", "maxDD p50", "maxDD p95"]
     var rows: [[String]] = [header]
     for (name, summary) in result.summaries {
