@@ -144,6 +144,11 @@ extension ScenarioParser {
     let latent = model.latentStates
     switch kind {
     case "shock":
+      if b.peek("at") == nil, let ff = b.peek("from") ?? b.peek("to") {
+        throw ff.error(
+          "a shock is instant: give at, the step it applies at, not a window (for a move spread "
+            + "over steps, use a drift stress)")
+      }
       let at = try step(b.required("at", "the step of the shock"))
       let rf = try b.required("returns", "simple return per asset, e.g. {EQ: -0.2}")
       let returns = try stressValues(rf)
@@ -556,6 +561,11 @@ extension ScenarioParser {
 
   /// `from` and `to`, 1 ≤ from ≤ to ≤ steps.
   func window(_ b: inout MappingReader, _ body: YAMLField) throws(ScenarioError) -> (Int, Int) {
+    if b.peek("from") == nil, b.peek("to") == nil, let af = b.peek("at") {
+      throw af.error(
+        "this stress holds over a window of steps: give from and to (from: k, to: k for one "
+          + "step), not at")
+    }
     let ff = try b.required("from", "first step of the window")
     let tf = try b.required("to", "last step of the window (inclusive)")
     let from = try step(ff)

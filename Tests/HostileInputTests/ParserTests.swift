@@ -158,6 +158,12 @@ struct ParserTests {
   /// Messages that said the wrong thing.
   static let messages: [HostileCase] =
     both(
+      "a window stress given at", F.stressed("volatility: {at: 3, multiplier: 2}"),
+      "volatility.at: this stress holds over a window of steps: give from and to")
+    + both(
+      "a shock given a window", F.stressed("shock: {from: 3, to: 4, returns: -0.1}"),
+      "shock.from: a shock is instant: give at")
+    + both(
       "CSV and returns asked for by the file, named at its line",
       F.scenario(extra: "output: {format: csv, emit: [prices, returns]}"),
       "output.emit: CSV output holds prices only; use format npy or parquet to emit prices, "
