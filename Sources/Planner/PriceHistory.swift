@@ -57,7 +57,8 @@ public struct PriceTable: Sendable {
     case integer
   }
 
-  /// One data row: its index key, its cells and its own line in the file (1-based).
+  /// One data row: its index key, its kept cells (`slots`) and its own line in the file
+  /// (1-based).
   struct Row: Sendable {
     let key: Int
     let cells: [Substring]
@@ -75,6 +76,9 @@ public struct PriceTable: Sendable {
   /// Dates or integer indices.
   public let indexKind: IndexKind
   let rows: [Row]
+  /// For each header position, the position of its cell in a row's `cells`, or nil for a
+  /// column whose cells were not kept (`read(path:…keeping:)`); nil for all kept.
+  let slots: [Int?]?
 
   /// The largest price file read (256 MiB).
   public static let maximumBytes = 256 << 20
@@ -123,9 +127,12 @@ public struct PriceTable: Sendable {
   ///   - priceColumnLimit: given the header's count of price columns, why that is too many (a
   ///     message), or nil; asked before any row is read, so that a file far too wide is
   ///     refused at once rather than after every cell of it is split.
+  ///   - keeping: the price columns that will be asked for, or nil for all: the cells of the
+  ///     others are counted and not kept (10,001 columns of which two are asked for need the
+  ///     memory of two).
   public static func read(
     path: String, requireDateColumn: Bool = false,
-    priceColumnLimit: ((Int) -> String?)? = nil
+    priceColumnLimit: ((Int) -> String?)? = nil, keeping: [String]? = nil
   ) throws(PriceFileError) -> PriceTable {
     // Read with a limit: `/dev/zero` must not read without end.
     let contents: BoundedFile
@@ -197,12 +204,26 @@ public struct PriceTable: Sendable {
     let named = first.split(separator: ",", omittingEmptySubsequences: false).count
     let indexName = dateColumn != nil ? "date" : header[0]
     var kind: IndexKind? = dateColumn != nil ? .date : nil
+    var slots: [Int?]? = nil
+    var kept: [Int]? = nil
+    if let keeping {
+      let names = Set(keeping)
+      let positions = header.indices.filter { $0 == indexColumn || names.contains(header[$0]) }
+      var map = [Int?](repeating: nil, count: header.count)
+      for (slot, position) in positions.enumerated() { map[position] = slot }
+      (slots, kept) = (map, positions)
+    }
     var rows: [Row] = []
     rows.reserveCapacity(lines.count)
     for (number, line) in lines {
-      let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-      guard cells.count == header.count else {
-        if cells.count == named {
+      let (count, cells) =
+        kept.map { Self.cells(of: line, at: $0) }
+        ?? {
+          let all = line.split(separator: ",", omittingEmptySubsequences: false)
+          return (all.count, all)
+        }()
+      guard count == header.count else {
+        if count == named {
           throw PriceFileError(
             file: path, line: headerLine,
             message: "the header \(excerpt(first, limit: 60)) has an empty column name; "
@@ -210,9 +231,10 @@ public struct PriceTable: Sendable {
         }
         throw PriceFileError(
           file: path, line: number,
-          message: "\(cells.count) cells, the header has \(header.count)")
+          message: "\(count) cells, the header has \(header.count)")
       }
-      let cell = String(cells[indexColumn].trimmingSpaces)
+      let indexCell = cells[slots?[indexColumn] ?? indexColumn]
+      let cell = String(indexCell.trimmingSpaces)
       if kind == nil {
         kind = BusinessDays.parse(cell) != nil ? .date : (isStrictInteger(cell) ? .integer : nil)
         guard kind != nil else {
@@ -227,7 +249,7 @@ public struct PriceTable: Sendable {
         guard let d = BusinessDays.parse(cell) else {
           throw PriceFileError(
             file: path, line: number, column: "date",
-            message: "\(excerpt(cells[indexColumn])) is not a date (column \(indexColumn + 1)); "
+            message: "\(excerpt(indexCell)) is not a date (column \(indexColumn + 1)); "
               + "expected YYYY-MM-DD with a year from 0001 to 9999")
         }
         key = BusinessDays.ordinal(d)
@@ -235,7 +257,7 @@ public struct PriceTable: Sendable {
         guard isStrictInteger(cell), let k = Int(cell) else {
           throw PriceFileError(
             file: path, line: number, column: indexName,
-            message: "\(excerpt(cells[indexColumn])) is not an index (column \(indexColumn + 1)); "
+            message: "\(excerpt(indexCell)) is not an index (column \(indexColumn + 1)); "
               + "expected a whole number, as in the first row")
         }
         key = k
@@ -255,7 +277,32 @@ public struct PriceTable: Sendable {
     }
     return PriceTable(
       file: path, header: header, headerLine: headerLine, indexColumn: indexColumn,
-      indexKind: kind ?? .date, rows: rows)
+      indexKind: kind ?? .date, rows: rows, slots: slots)
+  }
+
+  /// The number of comma-separated cells of `line`, and the cells at `positions` (ascending),
+  /// without making a substring of the others.
+  static func cells(of line: String, at positions: [Int]) -> (Int, [Substring]) {
+    var kept: [Substring] = []
+    kept.reserveCapacity(positions.count)
+    var cell = 0
+    var next = 0
+    let utf8 = line.utf8
+    var start = utf8.startIndex
+    var i = start
+    while i != utf8.endIndex {
+      if utf8[i] == UInt8(ascii: ",") {
+        if next < positions.count && positions[next] == cell {
+          kept.append(line[start..<i])
+          next += 1
+        }
+        cell += 1
+        start = utf8.index(after: i)
+      }
+      i = utf8.index(after: i)
+    }
+    if next < positions.count && positions[next] == cell { kept.append(line[start...]) }
+    return (cell + 1, kept)
   }
 
   /// A row key as the file writes it: `YYYY-MM-DD` or the whole number.
@@ -293,12 +340,18 @@ public struct PriceTable: Sendable {
   /// nothing else: no NUL, hex or `inf`), positive, normal and finite (a subnormal price has
   /// lost its precision); an empty cell is `nil`.
   func price(_ row: Row, column c: Int) throws(PriceFileError) -> Double? {
-    let text = String(row.cells[c].trimmingSpaces)
+    guard let slot = slots == nil ? c : slots![c] else {
+      throw PriceFileError(
+        file: file, column: header[c],
+        message: "column \(excerpt(header[c])) was not kept when \(file) was read")
+    }
+    let cell = row.cells[slot]
+    let text = String(cell.trimmingSpaces)
     if text.isEmpty { return nil }
     guard let p = strictDouble(text), p > 0, p.isNormal else {
       throw PriceFileError(
         file: file, line: row.line, column: header[c],
-        message: "\(excerpt(row.cells[c], limit: 40)) is not a price: expected a positive, "
+        message: "\(excerpt(cell, limit: 40)) is not a price: expected a positive, "
           + "normal, finite number written as a plain decimal such as 101.25 (column \(c + 1))")
     }
     return p

@@ -226,7 +226,8 @@ struct CalibrateCommand: ParsableCommand {
       // Without --columns every price column is fitted: a file with too many is refused at
       // its header, before its rows are read.
       let table = try PriceTable.read(
-        path: prices, priceColumnLimit: columns == nil ? { Self.assetExcess($0) } : nil)
+        path: prices, priceColumnLimit: columns == nil ? { Self.assetExcess($0) } : nil,
+        keeping: columns)
       history = try table.history(
         columns: columns,
         from: try from.map { try table.key(of: $0, option: "--from") },

@@ -114,7 +114,7 @@ struct ValidateCommand: ParsableCommand {
       try checkOutput(outFolder, run: runDirectory)
       var realSeries: RealSeries?
       if let real {
-        let table = try PriceTable.read(path: real)
+        let table = try PriceTable.read(path: real, keeping: assets)
         if let missing = assets.first(where: { !table.priceColumns.contains($0) }) {
           throw ValidationInputError(
             "\(real) has no column '\(missing)' (its columns: "

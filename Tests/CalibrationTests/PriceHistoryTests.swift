@@ -36,6 +36,39 @@ import Testing
     }
   }
 
+  @Test("a table read keeping some columns gives their histories as a full read does")
+  func keepingColumns() throws {
+    let text = """
+      C,date,A,E,B,D
+      x,2024-01-02,100,1,50,oops
+      y,2024-01-03,101,1,,1
+      z,2024-01-04,102.5,1,52,2
+
+      w,2024-01-05,103,1,53,3
+      """
+    let folder = try TemporaryDirectory("prices")
+    defer { folder.remove() }
+    let path = try folder.write(text, to: "p.csv")
+    let full = try PriceTable.read(path: path)
+    for columns in [["B"], ["B", "A"], ["A", "B", "D"]] {
+      let kept = try PriceTable.read(path: path, keeping: columns)
+      #expect(kept.priceColumns == full.priceColumns, "\(columns)")
+      let f = try? full.history(columns: columns, minimumReturns: 1)
+      let k = try? kept.history(columns: columns, minimumReturns: 1)
+      #expect(f?.prices == k?.prices && f?.keys == k?.keys && f?.lines == k?.lines, "\(columns)")
+      #expect((f == nil) == (columns.contains("D")), "\(columns): D has a bad cell")
+    }
+    // A cell count that differs is still found on a row whose kept cells are all there.
+    let short = try folder.write("date,A,B,C\n2024-01-02,1,2,3\n2024-01-03,1,2\n", to: "s.csv")
+    let error = #expect(throws: PriceFileError.self) {
+      try PriceTable.read(path: short, keeping: ["A"])
+    }
+    #expect(error?.description.contains("s.csv:3: 3 cells, the header has 4") == true, "\(error!)")
+    // Not kept: asked for anyway, a clear error rather than a wrong cell.
+    let a = try PriceTable.read(path: path, keeping: ["A"])
+    #expect(throws: PriceFileError.self) { try a.history(columns: ["B"], minimumReturns: 1) }
+  }
+
   static let dated = """
     date,A,B
     2024-01-02,100,50
