@@ -97,7 +97,8 @@ extension PriceRange {
       let index = start + offset
       let m = multipliers?[index % (steps * n)] ?? 1
       let value = variance[index]
-      let recursion = m == 1 ? value : value / (m * m)
+      // Divided twice: m² itself may underflow where m² σ² does not (m = 1e-162).
+      let recursion = m == 1 ? value : value / m / m
       // 0 is the stress's when m² times any variance in range would be 0.
       let stressed = value == 0 && m * m * lower == 0
       if stressed || (m != 1 && recursion >= lower && recursion <= upper) {

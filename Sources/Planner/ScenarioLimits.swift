@@ -15,8 +15,9 @@ public enum ScenarioLimits {
   /// 255, and the run adds suffixes to some.
   public static let maximumNameBytes = 128
   /// Names a variant may not have (compared ignoring case, as on case-insensitive file
-  /// systems): the run's own files in its output folder.
-  public static let reservedVariantNames: Set<String> = ["manifest.json"]
+  /// systems): the run's own files in its output folder, and the folder that holds a run's
+  /// shards by default (`out/<name>/shards`).
+  public static let reservedVariantNames: Set<String> = ["manifest.json", "shards"]
   /// Names an asset may not have (ignoring case): the columns a long-format or Parquet path
   /// file holds beside one column per asset.
   public static let reservedAssetNames: Set<String> = [

@@ -28,7 +28,9 @@ extension ScenarioParser {
       }
       if ScenarioLimits.reservedVariantNames.contains(name.lowercased()) {
         throw body.error(
-          "'\(name)' is not a valid variant name: the output folder holds a file of that name")
+          "'\(name)' is not a valid variant name: the output folder holds "
+            + (name.lowercased() == "shards"
+              ? "a run's shards in a folder of that name" : "a file of that name"))
       }
       if let other = folded[name.lowercased()] {
         throw body.error(
@@ -89,7 +91,10 @@ extension ScenarioParser {
     let n = assets.count
     guard model.unit.process.hasSystemicJumps, n > 1, let arr = schedule.jumpIntensityMultiplier,
       let t = (1...steps).first(where: { t in
-        (1..<n).contains { arr[(t - 1) * n + $0] != arr[(t - 1) * n] }
+        // Equal up to rounding: {A: 1.1, B: 1.4} then {A: 1.4, B: 1.1} compound to 1.54 and
+        // 1.5400000000000003 (the simulation draws the count with the largest).
+        let first = arr[(t - 1) * n]
+        return (1..<n).contains { abs(arr[(t - 1) * n + $0] - first) > 1e-12 * first }
       })
     else { return nil }
     let each =
@@ -380,6 +385,9 @@ extension ScenarioParser {
               "unknown asset \(excerpt(a)); assets are \(assets.joined(separator: ", "))")
           }
           return i
+        }
+        if let twice = targets.indices.first(where: { targets[..<$0].contains(targets[$0]) }) {
+          throw af.error("lists \(excerpt(assets[targets[twice]])) twice; name each asset once")
         }
       }
       for i in targets { columns[i] = column }

@@ -332,6 +332,18 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
       fragment: "assets goes with column", field: "variants.stressed.stresses[0].historical",
       files: ["spx.csv": F.priceCSV]),
     .init(
+      name: "historical with an asset listed twice",
+      yaml: F.stressed(
+        "{historical: {at: 10, file: spx.csv, column: close, assets: [EQ, EQ], "
+          + "from: 2008-09-15, to: 2008-09-19}}"),
+      fragment: "lists 'EQ' twice; name each asset once",
+      field: "variants.stressed.stresses[0].historical.assets", files: ["spx.csv": F.priceCSV]),
+    .init(
+      name: "a variant named shards",
+      yaml: F.scenario(["variants": "variants: {baseline: {}, Shards: {}}"]),
+      fragment: "'Shards' is not a valid variant name: the output folder holds a run's shards",
+      field: "variants.Shards"),
+    .init(
       name: "historical with no assets",
       yaml: F.stressed(
         "{historical: {at: 10, file: spx.csv, column: close, assets: [], "

@@ -289,6 +289,18 @@ struct ScenarioParseTests {
       ]))
     let m = try #require(spec.variants[0].schedule.jumpIntensityMultiplier)
     #expect(m[4 * 2] == 6 && m[4 * 2 + 1] == 6, "step 5: \(m[8]), \(m[9])")
+    // Products equal up to rounding (1.848 and 1.8479999999999999) are equal.
+    let rounded = try parse(
+      F.scenario([
+        "model":
+          "model: {merton: {drift: 0.05, volatility: 0.2, jumps: {intensity: 2, mean: -0.05, "
+          + "stdev: 0.1, systemic: true}}}",
+        "variants":
+          "variants: {s: {stresses: [{jumps: {from: 5, to: 10, intensity_multiplier: {EQ: 1.1, "
+          + "BOND: 1.4}}}, {jumps: {from: 5, to: 10, intensity_multiplier: 1.2}}, {jumps: {from: "
+          + "5, to: 10, intensity_multiplier: {EQ: 1.4, BOND: 1.1}}}]}}",
+      ]))
+    #expect(rounded.variants.count == 1)
   }
 
   @Test(
