@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Planner
 
 /// The scengine command line.
@@ -25,6 +26,7 @@ struct Scengine: ParsableCommand {
     do {
       var command = try parseAsRoot(nil)
       try command.run()
+      try checkStandardOutput(after: command)
     } catch {
       let code = exitCode(for: error)
       guard code == .validationFailure else { exit(withError: error) }
@@ -32,6 +34,22 @@ struct Scengine: ParsableCommand {
       exit(withError: ExitCode(2))
     }
   }
+}
+
+/// A command's standard output that could not be written (`> /dev/full`, a closed
+/// descriptor's `EBADF`, `EIO`) loses what the command made: `rng`, `sobol`, `check`,
+/// `calibrate`'s report, `merge` and `validate` fail with exit 1. `run`'s product is its
+/// files, complete by then: its lost summary is a warning. A reader that has gone away
+/// (`| head`, `EPIPE`) is no error.
+private func checkStandardOutput(after command: any ParsableCommand) throws {
+  guard let code = standardOutput.failureCode, code != EPIPE else { return }
+  let reason = code == 0 ? "nothing was written" : String(cString: strerror(code))
+  if command is RunCommand {
+    printError("warning: the run's summary could not be written to standard output: \(reason)")
+    return
+  }
+  printError("error: cannot write to standard output: \(reason); the command's output is lost")
+  throw ExitCode(1)
 }
 
 extension String {

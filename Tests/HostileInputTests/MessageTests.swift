@@ -192,13 +192,32 @@ struct MessageTests {
       executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 60)
     #expect(full.reason == .exit && full.status == 1, "/dev/full: status \(full.status)")
     #expect(
-      full.stderr == "error: cannot write the plan to standard output: No space left on device\n",
+      full.stderr
+        == "error: cannot write to standard output: No space left on device; the command's "
+        + "output is lost\n",
       "/dev/full: stderr \(full.stderr)")
     let gone = try ScengineBinary.run(
       ["-c", "'\(binary.path)' check s.yaml | head -c 5; exit ${PIPESTATUS[0]}"],
       executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 60)
     #expect(gone.reason == .exit && gone.status == 0, "| head: status \(gone.status)")
     #expect(gone.stdout == "scena" && gone.stderr.isEmpty, "| head: \(gone.stdout) \(gone.stderr)")
+    // Every command whose output is lost fails; run's files are its product, and its lost
+    // summary is a warning.
+    for (line, status) in [
+      ("rng --seed 1 --count 100000", 1), ("sobol --dimensions 2 --points 100000", 1),
+      ("run s.yaml --out out --paths 10 --progress none", 0),
+    ] {
+      let r = try ScengineBinary.run(
+        ["-c", "'\(binary.path)' \(line) > /dev/full"],
+        executable: URL(fileURLWithPath: "/bin/bash"), in: sandbox.url, timeout: 60)
+      #expect(r.reason == .exit && r.status == status, "\(line): status \(r.status)")
+      #expect(
+        r.stderr.contains(
+          status == 1
+            ? "error: cannot write to standard output: No space left on device"
+            : "warning: the run's summary could not be written to standard output"),
+        "\(line): stderr \(r.stderr)")
+    }
   }
 
   /// A named FIFO as the scenario: with no writer it is refused after a wait of 5 s (it used to
