@@ -193,6 +193,20 @@ struct ValidateCommand: ParsableCommand {
   /// Below this many paths per variant the bands say little, and validate says so.
   static let fewestMeaningfulPaths = 100
 
+  /// Refuses to write a report on a run that another run has replaced while it was validated
+  /// (validate takes no lock: it only reads the run): the manifest must still be the one read.
+  func checkRunUnchanged(_ report: ValidationReport) throws {
+    let path = report.run.directory + "/" + OutputFolder.manifestFileName
+    let now = try? BoundedFile(path: path, limit: 64 << 20, regularOnly: true).bytes
+    guard let now, sha256Hex(of: now) == report.run.manifestSHA256 else {
+      printError(
+        "error: the run in \(report.run.directory) changed while it was validated (its "
+          + "manifest.json is \(now == nil ? "gone" : "another run's")); no report written"
+          .escapingControlCharacters)
+      throw ExitCode(1)
+    }
+  }
+
   /// Writes report.json and report.html into `folder` (made if missing): both in full before
   /// either takes its name (`writeFilesAtomically`), so a failure leaves the earlier pair.
   func write(_ report: ValidationReport, to folder: String) throws {
@@ -210,6 +224,10 @@ struct ValidateCommand: ParsableCommand {
     } else if errno != EEXIST {
       printError("error: cannot create \(folder): \(String(cString: strerror(errno)))")
       throw ExitCode(1)
+    }
+    do { try checkRunUnchanged(report) } catch {
+      if created { rmdir(folder) }
+      throw error
     }
     do {
       try writeFilesAtomically([
