@@ -125,7 +125,10 @@ struct SingleAssetFit {
       y: y, mean: yMean, backcast: backcast, kernel: kernel, layout: layout,
       meanSquare: meanSquare
     ).map { layout.u($0) }
-    let minimizer = BoundedMinimizer(lower: lower, upper: upper)
+    // EGARCH's likelihood can rise for thousands of iterations toward beta = 1 on returns
+    // that no GARCH effect explains (the README's example): 1,000 stopped every start short.
+    let minimizer = BoundedMinimizer(
+      lower: lower, upper: upper, options: MinimizationOptions(maximumIterations: 10000))
     let multi: MultiStartResult
     do {
       // Every start explores its basin for a few iterations; the best one is refined.
