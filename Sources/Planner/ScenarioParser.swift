@@ -221,7 +221,8 @@ struct ScenarioParser {
     }
     guard assets.count <= ScenarioLimits.maximumAssets else {
       throw assetsField.error(
-        "\(assets.count) assets, expected at most \(ScenarioLimits.maximumAssets)")
+        "\(assets.count) assets, expected at most \(ScenarioLimits.maximumAssets) (the "
+          + "correlation is factored as a full matrix)")
     }
     var folded: [String: Int] = [:]
     for (i, a) in assets.enumerated() {

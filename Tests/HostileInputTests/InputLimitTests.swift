@@ -125,14 +125,14 @@ struct InputLimitTests {
       ]), "2001 steps × 1000² correlated assets take 2001000000 multiply-adds per path")
     // Refused before the correlation's O(assets³) validation, which took 41 s here.
     + both(
-      "56 steps × 6000 correlated assets, refused at once",
+      "126 steps × 4000 correlated assets, refused at once",
       F.scenario([
-        "time": "time: {steps: 56, dt: 1/252}",
-        "assets": "assets: [\((0..<6000).map { "A\($0)" }.joined(separator: ", "))]",
+        "time": "time: {steps: 126, dt: 1/252}",
+        "assets": "assets: [\((0..<4000).map { "A\($0)" }.joined(separator: ", "))]",
         "initial": "initial: 100", "correlation": "correlation: {constant: 0.2}",
         "portfolio": nil, "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
         "variants": nil,
-      ]), "56 steps × 6000² correlated assets take 2016000000 multiply-adds per path",
+      ]), "126 steps × 4000² correlated assets take 2016000000 multiply-adds per path",
       timeout: 8)
     // Refused before the correlation and the 28 targets before it are validated (133 s here).
     + both(

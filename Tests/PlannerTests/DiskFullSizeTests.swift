@@ -163,18 +163,27 @@ struct DiskFullSizeTests {
     }
   }
 
-  @Test("above 2²⁴ numbers the size is still exact (4,100 independent assets)")
+  @Test(
+    "above 2²⁴ numbers the size is still exact (2,900 assets, a regime with a correlation of its own)"
+  )
   func manifestSizedExactlyAboveTwoToThe24() throws {
     let yaml = F.assets(
-      4100,
+      2900,
       [
         "paths": "paths: 2", "time": "time: {steps: 2, dt: 1/252}", "correlation": nil,
-        "model": "model: {gbm: {drift: 0.05, volatility: 0.2}}",
+        "model": """
+        model:
+          regime:
+            transition: [[0.95, 0.05], [0.1, 0.9]]
+            regimes:
+              calm: {drift: 0.05, volatility: 0.1}
+              crisis: {drift: -0.2, volatility: 0.4, correlation: {constant: 0.2}}
+        """,
         "variants": "variants: {baseline: {}}",
       ])
     let spec = try ScenarioLoader.parse(yaml: yaml, file: "s.yaml", baseDirectory: ".")
     let manifest = spec.longestManifest(files: [], shard: nil, command: "scengine run s.yaml")
-    #expect(manifest.correlation.matrix.count == 4100)
+    #expect(manifest.correlation.matrix.count == 2900)
     let sized = try #require(manifest.encodedBytes())
     // The writer, not the encoder (minutes here): the test above compares the two.
     let written = try manifest.encodedJSON().count

@@ -60,6 +60,14 @@ struct MalformedScenario: Sendable, CustomTestStringConvertible {
         "4294967296 paths × 1000001 time points × 300 assets is more than one file can hold",
       field: "paths"),
     .init(
+      name: "more assets than the limit",
+      yaml: F.scenario([
+        "assets": "assets: [\((0..<4001).map { "A\($0)" }.joined(separator: ", "))]",
+        "initial": "initial: 100", "correlation": nil, "portfolio": nil, "variants": nil,
+      ]),
+      fragment: "4001 assets, expected at most 4000 (the correlation is factored as a full matrix)",
+      field: "assets"),
+    .init(
       name: "paths of the wrong type", yaml: F.scenario(["paths": "paths: \"many\""]),
       fragment: "expected a whole number, got the string 'many'", field: "paths"),
     .init(
