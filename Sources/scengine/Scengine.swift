@@ -21,6 +21,17 @@ struct Scengine: ParsableCommand {
   /// A command line that does not parse or validate (`--paths -1`, `--threads 0`, an unknown
   /// option) is bad input: its message goes to standard error with control characters escaped,
   /// and the exit status is 2, as for a bad scenario file (argument-parser's own is 64).
+  /// A command-line error as every other message is written: one line beginning `error:`,
+  /// pointing at the command's help (argument-parser's own is `Error:` and the usage).
+  static func errorLine(for error: any Error) -> String {
+    let text = message(for: error).split(separator: "\n").joined(separator: "; ")
+    let help =
+      fullMessage(for: error).split(separator: "\n")
+      .first { $0.contains("See '") && $0.contains("--help'") }
+      .map { " (s" + $0.trimmingCharacters(in: .whitespaces).dropFirst().dropLast() + ")" } ?? ""
+    return "error: " + text + help
+  }
+
   static func main() {
     prepareProcess()
     do {
@@ -30,7 +41,7 @@ struct Scengine: ParsableCommand {
     } catch {
       let code = exitCode(for: error)
       guard code == .validationFailure else { exit(withError: error) }
-      printError(fullMessage(for: error).escapingControlCharactersForTerminal)
+      printError(Self.errorLine(for: error).escapingControlCharactersForTerminal)
       exit(withError: ExitCode(2))
     }
   }

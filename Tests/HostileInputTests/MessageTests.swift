@@ -220,6 +220,25 @@ struct MessageTests {
     }
   }
 
+  /// A command line that does not parse gets one line beginning `error:`, as every other
+  /// message, pointing at the command's help (not argument-parser's `Error:` and usage).
+  @Test(arguments: [
+    (
+      ["run", "s.yaml", "--paths", "0"],
+      "error: --paths must be at least 1, got 0. (see 'scengine run --help' for more information)"
+    ),
+    (
+      ["run"],
+      "error: Missing expected argument '<scenario>' (see 'scengine run --help' for more information)"
+    ),
+    (["bogus"], "error: Unexpected argument 'bogus' (see 'scengine --help' for more information)"),
+  ])
+  func commandLineErrorIsOneLine(_ arguments: [String], _ expected: String) throws {
+    let result = try ScengineBinary.run(arguments)
+    #expect(result.reason == .exit && result.status == 2, "\(arguments): \(result.status)")
+    #expect(result.stderr == expected + "\n", "\(arguments): \(result.stderr)")
+  }
+
   /// A named FIFO as the scenario: with no writer it is refused after a wait of 5 s (it used to
   /// block for ever); a writer that comes within the wait, before or after the read begins, is
   /// read to its end; a slow shell pipe (`/dev/stdin`) is read however long it takes.
