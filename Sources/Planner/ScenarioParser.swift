@@ -117,13 +117,18 @@ public enum ScenarioLoader {
   static func yamlErrorProblem(_ error: YamlError) -> String {
     switch error {
     case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _):
+      // libyaml's own words name its API; say what the file did.
+      if problem.hasPrefix("Maximum nesting level reached") {
+        return "the file nests lists and mappings too deeply"
+      }
       if let context { return "\(problem) \(context.text)".trimmingCharacters(in: .whitespaces) }
       return problem
     case .composer(let context, let problem, _, _):
       if let context { return "\(context.text) \(problem)".trimmingCharacters(in: .whitespaces) }
       return problem
     case .duplicatedKeysInMapping(let duplicates, _):
-      return "duplicated keys \(duplicates.joined(separator: ", "))"
+      return "the key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) appears twice in one "
+        + "mapping; give each key once"
     case .reader(let problem, _, _, _):
       return problem
     default:

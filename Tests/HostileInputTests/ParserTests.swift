@@ -158,6 +158,15 @@ struct ParserTests {
   /// Messages that said the wrong thing.
   static let messages: [HostileCase] =
     both(
+      "a key given twice", F.scenario(extra: "seed: 2"),
+      "invalid YAML: the key 'seed' appears twice in one mapping; give each key once")
+    + both(
+      "lists nested too deeply",
+      F.scenario(
+        extra: "x: " + String(repeating: "[", count: 20000)
+          + String(repeating: "]", count: 20000)),
+      "invalid YAML: the file nests lists and mappings too deeply")
+    + both(
       "a window stress given at", F.stressed("volatility: {at: 3, multiplier: 2}"),
       "volatility.at: this stress holds over a window of steps: give from and to")
     + both(
