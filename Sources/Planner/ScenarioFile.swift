@@ -141,6 +141,9 @@ public struct BoundedFile {
         if errno == EINTR { continue }
         throw Failure(reason: String(cString: strerror(errno)))
       }
+      // A writer that came and went without writing leaves the FIFO hung up: an empty file.
+      var hangup = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      if poll(&hangup, 1, 0) == 1, hangup.revents & Int16(POLLHUP) != 0 { return }
       guard clock.now < deadline else {
         let seconds =
           Double(wait.components.seconds)

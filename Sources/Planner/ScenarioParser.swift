@@ -303,7 +303,9 @@ struct ScenarioParser {
         perYear < 1
         ? "one step in \(grid.timeStep) years"
         : perYear < 1e9
-          ? "\(Int(perYear.rounded())) steps a year" : String(format: "%.3g steps a year", perYear)
+          ? "\(Int(perYear.rounded())) steps a year"
+          : perYear.isFinite
+            ? String(format: "%.3g steps a year", perYear) : "over 1e308 steps a year"
       notes.append(
         "time.start dates the steps as consecutive business days (about 252 a year), but dt is "
           + "\(grid.timeStep) years (\(rate)): the dates are not the steps' times")

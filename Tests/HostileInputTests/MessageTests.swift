@@ -248,6 +248,7 @@ struct MessageTests {
       ("writer first", "cat s.yaml > f.fifo & 'BIN' check f.fifo", 0),
       ("writer a second later", "'BIN' check f.fifo & sleep 1; cat s.yaml > f.fifo; wait $!", 0),
       ("slow shell pipe", "(sleep 6; cat s.yaml) | 'BIN' check /dev/stdin", 0),
+      ("a writer that writes nothing", "'BIN' check f.fifo & sleep 1; : > f.fifo; wait $!", 2),
     ])
   func scenarioFromANamedFIFO(_ name: String, _ script: String, _ status: Int32) throws {
     let binary = try #require(ScengineBinary.url, "scengine not found beside the tests")
@@ -266,6 +267,11 @@ struct MessageTests {
       "\(name): status \(result.status), expected \(status); stderr: \(result.stderr)")
     if status == 0 {
       #expect(result.stdout.contains("scenario   fixture"), "\(name): stdout: \(result.stdout)")
+    } else if name == "a writer that writes nothing" {
+      // Hung up by its writer: an empty file, at once.
+      #expect(
+        result.stderr.contains("f.fifo: the file is empty") && elapsed < .seconds(4),
+        "\(name): after \(elapsed), stderr: \(result.stderr)")
     } else {
       #expect(
         result.stderr.contains(
