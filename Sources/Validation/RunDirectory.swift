@@ -31,7 +31,7 @@ public struct RunDirectory: Sendable {
   static let maximumAssets = 1 << 16
 
   /// The largest manifest read (64 MiB).
-  static let maximumManifestBytes = 64 << 20
+  public static let maximumManifestBytes = 64 << 20
 
   /// Reads and decodes `path/manifest.json`.
   public init(path: String) throws(ValidationInputError) {

@@ -197,7 +197,10 @@ struct ValidateCommand: ParsableCommand {
   /// (validate takes no lock: it only reads the run): the manifest must still be the one read.
   func checkRunUnchanged(_ report: ValidationReport) throws {
     let path = report.run.directory + "/" + OutputFolder.manifestFileName
-    let now = try? BoundedFile(path: path, limit: 64 << 20, regularOnly: true).bytes
+    let now = try? BoundedFile(
+      path: path, limit: RunDirectory.maximumManifestBytes, regularOnly: true
+    )
+    .bytes
     guard let now, sha256Hex(of: now) == report.run.manifestSHA256 else {
       printError(
         "error: the run in \(report.run.directory) changed while it was validated (its "
@@ -218,16 +221,13 @@ struct ValidateCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let html = Array(ReportPage.html(report).utf8)
+    try checkRunUnchanged(report)
     var created = false
     if mkdir(folder, 0o777) == 0 {
       created = true
     } else if errno != EEXIST {
       printError("error: cannot create \(folder): \(String(cString: strerror(errno)))")
       throw ExitCode(1)
-    }
-    do { try checkRunUnchanged(report) } catch {
-      if created { rmdir(folder) }
-      throw error
     }
     do {
       try writeFilesAtomically([
